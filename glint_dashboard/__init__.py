@@ -1,0 +1,1 @@
+"""Glint's Horizon plugin: the "Remote Clouds" and "Migrate Image" panels."""

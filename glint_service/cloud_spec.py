@@ -1,0 +1,245 @@
+"""What a remote cloud is: the fields of the API, their rules, and how a cloud
+is stored (secrets sealed) and shown (secrets never).
+
+A *spec* is the flat dict the API takes (``POST /v1/clouds``), checked and
+completed with its defaults.
+"""
+
+import urllib.parse
+
+from cryptography import x509
+import jsonschema
+
+from glint_service import exception
+
+PASSWORD = 'password'
+APPLICATION_CREDENTIAL = 'v3applicationcredential'
+
+SECRET_FIELDS = ('password', 'application_credential_secret')
+CONNECTION_FIELDS = ('auth_url', 'region_name', 'interface', 'verify',
+                     'cacert', 'auth_type')
+AUTH_FIELDS = {
+    PASSWORD: ('username', 'password', 'user_domain_name', 'user_domain_id',
+               'project_name', 'project_id', 'project_domain_name',
+               'project_domain_id'),
+    APPLICATION_CREDENTIAL: ('application_credential_id',
+                             'application_credential_secret'),
+}
+REQUIRED = {
+    PASSWORD: ('username', 'password'),
+    APPLICATION_CREDENTIAL: ('application_credential_id',
+                             'application_credential_secret'),
+}
+# Fields given by name or by id: at most one of each pair.
+EITHER = (('user_domain_name', 'user_domain_id'),
+          ('project_name', 'project_id'),
+          ('project_domain_name', 'project_domain_id'))
+
+_TEXT = {'type': 'string', 'minLength': 1, 'maxLength': 255}
+_OPTIONAL_TEXT = {'type': ['string', 'null'], 'minLength': 1,
+                  'maxLength': 255}
+FIELD_SCHEMAS = {
+    'name': _TEXT,
+    'auth_url': {'type': 'string', 'minLength': 1, 'maxLength': 1024},
+    'region_name': _OPTIONAL_TEXT,
+    'auth_type': {'type': 'string',
+                  'enum': [PASSWORD, APPLICATION_CREDENTIAL]},
+    'interface': {'type': 'string', 'enum': ['public', 'internal', 'admin']},
+    'verify': {'type': 'boolean'},
+    'cacert': {'type': ['string', 'null'], 'minLength': 1,
+               'maxLength': 65536},
+}
+for _field in AUTH_FIELDS[PASSWORD] + AUTH_FIELDS[APPLICATION_CREDENTIAL]:
+    FIELD_SCHEMAS[_field] = _OPTIONAL_TEXT
+FIELDS = tuple(FIELD_SCHEMAS)
+DEFAULTS = {'auth_type': PASSWORD, 'interface': 'public', 'verify': True,
+            'region_name': None, 'cacert': None}
+# The fields shown in responses: all but the secrets. The remote project's id
+# is shown as remote_project_id, since project_id is the owner's.
+SHOWN_AUTH_FIELDS = {
+    PASSWORD: tuple(f for f in AUTH_FIELDS[PASSWORD]
+                    if f not in SECRET_FIELDS),
+    APPLICATION_CREDENTIAL: ('application_credential_id',),
+}
+
+_VALIDATOR = jsonschema.Draft7Validator(
+    {'type': 'object', 'properties': FIELD_SCHEMAS})
+
+
+def _reason(error):
+    """Why a field is wrong, in words that never repeat its value."""
+    schema = error.schema
+    if error.validator == 'type':
+        types = schema['type'] if isinstance(schema['type'], list) else [
+            schema['type']]
+        names = {'string': 'a string', 'boolean': 'true or false',
+                 'null': 'null'}
+        return 'must be %s' % ' or '.join(names[t] for t in types)
+    if error.validator == 'minLength':
+        return 'must not be empty'
+    if error.validator == 'maxLength':
+        return 'must be at most %d characters' % schema['maxLength']
+    if error.validator == 'enum':
+        return 'must be one of: %s' % ', '.join(schema['enum'])
+    return 'is not valid'
+
+
+def check_fields(body):
+    """Check each field of a request body on its own."""
+    if not isinstance(body, dict):
+        raise exception.BadRequest('The body must be a JSON object.')
+    for field in body:
+        if field not in FIELD_SCHEMAS:
+            raise exception.InvalidField(
+                field, 'is not a field of a remote cloud')
+    errors = sorted(_VALIDATOR.iter_errors(body), key=lambda e: list(e.path))
+    if errors:
+        raise exception.InvalidField(errors[0].path[0], _reason(errors[0]))
+
+
+def _check_auth_url(url):
+    parts = urllib.parse.urlsplit(url)
+    if parts.scheme not in ('http', 'https') or not parts.hostname:
+        raise exception.InvalidField(
+            'auth_url', 'must be an http or https URL with a host')
+    if parts.username is not None or parts.password is not None:
+        raise exception.InvalidField(
+            'auth_url', 'must not hold credentials; use the auth fields')
+    if parts.query or parts.fragment:
+        raise exception.InvalidField(
+            'auth_url', 'must not have a query or a fragment')
+    try:
+        parts.port
+    except ValueError:
+        raise exception.InvalidField('auth_url', 'has an invalid port')
+
+
+def _check_cacert(pem):
+    try:
+        x509.load_pem_x509_certificates(pem.encode('utf-8'))
+    except ValueError:
+        raise exception.InvalidField(
+            'cacert', 'must be one or more PEM certificates')
+
+
+def complete(body):
+    """The spec of a whole cloud: checked, with its defaults filled in."""
+    check_fields(body)
+    spec = dict(DEFAULTS)
+    spec.update({k: v for k, v in body.items() if v is not None})
+    for field in ('name', 'auth_url'):
+        if field not in spec:
+            raise exception.InvalidField(field, 'is required')
+    _check_auth_url(spec['auth_url'])
+    if spec['cacert'] is not None:
+        _check_cacert(spec['cacert'])
+    auth_type = spec['auth_type']
+    for field in AUTH_FIELDS[PASSWORD] + AUTH_FIELDS[APPLICATION_CREDENTIAL]:
+        if field in spec and field not in AUTH_FIELDS[auth_type]:
+            raise exception.InvalidField(
+                field, 'is not used with auth_type %s' % auth_type)
+    for field in REQUIRED[auth_type]:
+        if field not in spec:
+            raise exception.InvalidField(
+                field, 'is required with auth_type %s' % auth_type)
+    for by_name, by_id in EITHER:
+        if by_name in spec and by_id in spec:
+            raise exception.InvalidField(
+                by_name, 'give %s or %s, not both' % (by_name, by_id))
+    if auth_type == PASSWORD:
+        if 'project_name' not in spec and 'project_id' not in spec:
+            raise exception.InvalidField(
+                'project_name', 'project_name or project_id is required '
+                'with auth_type password')
+        if 'user_domain_id' not in spec:
+            spec.setdefault('user_domain_name', 'Default')
+        if 'project_name' in spec and 'project_domain_id' not in spec:
+            spec.setdefault('project_domain_name', 'Default')
+    return spec
+
+
+def merge(stored, patch):
+    """The spec of a cloud after a PATCH: ``patch`` over ``stored``.
+
+    A field set to null is removed; a change of auth_type drops the stored
+    fields of the old one.
+    """
+    check_fields(patch)
+    merged = dict(stored)
+    new_type = patch.get('auth_type')
+    if new_type and new_type != stored['auth_type']:
+        for field in AUTH_FIELDS[stored['auth_type']]:
+            merged.pop(field, None)
+    for pair in EITHER:
+        given = [f for f in pair if f in patch]
+        if len(given) == 1:
+            for field in pair:
+                merged.pop(field, None)
+    for field, value in patch.items():
+        if value is None:
+            merged.pop(field, None)
+        else:
+            merged[field] = value
+    return complete(merged)
+
+
+def connection_changed(stored, spec):
+    """Whether reaching the cloud must be checked again."""
+    fields = CONNECTION_FIELDS + AUTH_FIELDS[spec['auth_type']]
+    return any(stored.get(f) != spec.get(f) for f in fields)
+
+
+def to_row(spec, vault):
+    """The columns that store ``spec``, its secrets sealed by ``vault``."""
+    auth_type = spec['auth_type']
+    fields = AUTH_FIELDS[auth_type]
+    return {
+        'name': spec['name'],
+        'auth_url': spec['auth_url'],
+        'region_name': spec['region_name'],
+        'auth_type': auth_type,
+        'interface': spec['interface'],
+        'verify': spec['verify'],
+        'cacert': spec['cacert'],
+        'auth': {f: spec[f] for f in fields
+                 if f in spec and f not in SECRET_FIELDS},
+        'sealed_secrets': vault.seal({f: spec[f] for f in fields
+                                      if f in SECRET_FIELDS}),
+    }
+
+
+def from_row(cloud, vault):
+    """The whole spec of a stored cloud, its secrets opened by ``vault``."""
+    spec = {field: getattr(cloud, field) for field in (
+        'name', 'auth_url', 'region_name', 'auth_type', 'interface',
+        'verify', 'cacert')}
+    spec.update(cloud.auth)
+    spec.update(vault.open(cloud.sealed_secrets))
+    return spec
+
+
+def _iso(when):
+    return when.strftime('%Y-%m-%dT%H:%M:%SZ')
+
+
+def to_dict(cloud):
+    """The API's view of a stored cloud: never a secret."""
+    shown = {
+        'id': cloud.id,
+        'name': cloud.name,
+        'project_id': cloud.project_id,
+        'created_by': cloud.created_by,
+        'auth_url': cloud.auth_url,
+        'region_name': cloud.region_name,
+        'auth_type': cloud.auth_type,
+        'interface': cloud.interface,
+        'verify': cloud.verify,
+        'cacert': cloud.cacert,
+        'image_endpoint': cloud.image_endpoint,
+        'created_at': _iso(cloud.created_at),
+        'updated_at': _iso(cloud.updated_at),
+    }
+    for field in SHOWN_AUTH_FIELDS[cloud.auth_type]:
+        name = 'remote_project_id' if field == 'project_id' else field
+        shown[name] = cloud.auth.get(field)
+    return shown

@@ -1,0 +1,127 @@
+"""glint-manage: set up what the Glint API service needs.
+
+    glint-manage [--config-file F] db sync
+    glint-manage [--config-file F] key create
+    glint-manage [--config-file F] register --public-url URL [...]
+
+``register`` logs in to the local Keystone as an administrator with the
+usual OS_* variables or --os-* options.
+"""
+
+import argparse
+import os
+import sys
+
+from keystoneauth1 import loading as ks_loading
+from keystoneauth1 import session as ks_session
+
+from glint_service import conf as glint_conf
+from glint_service.conf import database as database_conf
+from glint_service import crypto
+from glint_service.db import migration
+from glint_service import keystone
+
+
+def db_sync(conf, args):
+    url = database_conf.connection_url(conf)
+    if url.startswith('sqlite:///'):
+        os.makedirs(os.path.dirname(url[len('sqlite:///'):]) or '.',
+                    exist_ok=True)
+    before, after = migration.upgrade(url)
+    if before == after:
+        print('Database schema already at revision %s: nothing to do.'
+              % after)
+    else:
+        print('Database schema upgraded from revision %s to %s.'
+              % (before, after))
+
+
+def key_create(conf, args):
+    key_file = conf.crypto.key_file
+    if crypto.create_key_file(key_file):
+        print('Created the credential key file %s.' % key_file)
+    else:
+        crypto.Vault.from_key_file(key_file)
+        print('The credential key file %s exists: left alone.' % key_file)
+
+
+def service_user(conf):
+    """Glint's service user, as [keystone_authtoken] describes it."""
+    group = glint_conf.AUTHTOKEN_GROUP
+    ks_loading.load_auth_from_conf_options(conf, group)
+    options = conf[group]
+    return {name: options[name] for name in (
+        'auth_url', 'username', 'password', 'user_domain_name',
+        'user_domain_id', 'project_name', 'project_domain_name',
+        'project_domain_id')}
+
+
+def register(conf, args):
+    admin = ks_session.Session(
+        auth=ks_loading.load_auth_from_argparse_arguments(args),
+        verify=not args.insecure)
+    endpoints = {'public': args.public_url,
+                 'internal': args.internal_url or args.public_url}
+    changed = keystone.register_service(
+        admin, service_user(conf), args.region, endpoints,
+        interface=args.os_interface)
+    print('Glint registered.' if changed else
+          'Glint was already registered: nothing changed.')
+
+
+def parser(argv):
+    top = argparse.ArgumentParser(prog='glint-manage', description=__doc__,
+                                  formatter_class=argparse.RawTextHelpFormatter)
+    top.add_argument('--config-file', action='append',
+                     help='a configuration file (repeatable); by default '
+                          'those in OS_GLINT_CONFIG_FILES, else '
+                          '/etc/glint/glint.conf')
+    commands = top.add_subparsers(dest='command', required=True)
+
+    db = commands.add_parser('db', help='the database schema')
+    db_commands = db.add_subparsers(dest='db_command', required=True)
+    db_commands.add_parser(
+        'sync', help='create or upgrade the schema').set_defaults(run=db_sync)
+
+    key = commands.add_parser('key', help='the credential key file')
+    key_commands = key.add_subparsers(dest='key_command', required=True)
+    key_commands.add_parser(
+        'create', help='create [crypto] key_file unless it exists'
+    ).set_defaults(run=key_create)
+
+    reg = commands.add_parser(
+        'register', help='make Glint known to the local Keystone: its '
+                         'service user, service and endpoints')
+    reg.add_argument('--public-url', required=True,
+                     help="Glint's public endpoint URL")
+    reg.add_argument('--internal-url',
+                     help="Glint's internal endpoint URL (default: public)")
+    reg.add_argument('--region', default=os.environ.get('OS_REGION_NAME',
+                                                        'RegionOne'))
+    reg.add_argument('--os-interface',
+                     default=os.environ.get('OS_INTERFACE', 'public'),
+                     help="the local Keystone's interface to use")
+    reg.add_argument('--insecure', action='store_true')
+    ks_loading.register_auth_argparse_arguments(reg, argv,
+                                                default='password')
+    reg.set_defaults(run=register)
+    return top
+
+
+def main(argv=None):
+    argv = sys.argv[1:] if argv is None else argv
+    args = parser(argv).parse_args(argv)
+    files = os.environ.get('OS_GLINT_CONFIG_FILES')
+    config_files = args.config_file or (
+        files.split(';') if files else glint_conf.DEFAULT_CONFIG_FILES)
+    conf = glint_conf.load(config_files)
+    try:
+        args.run(conf, args)
+    except Exception as error:
+        detail = getattr(error, 'detail', None) or '%s: %s' % (
+            type(error).__name__, error)
+        sys.exit('glint-manage %s failed: %s' % (args.command, detail))
+
+
+if __name__ == '__main__':
+    main()

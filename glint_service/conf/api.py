@@ -1,0 +1,18 @@
+from oslo_config import cfg
+
+GROUP = 'api'
+
+OPTS = [
+    cfg.URIOpt('public_endpoint',
+               schemes=['http', 'https'],
+               help='The URL clients reach Glint at, used in the version '
+                    'document. When unset, the URL of each request is used.'),
+]
+
+
+def register_opts(conf):
+    conf.register_opts(OPTS, group=GROUP)
+
+
+def list_opts():
+    return {GROUP: OPTS}

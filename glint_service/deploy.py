@@ -1,0 +1,47 @@
+"""Builds Glint's WSGI app from a ConfigOpts, in plain Python."""
+
+from keystonemiddleware import auth_token
+
+from glint_service.conf import database as database_conf
+from glint_service import context
+from glint_service import crypto
+from glint_service.db import api as db_api
+from glint_service import fault_wrap
+from glint_service import handler
+from glint_service import policy
+from glint_service import util
+
+
+class State(object):
+    """What the handlers share: the config and the services built from it."""
+
+    def __init__(self, conf):
+        self.conf = conf
+        self.vault = crypto.Vault.from_key_file(conf.crypto.key_file)
+        self.db = db_api.Database(database_conf.connection_url(conf))
+        self.db.check_schema()
+        self.enforcer = policy.get_enforcer(conf)
+
+
+def loadapp(conf):
+    """The app: fault wrapper, then auth_token for all but the open paths,
+    then the router."""
+    state = State(conf)
+    router = handler.Router()
+
+    def set_context(environ, start_response):
+        environ[util.CONTEXT_ENV] = context.RequestContext.from_environ(
+            environ, enforcer=state.enforcer)
+        return router(environ, start_response)
+
+    authenticated = auth_token.AuthProtocol(
+        set_context, {'oslo_config_config': conf})
+
+    def glint(environ, start_response):
+        environ[util.STATE_ENV] = state
+        path = environ.get('PATH_INFO', '').rstrip('/') or '/'
+        if path in handler.OPEN_PATHS:
+            return router(environ, start_response)
+        return authenticated(environ, start_response)
+
+    return fault_wrap.FaultWrapper(glint)

@@ -1,0 +1,80 @@
+"""Glint's own exceptions. Each one knows the HTTP answer it becomes.
+
+The ``detail`` of an error is shown to the client: it names the field and the
+reason, and never holds a secret.
+"""
+
+
+class GlintError(Exception):
+    status = 500
+    title = 'Internal Server Error'
+    code = 'glint.internal_error'
+
+    def __init__(self, detail, headers=None):
+        super().__init__(detail)
+        self.detail = detail
+        self.headers = headers or {}
+
+
+class BadRequest(GlintError):
+    status = 400
+    title = 'Bad Request'
+    code = 'glint.bad_request'
+
+
+class InvalidField(BadRequest):
+    code = 'glint.invalid_field'
+
+    def __init__(self, field, reason):
+        super().__init__('%s: %s' % (field, reason))
+        self.field = field
+
+
+class RemoteCloudRejected(BadRequest):
+    """The remote cloud could not be used: unreachable, refused, no Glance."""
+    code = 'glint.remote_cloud_rejected'
+
+
+class Forbidden(GlintError):
+    status = 403
+    title = 'Forbidden'
+    code = 'glint.forbidden'
+
+
+class NotFound(GlintError):
+    status = 404
+    title = 'Not Found'
+    code = 'glint.not_found'
+
+
+class MethodNotAllowed(GlintError):
+    status = 405
+    title = 'Method Not Allowed'
+    code = 'glint.method_not_allowed'
+
+    def __init__(self, method, allowed):
+        super().__init__('%s is not allowed here; allowed: %s'
+                         % (method, ', '.join(allowed)),
+                         headers={'Allow': ', '.join(allowed)})
+
+
+class Conflict(GlintError):
+    status = 409
+    title = 'Conflict'
+    code = 'glint.conflict'
+
+
+class KeyFileError(GlintError):
+    """The credential key file is missing or holds no valid key."""
+    code = 'glint.key_file'
+
+
+class SecretsUnreadable(GlintError):
+    """Stored secrets do not open with the keys in the key file."""
+    code = 'glint.secrets_unreadable'
+
+
+class ServiceUnavailable(GlintError):
+    status = 503
+    title = 'Service Unavailable'
+    code = 'glint.service_unavailable'

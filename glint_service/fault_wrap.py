@@ -1,0 +1,90 @@
+"""The outermost middleware: one JSON error shape for every answer.
+
+It gives each request its id, turns Glint's exceptions into their HTTP answer,
+logs anything unexpected and answers 500, and rewrites the errors that
+keystonemiddleware answers by itself (401, 503) into the same shape.
+"""
+
+import json
+import uuid
+
+from oslo_log import log as logging
+import webob
+
+from glint_service import exception
+
+LOG = logging.getLogger(__name__)
+
+REQUEST_ID_ENV = 'openstack.request_id'
+REQUEST_ID_HEADER = 'X-OpenStack-Request-ID'
+
+# Codes for the errors that arrive from below Glint's own handlers.
+_CODES = {401: 'glint.unauthorized', 503: 'glint.service_unavailable'}
+_DETAILS = {
+    401: 'The request needs a valid X-Auth-Token from the local Keystone.',
+    503: 'The local Keystone could not be reached to check the token.',
+}
+# Headers of such an answer that are kept when its body is rewritten.
+_KEPT_HEADERS = ('WWW-Authenticate', 'Allow', 'Retry-After')
+
+
+def error_response(status, code, title, detail, request_id, headers=None):
+    body = {'errors': [{'status': status, 'code': code, 'title': title,
+                        'detail': detail, 'request_id': request_id}]}
+    response = webob.Response(status=status, json_body=body,
+                              charset='UTF-8')
+    response.content_type = 'application/json'
+    for name, value in (headers or {}).items():
+        response.headers[name] = value
+    response.headers[REQUEST_ID_HEADER] = request_id
+    return response
+
+
+def response_for(error, request_id):
+    return error_response(error.status, error.code, error.title,
+                          error.detail, request_id, error.headers)
+
+
+class FaultWrapper(object):
+
+    def __init__(self, application):
+        self.application = application
+
+    def __call__(self, environ, start_response):
+        request_id = 'req-%s' % uuid.uuid4()
+        environ[REQUEST_ID_ENV] = request_id
+        request = webob.Request(environ)
+        try:
+            response = request.get_response(self.application)
+        except exception.GlintError as error:
+            response = response_for(error, request_id)
+        except Exception:
+            LOG.exception('Unexpected error in %s %s (%s)',
+                          request.method, request.path, request_id)
+            response = error_response(
+                500, 'glint.internal_error', 'Internal Server Error',
+                'An unexpected error occurred; the service log has the '
+                'details under this request id.', request_id)
+        if response.status_int >= 400 and not _in_glint_shape(response):
+            response = _reshape(response, request_id)
+        response.headers[REQUEST_ID_HEADER] = request_id
+        return response(environ, start_response)
+
+
+def _in_glint_shape(response):
+    if response.content_type != 'application/json':
+        return False
+    try:
+        return 'errors' in json.loads(response.body)
+    except ValueError:
+        return False
+
+
+def _reshape(response, request_id):
+    status = response.status_int
+    headers = {name: response.headers[name]
+               for name in _KEPT_HEADERS if name in response.headers}
+    return error_response(
+        status, _CODES.get(status, 'glint.error'),
+        response.status.split(' ', 1)[1],
+        _DETAILS.get(status, response.status), request_id, headers)

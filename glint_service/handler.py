@@ -1,0 +1,58 @@
+"""Glint's routes: one dict, path -> {method: handler}.
+
+A handler takes a ``webob.Request`` and returns a ``webob.Response``; what it
+needs (the context, the database, the policy) it finds on the request.
+"""
+
+import re
+
+import webob.dec
+
+from glint_service import exception
+from glint_service.handlers import clouds
+from glint_service.handlers import root
+
+ROUTES = {
+    '/': {'GET': root.version_document},
+    '/healthcheck': {'GET': root.healthcheck},
+    '/v1/clouds': {
+        'GET': clouds.list_clouds,
+        'POST': clouds.create_cloud,
+    },
+    '/v1/clouds/{cloud_id}': {
+        'GET': clouds.show_cloud,
+        'PATCH': clouds.update_cloud,
+        'DELETE': clouds.delete_cloud,
+    },
+}
+
+# The paths answered without a token.
+OPEN_PATHS = ('/', '/healthcheck')
+
+
+def _compile(template):
+    pattern = re.sub(r'\{(\w+)\}', r'(?P<\1>[^/]+)', template)
+    return re.compile('^%s/?$' % pattern if template != '/' else '^/$')
+
+
+class Router(object):
+    """Dispatches a request to its handler, with the path's parts in
+    ``request.urlvars``."""
+
+    def __init__(self, routes=None):
+        self.routes = [(_compile(path), methods)
+                       for path, methods in (routes or ROUTES).items()]
+
+    @webob.dec.wsgify
+    def __call__(self, request):
+        for pattern, methods in self.routes:
+            match = pattern.match(request.path_info)
+            if not match:
+                continue
+            handler = methods.get(request.method)
+            if handler is None:
+                raise exception.MethodNotAllowed(request.method,
+                                                 sorted(methods))
+            request.urlvars = match.groupdict()
+            return handler(request)
+        raise exception.NotFound('No resource at %s.' % request.path_info)

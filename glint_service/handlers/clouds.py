@@ -1,0 +1,74 @@
+"""/v1/clouds: the remote clouds of a project."""
+
+from oslo_log import log as logging
+
+from glint_service import cloud_spec
+from glint_service import keystone
+from glint_service.policies import clouds as policies
+from glint_service import util
+
+LOG = logging.getLogger(__name__)
+
+
+def list_clouds(request):
+    context = util.context(request)
+    context.can(policies.LIST)
+    project_id = context.project_id
+    if util.query_flag(request, 'all_projects'):
+        context.can(policies.LIST_ALL_PROJECTS)
+        project_id = None
+    clouds = util.state(request).db.list_clouds(project_id)
+    return util.json_response(
+        {'clouds': [cloud_spec.to_dict(cloud) for cloud in clouds]})
+
+
+def show_cloud(request):
+    context = util.context(request)
+    context.can(policies.SHOW)
+    cloud = util.state(request).db.get_cloud(
+        request.urlvars['cloud_id'], context.project_id)
+    return util.json_response(cloud_spec.to_dict(cloud))
+
+
+def create_cloud(request):
+    context = util.context(request)
+    context.can(policies.CREATE)
+    state = util.state(request)
+    spec = cloud_spec.complete(util.json_body(request))
+    image_endpoint = keystone.find_image_endpoint(
+        spec, state.conf.remote_clouds.timeout)
+    cloud = state.db.create_cloud(dict(
+        cloud_spec.to_row(spec, state.vault),
+        project_id=context.project_id, created_by=context.user_id,
+        image_endpoint=image_endpoint))
+    LOG.info('Remote cloud %s (%s) added to project %s',
+             cloud.id, cloud.name, cloud.project_id)
+    return util.json_response(
+        cloud_spec.to_dict(cloud), status=201,
+        headers={'Location': '%s/%s' % (request.path_url, cloud.id)})
+
+
+def update_cloud(request):
+    context = util.context(request)
+    context.can(policies.UPDATE)
+    state = util.state(request)
+    cloud_id = request.urlvars['cloud_id']
+    stored = cloud_spec.from_row(
+        state.db.get_cloud(cloud_id, context.project_id), state.vault)
+    spec = cloud_spec.merge(stored, util.json_body(request))
+    values = cloud_spec.to_row(spec, state.vault)
+    if cloud_spec.connection_changed(stored, spec):
+        values['image_endpoint'] = keystone.find_image_endpoint(
+            spec, state.conf.remote_clouds.timeout)
+    cloud = state.db.update_cloud(cloud_id, context.project_id, values)
+    LOG.info('Remote cloud %s (%s) updated', cloud.id, cloud.name)
+    return util.json_response(cloud_spec.to_dict(cloud))
+
+
+def delete_cloud(request):
+    context = util.context(request)
+    context.can(policies.DELETE)
+    cloud_id = request.urlvars['cloud_id']
+    util.state(request).db.delete_cloud(cloud_id, context.project_id)
+    LOG.info('Remote cloud %s deleted', cloud_id)
+    return util.no_content()

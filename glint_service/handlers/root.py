@@ -1,0 +1,27 @@
+"""The open paths: the version document and the health check."""
+
+from oslo_log import log as logging
+
+from glint_service import exception
+from glint_service import util
+
+LOG = logging.getLogger(__name__)
+
+
+def version_document(request):
+    endpoint = (util.state(request).conf.api.public_endpoint
+                or request.host_url + request.script_name)
+    return util.json_response({'versions': [{
+        'id': 'v1.0',
+        'status': 'CURRENT',
+        'links': [{'rel': 'self', 'href': endpoint.rstrip('/') + '/v1/'}],
+    }]})
+
+
+def healthcheck(request):
+    try:
+        util.state(request).db.ping()
+    except Exception:
+        LOG.exception('Health check: the database does not answer')
+        raise exception.ServiceUnavailable('The database does not answer.')
+    return util.json_response({'status': 'OK'})

@@ -1,0 +1,10 @@
+"""Glint's policy rules and their defaults (reader, member, admin)."""
+
+import itertools
+
+from glint_service.policies import base
+from glint_service.policies import clouds
+
+
+def list_rules():
+    return list(itertools.chain(base.list_rules(), clouds.list_rules()))

@@ -1,0 +1,53 @@
+"""Small helpers the handlers share: JSON in, JSON out, what the app set."""
+
+import json
+
+import webob
+
+from glint_service import exception
+
+CONTEXT_ENV = 'glint.context'
+STATE_ENV = 'glint.state'
+
+
+def state(request):
+    """The app's ``deploy.State``: configuration, database, vault."""
+    return request.environ[STATE_ENV]
+
+
+def context(request):
+    """The caller's ``context.RequestContext``."""
+    return request.environ[CONTEXT_ENV]
+
+
+def json_body(request):
+    """The request's JSON body, or BadRequest saying why there is none."""
+    if not request.body:
+        raise exception.BadRequest('The request needs a JSON body.')
+    try:
+        return json.loads(request.body)
+    except ValueError as error:
+        raise exception.BadRequest(
+            'The body is not valid JSON: %s at line %d column %d.'
+            % (error.msg, error.lineno, error.colno))
+
+
+def json_response(body, status=200, headers=None):
+    response = webob.Response(status=status, json_body=body,
+                              charset='UTF-8', headers=headers)
+    response.content_type = 'application/json'
+    return response
+
+
+def no_content():
+    return webob.Response(status=204)
+
+
+def query_flag(request, name):
+    """A boolean query parameter, such as ?all_projects=true."""
+    value = request.GET.get(name, 'false').lower()
+    if value in ('true', '1', 'yes'):
+        return True
+    if value in ('false', '0', 'no'):
+        return False
+    raise exception.InvalidField(name, 'must be true or false')
