@@ -24,8 +24,11 @@ class State(object):
 
 
 def loadapp(conf):
-    """The app: fault wrapper, then auth_token for all but the open paths,
-    then the router."""
+    """The WSGI app for ``conf``.
+
+    The fault wrapper, then auth_token for all but the open paths, then the
+    router.
+    """
     state = State(conf)
     router = handler.Router()
 

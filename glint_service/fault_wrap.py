@@ -12,6 +12,7 @@ from oslo_log import log as logging
 import webob
 
 from glint_service import exception
+from glint_service import util
 
 LOG = logging.getLogger(__name__)
 
@@ -31,13 +32,7 @@ _KEPT_HEADERS = ('WWW-Authenticate', 'Allow', 'Retry-After')
 def error_response(status, code, title, detail, request_id, headers=None):
     body = {'errors': [{'status': status, 'code': code, 'title': title,
                         'detail': detail, 'request_id': request_id}]}
-    response = webob.Response(status=status, json_body=body,
-                              charset='UTF-8')
-    response.content_type = 'application/json'
-    for name, value in (headers or {}).items():
-        response.headers[name] = value
-    response.headers[REQUEST_ID_HEADER] = request_id
-    return response
+    return util.json_response(body, status, headers)
 
 
 def response_for(error, request_id):

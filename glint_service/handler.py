@@ -36,8 +36,10 @@ def _compile(template):
 
 
 class Router(object):
-    """Dispatches a request to its handler, with the path's parts in
-    ``request.urlvars``."""
+    """Dispatches a request to its handler.
+
+    The parts of the path are in ``request.urlvars``.
+    """
 
     def __init__(self, routes=None):
         self.routes = [(_compile(path), methods)

@@ -63,6 +63,8 @@ def find_image_endpoint(spec, timeout):
             endpoint = session.get_endpoint(
                 service_type='image', interface=spec['interface'],
                 region_name=spec['region_name'])
+    except ks_exc.EndpointNotFound:
+        endpoint = None
     except ks_exc.Unauthorized:
         raise exception.RemoteCloudRejected(
             'The remote Keystone at %s refused the credentials (HTTP 401).'
@@ -75,10 +77,10 @@ def find_image_endpoint(spec, timeout):
         raise exception.RemoteCloudRejected(
             'auth_url: the remote Keystone at %s could not be reached.'
             % where)
-    except ks_exc.NotFound:
+    except (ks_exc.NotFound, ks_exc.InvalidResponse):
         raise exception.RemoteCloudRejected(
-            'auth_url: %s answered HTTP 404 to a Keystone v3 login; is it '
-            'the v3 URL (ending in /v3)?' % where)
+            'auth_url: %s did not answer a login like a Keystone v3; is it '
+            'the v3 URL of a Keystone (ending in /v3)?' % where)
     except ks_exc.HttpError as error:
         raise exception.RemoteCloudRejected(
             'The remote Keystone at %s answered HTTP %s to the login.'

@@ -25,8 +25,11 @@ def authorize(enforcer, rule, target, context):
 
 
 def get_enforcer_for_tools():
-    """The enforcer for oslopolicy-* commands (the oslo.policy.enforcer entry
-    point), reading the usual configuration files."""
+    """The enforcer for the oslopolicy-* commands.
+
+    The oslo.policy.enforcer entry point: it reads the usual configuration
+    files.
+    """
     from oslo_config import cfg
 
     from glint_service import conf as glint_conf

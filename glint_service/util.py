@@ -34,8 +34,9 @@ def json_body(request):
 
 def json_response(body, status=200, headers=None):
     response = webob.Response(status=status, json_body=body,
-                              charset='UTF-8', headers=headers)
+                              charset='UTF-8')
     response.content_type = 'application/json'
+    response.headers.update(headers or {})
     return response
 
 

@@ -70,8 +70,9 @@ def register(conf, args):
 
 
 def parser(argv):
-    top = argparse.ArgumentParser(prog='glint-manage', description=__doc__,
-                                  formatter_class=argparse.RawTextHelpFormatter)
+    top = argparse.ArgumentParser(
+        prog='glint-manage', description=__doc__,
+        formatter_class=argparse.RawTextHelpFormatter)
     top.add_argument('--config-file', action='append',
                      help='a configuration file (repeatable); by default '
                           'those in OS_GLINT_CONFIG_FILES, else '

@@ -1,0 +1,411 @@
+"""Real OpenStack clouds on loopback, for Glint's tests and demo.
+
+Each cloud is its own Keystone and Glance, installed from PyPI, with SQLite
+databases, on free loopback ports, in a folder of its own; users and projects
+are made through Keystone's own API. A Glint API server runs beside them,
+registered in the first cloud's Keystone by ``glint-manage register``.
+
+Every server is started by this module, waited for, and stopped by its own
+process id. Nothing is written outside the bed's folder. When something does
+not start, :class:`BedError` says what and shows the end of its log.
+"""
+
+import concurrent.futures
+import os
+import secrets
+import shutil
+import socket
+import subprocess
+import sys
+import time
+
+from keystoneauth1.identity import v3
+from keystoneauth1 import session as ks_session
+from keystoneclient.v3 import client as ks_client
+import requests
+
+BIN = os.path.dirname(sys.executable)
+HERE = os.path.dirname(os.path.abspath(__file__))
+REGION = 'RegionOne'
+START_TIMEOUT = 120
+
+
+class BedError(Exception):
+    """A part of the test bed could not be set up or started."""
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(('127.0.0.1', 0))
+        return s.getsockname()[1]
+
+
+def tail(path, lines=40):
+    try:
+        with open(path, errors='replace') as f:
+            return ''.join(f.readlines()[-lines:])
+    except OSError:
+        return '(no log)'
+
+
+def run(argv, log_path, env=None):
+    """Run a command to its end, its output appended to ``log_path``."""
+    with open(log_path, 'a') as log:
+        log.write('$ %s\n' % ' '.join(argv))
+        log.flush()
+        result = subprocess.run(argv, stdout=log, stderr=subprocess.STDOUT,
+                                env=env, stdin=subprocess.DEVNULL)
+    if result.returncode != 0:
+        raise BedError('%s exited with %d:\n%s'
+                       % (' '.join(argv[:3]), result.returncode,
+                          tail(log_path)))
+
+
+def write_ini(path, sections):
+    with open(path, 'w') as f:
+        for section, options in sections.items():
+            f.write('[%s]\n' % section)
+            for name, value in options.items():
+                f.write('%s = %s\n' % (name, value))
+            f.write('\n')
+
+
+class Server(object):
+    """One server process, on a loopback port, with its log in a file."""
+
+    def __init__(self, name, argv, log_path, url, env=None):
+        self.name = name
+        self.argv = argv
+        self.log_path = log_path
+        self.url = url
+        self.env = env
+        self.process = None
+
+    def start(self, timeout=START_TIMEOUT):
+        log = open(self.log_path, 'a')
+        try:
+            self.process = subprocess.Popen(
+                self.argv, stdout=log, stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL, env=self.env)
+        finally:
+            log.close()
+        self.wait_until_up(timeout)
+
+    def wait_until_up(self, timeout):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise BedError('%s exited with %s at start-up:\n%s'
+                               % (self.name, self.process.returncode,
+                                  tail(self.log_path)))
+            try:
+                requests.get(self.url, timeout=5)
+                return
+            except requests.ConnectionError:
+                time.sleep(0.25)
+        self.stop()
+        raise BedError('%s did not answer at %s within %ds:\n%s'
+                       % (self.name, self.url, timeout,
+                          tail(self.log_path)))
+
+    @property
+    def running(self):
+        return self.process is not None and self.process.poll() is None
+
+    def stop(self):
+        """Stop the server by its process id; gunicorn stops its workers."""
+        if not self.running:
+            return
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+
+
+def gunicorn(name, app, port, log_path, env, pythonpath=None, workers=1,
+             threads=4):
+    argv = [os.path.join(BIN, 'gunicorn'), '--bind', '127.0.0.1:%d' % port,
+            '--workers', str(workers), '--worker-class', 'gthread',
+            '--threads', str(threads), '--timeout', '600',
+            '--graceful-timeout', '5']
+    if pythonpath:
+        argv += ['--pythonpath', pythonpath]
+    return Server(name, argv + [app], log_path,
+                  'http://127.0.0.1:%d/' % port, env=env)
+
+
+def user_auth(auth_url, user):
+    """A keystoneauth plugin for one of the bed's users."""
+    return v3.Password(auth_url=auth_url, username=user['username'],
+                       password=user['password'], user_domain_name='Default',
+                       project_name=user['project_name'],
+                       project_domain_name='Default')
+
+
+class Cloud(object):
+    """One cloud: a real Keystone and a real Glance."""
+
+    # The users every cloud has: name -> (project, role).
+    USERS = {
+        'demo': ('demo', 'member'),
+        'reader': ('demo', 'reader'),
+        'other': ('other', 'member'),
+        'operator': ('demo', 'admin'),
+    }
+
+    def __init__(self, name, root, token_expiration=None):
+        self.name = name
+        self.root = os.path.join(root, name)
+        self.token_expiration = token_expiration
+        self.admin_password = secrets.token_urlsafe(12)
+        self.keystone_port = free_port()
+        self.glance_port = free_port()
+        self.keystone_url = 'http://127.0.0.1:%d' % self.keystone_port
+        self.auth_url = self.keystone_url + '/v3'
+        self.glance_url = 'http://127.0.0.1:%d' % self.glance_port
+        self.users = {}
+        self.keystone = None
+        self.glance = None
+
+    def path(self, *parts):
+        return os.path.join(self.root, *parts)
+
+    def start(self):
+        os.makedirs(self.root, exist_ok=True)
+        self._start_keystone()
+        self._make_users()
+        self._start_glance()
+
+    def stop(self):
+        for server in (self.glance, self.keystone):
+            if server is not None:
+                server.stop()
+
+    # Keystone.
+
+    def _start_keystone(self):
+        conf = self.path('keystone.conf')
+        log = self.path('keystone.log')
+        sections = {
+            'DEFAULT': {'log_file': log},
+            'database': {'connection': 'sqlite:///%s'
+                         % self.path('keystone.sqlite')},
+            'fernet_tokens': {'key_repository': self.path('fernet-keys')},
+            'fernet_receipts': {'key_repository':
+                                self.path('fernet-receipts')},
+            'credential': {'key_repository': self.path('credential-keys')},
+            'token': {},
+        }
+        if self.token_expiration:
+            sections['token']['expiration'] = self.token_expiration
+        write_ini(conf, sections)
+        manage = [os.path.join(BIN, 'keystone-manage'), '--config-file',
+                  conf]
+        owner = ['--keystone-user', str(os.getuid()),
+                 '--keystone-group', str(os.getgid())]
+        run(manage + ['db_sync'], log)
+        run(manage + ['fernet_setup'] + owner, log)
+        run(manage + ['credential_setup'] + owner, log)
+        run(manage + ['bootstrap', '--bootstrap-password',
+                      self.admin_password,
+                      '--bootstrap-public-url', self.keystone_url,
+                      '--bootstrap-internal-url', self.keystone_url,
+                      '--bootstrap-region-id', REGION], log)
+        env = dict(os.environ, OS_KEYSTONE_CONFIG_FILES=conf)
+        self.keystone = gunicorn('keystone of %s' % self.name,
+                                 'keystone_wsgi:application',
+                                 self.keystone_port,
+                                 self.path('keystone-server.log'), env,
+                                 pythonpath=HERE)
+        self.keystone.start()
+
+    def admin_user(self):
+        return {'username': 'admin', 'password': self.admin_password,
+                'project_name': 'admin'}
+
+    def session(self, user):
+        return ks_session.Session(auth=user_auth(self.auth_url, user))
+
+    def admin_client(self):
+        return ks_client.Client(session=self.session(self.admin_user()),
+                                interface='public')
+
+    def _make_users(self):
+        client = self.admin_client()
+        projects = {name: client.projects.create(name, 'default')
+                    for name in ('demo', 'other', 'service')}
+        roles = {role.name: role for role in client.roles.list()}
+        for role in ('member', 'reader', 'admin', 'service'):
+            if role not in roles:
+                roles[role] = client.roles.create(role)
+        for name, (project, role) in self.USERS.items():
+            self.users[name] = self.make_user(client, name, projects[project],
+                                              roles[role])
+        self.glance_user = self.make_user(client, 'glance',
+                                          projects['service'],
+                                          roles['service'])
+        service = client.services.create('glance', type='image')
+        client.endpoints.create(service, self.glance_url,
+                                interface='public', region=REGION)
+        client.endpoints.create(service, self.glance_url,
+                                interface='internal', region=REGION)
+        # A region with an identity endpoint but no Glance.
+        client.regions.create(id='NoGlance')
+
+    def make_user(self, client, name, project, role):
+        password = secrets.token_urlsafe(12)
+        user = client.users.create(name, domain='default', password=password,
+                                   default_project=project)
+        client.roles.grant(role, user=user, project=project)
+        return {'username': name, 'password': password, 'id': user.id,
+                'project_name': project.name, 'project_id': project.id}
+
+    # Glance.
+
+    def _start_glance(self):
+        folder = self.path('glance')
+        os.makedirs(folder, exist_ok=True)
+        shutil.copy(os.path.join(sys.prefix, 'etc', 'glance',
+                                 'glance-api-paste.ini'), folder)
+        conf = os.path.join(folder, 'glance-api.conf')
+        log = self.path('glance.log')
+        write_ini(conf, {
+            'DEFAULT': {'enabled_backends': 'fs:file', 'log_file': log},
+            'glance_store': {'default_backend': 'fs'},
+            'fs': {'filesystem_store_datadir': self.path('images')},
+            'os_glance_staging_store': {
+                'filesystem_store_datadir': self.path('staging')},
+            'os_glance_tasks_store': {
+                'filesystem_store_datadir': self.path('tasks')},
+            'database': {'connection': 'sqlite:///%s'
+                         % self.path('glance.sqlite')},
+            'paste_deploy': {
+                'flavor': 'keystone',
+                'config_file': os.path.join(folder,
+                                            'glance-api-paste.ini')},
+            'oslo_concurrency': {'lock_path': self.path('locks')},
+            'keystone_authtoken': {
+                'www_authenticate_uri': self.auth_url,
+                'auth_url': self.auth_url,
+                'auth_type': 'password',
+                'username': 'glance',
+                'password': self.glance_user['password'],
+                'user_domain_name': 'Default',
+                'project_name': 'service',
+                'project_domain_name': 'Default',
+            },
+        })
+        run([os.path.join(BIN, 'glance-manage'), '--config-file', conf,
+             'db_sync'], log)
+        env = dict(os.environ, OS_GLANCE_CONFIG_DIR=folder)
+        self.glance = gunicorn('glance of %s' % self.name,
+                               'glance.wsgi.api:application',
+                               self.glance_port,
+                               self.path('glance-server.log'), env)
+        self.glance.start()
+
+
+class Glint(object):
+    """A real Glint API server, registered in ``cloud``'s Keystone."""
+
+    def __init__(self, cloud, root, name='glint', workers=1,
+                 keystone_url=None):
+        self.cloud = cloud
+        self.root = os.path.join(root, name)
+        # The Keystone that checks tokens: the cloud's, unless told.
+        self.keystone_url = keystone_url or cloud.auth_url
+        self.port = free_port()
+        self.url = 'http://127.0.0.1:%d' % self.port
+        self.password = secrets.token_urlsafe(12)
+        self.conf_path = os.path.join(self.root, 'glint.conf')
+        self.policy_path = os.path.join(self.root, 'policy.yaml')
+        self.log_path = os.path.join(self.root, 'glint-api.log')
+        self.database_path = os.path.join(self.root, 'glint.sqlite')
+        self.env = dict(os.environ, OS_GLINT_CONFIG_FILES=self.conf_path)
+        self.server = gunicorn(name, 'glint_service.wsgi.api:application',
+                               self.port, self.log_path, self.env,
+                               workers=workers)
+
+    def manage(self, *args, admin=False):
+        """Run glint-manage; as the cloud's admin with ``admin``."""
+        env = dict(self.env)
+        if admin:
+            env.update(self.cloud_admin_env())
+        argv = [os.path.join(BIN, 'glint-manage')] + list(args)
+        result = subprocess.run(argv, env=env, capture_output=True,
+                                text=True, stdin=subprocess.DEVNULL)
+        if result.returncode != 0:
+            raise BedError('glint-manage %s exited with %d:\n%s%s'
+                           % (' '.join(args), result.returncode,
+                              result.stdout, result.stderr))
+        return result.stdout
+
+    def cloud_admin_env(self):
+        return {'OS_AUTH_URL': self.cloud.auth_url,
+                'OS_USERNAME': 'admin',
+                'OS_PASSWORD': self.cloud.admin_password,
+                'OS_PROJECT_NAME': 'admin',
+                'OS_USER_DOMAIN_NAME': 'Default',
+                'OS_PROJECT_DOMAIN_NAME': 'Default',
+                'OS_REGION_NAME': REGION}
+
+    def setup(self, register=True):
+        os.makedirs(self.root, exist_ok=True)
+        with open(self.policy_path, 'w') as f:
+            f.write('{}\n')
+        write_ini(self.conf_path, {
+            'DEFAULT': {'state_path': self.root, 'debug': 'true'},
+            'crypto': {'key_file': os.path.join(self.root,
+                                                'credential.key')},
+            'keystone_authtoken': {
+                'www_authenticate_uri': self.keystone_url,
+                'auth_url': self.keystone_url,
+                'auth_type': 'password',
+                'username': 'glint',
+                'password': self.password,
+                'user_domain_name': 'Default',
+                'project_name': 'service',
+                'project_domain_name': 'Default',
+            },
+            'oslo_policy': {'policy_file': self.policy_path},
+        })
+        self.manage('key', 'create')
+        self.manage('db', 'sync')
+        if register:
+            self.register_output = self.manage('register', '--public-url',
+                                               self.url, admin=True)
+
+    def start(self):
+        self.server.start()
+
+    def stop(self):
+        self.server.stop()
+
+
+class Bed(object):
+    """N real clouds and a Glint API server registered in the first."""
+
+    def __init__(self, root, clouds=2, token_expiration=None):
+        self.root = root
+        self.clouds = [Cloud('cloud%d' % (i + 1), root, token_expiration)
+                       for i in range(clouds)]
+        self.glint = Glint(self.clouds[0], root)
+
+    def start(self):
+        try:
+            with concurrent.futures.ThreadPoolExecutor(len(self.clouds)) as p:
+                for future in [p.submit(c.start) for c in self.clouds]:
+                    future.result()
+            self.glint.setup()
+            self.glint.start()
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def stop(self):
+        self.glint.stop()
+        for cloud in self.clouds:
+            cloud.stop()
