@@ -1,0 +1,124 @@
+"""The app's plumbing: errors, routes, tokens, policy, ownership."""
+
+from unittest import mock
+
+import pytest
+
+from glint_service import exception
+from glint_service import keystone
+
+BODY = {'name': 'cern', 'auth_url': 'https://keystone.cern.invalid/v3',
+        'username': 'alice', 'password': 'pa55-word',
+        'project_name': 'hep'}
+
+
+@pytest.fixture
+def remote_ok():
+    with mock.patch.object(keystone, 'find_image_endpoint',
+                           return_value='https://glance.invalid') as found:
+        yield found
+
+
+def error_of(response, status):
+    assert response.status_int == status, response.text
+    assert response.content_type == 'application/json'
+    error, = response.json['errors']
+    assert error['status'] == status
+    assert error['request_id'] == response.headers['X-OpenStack-Request-ID']
+    return error
+
+
+def test_version_document(app):
+    response = app('GET', '/')
+    assert response.json['versions'][0]['links'][0]['href'] == (
+        'http://localhost/v1/')
+
+
+def test_public_endpoint_is_used_when_set(conf, app):
+    conf.set_override('public_endpoint', 'https://glint.example.org/x',
+                      group='api')
+    response = app('GET', '/')
+    assert response.json['versions'][0]['links'][0]['href'] == (
+        'https://glint.example.org/x/v1/')
+
+
+def test_missing_token_is_401_in_the_common_shape(app):
+    response = app('GET', '/v1/clouds')
+    error = error_of(response, 401)
+    assert error['code'] == 'glint.unauthorized'
+    assert response.headers['WWW-Authenticate'].startswith('Keystone uri=')
+
+
+def test_unexpected_error_is_500_in_the_common_shape_and_logged(
+        app, tokens, caplog):
+    with mock.patch('glint_service.db.api.Database.list_clouds',
+                    side_effect=RuntimeError('boom')):
+        response = app('GET', '/v1/clouds', token=tokens())
+    error = error_of(response, 500)
+    assert error['code'] == 'glint.internal_error'
+    assert 'boom' not in error['detail']
+    assert error['request_id'] in caplog.text
+    assert 'RuntimeError: boom' in caplog.text
+
+
+def test_405_names_the_allowed_methods(app, tokens):
+    response = app('PUT', '/v1/clouds/abc', {}, tokens())
+    error_of(response, 405)
+    assert response.headers['Allow'] == 'DELETE, GET, PATCH'
+
+
+def test_create_and_list(app, tokens, remote_ok):
+    token = tokens()
+    created = app('POST', '/v1/clouds', BODY, token)
+    assert created.status_int == 201, created.text
+    assert created.json['project_id'] == 'project-a'
+    assert created.json['created_by'] == 'user-a'
+    assert created.json['image_endpoint'] == 'https://glance.invalid'
+    assert 'pa55-word' not in created.text
+    listed = app('GET', '/v1/clouds', token=token)
+    assert listed.json == {'clouds': [created.json]}
+    remote_ok.assert_called_once()
+
+
+def test_remote_refusal_stores_nothing(app, tokens):
+    token = tokens()
+    with mock.patch.object(keystone, 'find_image_endpoint', side_effect=(
+            exception.RemoteCloudRejected('refused (HTTP 401)'))):
+        error = error_of(app('POST', '/v1/clouds', BODY, token), 400)
+    assert error['code'] == 'glint.remote_cloud_rejected'
+    assert app('GET', '/v1/clouds', token=token).json == {'clouds': []}
+
+
+def test_bad_input_is_not_checked_remotely(app, tokens, remote_ok):
+    error = error_of(app('POST', '/v1/clouds', raw='{', token=tokens()), 400)
+    assert 'not valid JSON' in error['detail']
+    error = error_of(app('POST', '/v1/clouds', dict(BODY, verify=1),
+                         tokens()), 400)
+    assert error['detail'] == 'verify: must be true or false'
+    remote_ok.assert_not_called()
+
+
+def test_reader_cannot_create(app, tokens, remote_ok):
+    error = error_of(app('POST', '/v1/clouds', BODY, tokens(['reader'])), 403)
+    assert 'glint:clouds:create' in error['detail']
+    remote_ok.assert_not_called()
+
+
+def test_other_project_gets_404_and_admin_lists_all(app, tokens, remote_ok):
+    created = app('POST', '/v1/clouds', BODY, tokens()).json
+    path = '/v1/clouds/%s' % created['id']
+    other = tokens(project_id='project-b')
+    error_of(app('GET', path, token=other), 404)
+    error_of(app('DELETE', path, token=other), 404)
+    admin = tokens(['admin', 'member', 'reader'], project_id='project-b')
+    everything = app('GET', '/v1/clouds?all_projects=true', token=admin)
+    assert [c['id'] for c in everything.json['clouds']] == [created['id']]
+    assert app('GET', '/v1/clouds', token=admin).json == {'clouds': []}
+
+
+def test_healthcheck_reports_a_dead_database(app):
+    assert app('GET', '/healthcheck').status_int == 200
+    with mock.patch('glint_service.db.api.Database.ping',
+                    side_effect=RuntimeError('gone')):
+        error = error_of(app('GET', '/healthcheck'), 503)
+    assert 'database' in error['detail']

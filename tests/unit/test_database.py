@@ -1,0 +1,70 @@
+"""The schema migrations and the data layer, on SQLite files."""
+
+import pytest
+import sqlalchemy as sa
+
+from glint_service.db import api as db_api
+from glint_service.db import migration
+from glint_service import deploy
+from glint_service import exception
+
+VALUES = {'project_id': 'p', 'created_by': 'u', 'name': 'cern',
+          'auth_url': 'https://k/v3', 'region_name': None,
+          'auth_type': 'password', 'interface': 'public', 'verify': True,
+          'cacert': None, 'auth': {'username': 'a'},
+          'sealed_secrets': 'sealed', 'image_endpoint': 'https://g'}
+
+
+@pytest.fixture
+def url(tmp_path):
+    return 'sqlite:///%s/glint.sqlite' % tmp_path
+
+
+def test_upgrade_creates_the_schema_then_does_nothing(url):
+    before, after = migration.upgrade(url)
+    assert before is None and after == migration.head_revision(url)
+    assert migration.upgrade(url) == (after, after)
+    tables = sa.inspect(sa.create_engine(url)).get_table_names()
+    assert 'clouds' in tables
+
+
+def test_app_refuses_an_unsynced_database(conf, tmp_path):
+    conf.set_override('connection', 'sqlite:///%s/empty.sqlite' % tmp_path,
+                      group='database')
+    with pytest.raises(exception.GlintError) as raised:
+        deploy.loadapp(conf)
+    assert 'glint-manage db sync' in raised.value.detail
+
+
+def test_app_refuses_to_start_without_its_key(conf, tmp_path):
+    conf.set_override('key_file', str(tmp_path / 'missing.key'),
+                      group='crypto')
+    with pytest.raises(exception.KeyFileError):
+        deploy.loadapp(conf)
+
+
+def test_clouds_belong_to_their_project(url):
+    migration.upgrade(url)
+    db = db_api.Database(url)
+    cloud = db.create_cloud(dict(VALUES))
+    assert db.get_cloud(cloud.id, 'p').name == 'cern'
+    with pytest.raises(exception.NotFound):
+        db.get_cloud(cloud.id, 'other')
+    with pytest.raises(exception.NotFound):
+        db.delete_cloud(cloud.id, 'other')
+    assert [c.id for c in db.list_clouds('p')] == [cloud.id]
+    assert db.list_clouds('other') == []
+    assert [c.id for c in db.list_clouds()] == [cloud.id]
+
+
+def test_names_are_unique_within_a_project(url):
+    migration.upgrade(url)
+    db = db_api.Database(url)
+    db.create_cloud(dict(VALUES))
+    db.create_cloud(dict(VALUES, project_id='q'))
+    with pytest.raises(exception.Conflict):
+        db.create_cloud(dict(VALUES))
+    second = db.create_cloud(dict(VALUES, name='ral'))
+    with pytest.raises(exception.Conflict):
+        db.update_cloud(second.id, 'p', {'name': 'cern'})
+    assert db.get_cloud(second.id, 'p').name == 'ral'

@@ -1,0 +1,56 @@
+"""The policy defaults of the contract: reader, member, admin."""
+
+from oslo_config import cfg
+import pytest
+
+from glint_service import conf as glint_conf
+from glint_service import context
+from glint_service import exception
+from glint_service import policy
+from glint_service.policies import clouds
+
+
+@pytest.fixture
+def enforcer():
+    conf = cfg.ConfigOpts()
+    glint_conf.register_opts(conf)
+    conf([], project='glint', default_config_files=[])
+    return policy.get_enforcer(conf)
+
+
+def caller(enforcer, *roles, project_id='p'):
+    return context.RequestContext(enforcer=enforcer, user_id='u',
+                                  project_id=project_id, roles=list(roles))
+
+
+@pytest.mark.parametrize('rule,roles,allowed', [
+    (clouds.LIST, ['reader'], True),
+    (clouds.SHOW, ['reader'], True),
+    (clouds.CREATE, ['reader'], False),
+    (clouds.UPDATE, ['reader'], False),
+    (clouds.DELETE, ['reader'], False),
+    (clouds.CREATE, ['member', 'reader'], True),
+    (clouds.DELETE, ['member', 'reader'], True),
+    (clouds.LIST_ALL_PROJECTS, ['member', 'reader'], False),
+    (clouds.LIST_ALL_PROJECTS, ['admin', 'member', 'reader'], True),
+    (clouds.LIST, [], False),
+])
+def test_defaults(enforcer, rule, roles, allowed):
+    ctx = caller(enforcer, *roles)
+    if allowed:
+        ctx.can(rule)
+    else:
+        with pytest.raises(exception.Forbidden):
+            ctx.can(rule)
+
+
+def test_a_member_of_another_project_is_not_allowed(enforcer):
+    ctx = caller(enforcer, 'member', 'reader', project_id='q')
+    with pytest.raises(exception.Forbidden):
+        ctx.can(clouds.SHOW, {'project_id': 'p'})
+
+
+def test_every_rule_is_documented():
+    from glint_service import policies
+    for rule in policies.list_rules():
+        assert rule.description
