@@ -14,6 +14,7 @@ import concurrent.futures
 import os
 import secrets
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -113,12 +114,22 @@ class Server(object):
         return self.process is not None and self.process.poll() is None
 
     def stop(self):
-        """Stop the server by its process id; gunicorn stops its workers."""
-        if not self.running:
+        self.signal_stop()
+        self.wait_stopped()
+
+    def signal_stop(self):
+        """Ask the server to stop, by its process id.
+
+        SIGINT is gunicorn's quick shutdown; it stops its workers itself.
+        """
+        if self.running:
+            self.process.send_signal(signal.SIGINT)
+
+    def wait_stopped(self, timeout=20):
+        if self.process is None:
             return
-        self.process.terminate()
         try:
-            self.process.wait(timeout=20)
+            self.process.wait(timeout=timeout)
         except subprocess.TimeoutExpired:
             self.process.kill()
             self.process.wait()
@@ -178,10 +189,8 @@ class Cloud(object):
         self._make_users()
         self._start_glance()
 
-    def stop(self):
-        for server in (self.glance, self.keystone):
-            if server is not None:
-                server.stop()
+    def servers(self):
+        return [s for s in (self.glance, self.keystone) if s is not None]
 
     # Keystone.
 
@@ -406,6 +415,11 @@ class Bed(object):
         return self
 
     def stop(self):
-        self.glint.stop()
+        """Stop every server: all are told at once, then waited for."""
+        servers = [self.glint.server]
         for cloud in self.clouds:
-            cloud.stop()
+            servers += cloud.servers()
+        for server in servers:
+            server.signal_stop()
+        for server in servers:
+            server.wait_stopped()

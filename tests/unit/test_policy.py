@@ -6,8 +6,8 @@ import pytest
 from glint_service import conf as glint_conf
 from glint_service import context
 from glint_service import exception
-from glint_service import policy
 from glint_service.policies import clouds
+from glint_service import policy
 
 
 @pytest.fixture

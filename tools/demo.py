@@ -1,0 +1,125 @@
+"""Glint's demo: two real clouds on loopback and Glint registered in the first.
+
+Run by ``tox -e demo``. It prints where everything is, the users and their
+passwords, and ready commands; it writes ``clouds.yaml`` for the openstack
+command; it runs until interrupted, then stops everything it started.
+"""
+
+import argparse
+import os
+import signal
+import sys
+import tempfile
+
+import requests
+import yaml
+
+from tests import cloudbed
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+CLOUDS_YAML = os.path.join(os.path.dirname(HERE), 'clouds.yaml')
+
+
+def clouds_yaml(bed):
+    """An entry NAME-USER for each cloud and each user the bed made."""
+    entries = {}
+    for cloud in bed.clouds:
+        users = dict(cloud.users, admin=cloud.admin_user())
+        for name, user in users.items():
+            entries['%s-%s' % (cloud.name, name)] = {
+                'auth': {'auth_url': cloud.auth_url,
+                         'username': user['username'],
+                         'password': user['password'],
+                         'project_name': user['project_name'],
+                         'user_domain_name': 'Default',
+                         'project_domain_name': 'Default'},
+                'region_name': cloudbed.REGION,
+                'interface': 'public',
+                'identity_api_version': 3,
+            }
+    return {'clouds': entries}
+
+
+def register_second_cloud(bed):
+    """Add cloud2 as a remote cloud of cloud1's demo project, through Glint."""
+    local, remote = bed.clouds[0], bed.clouds[1]
+    token = local.session(local.users['demo']).get_token()
+    user = remote.users['demo']
+    response = requests.post(
+        bed.glint.url + '/v1/clouds', headers={'X-Auth-Token': token},
+        json={'name': remote.name, 'auth_url': remote.auth_url,
+              'username': user['username'], 'password': user['password'],
+              'project_name': user['project_name']}, timeout=60)
+    response.raise_for_status()
+    return response.json()
+
+
+def banner(bed, remote_cloud, clouds_yaml_path):
+    openstack = os.path.join(cloudbed.BIN, 'openstack')
+    lines = ['', 'Glint is up.', '',
+             '  Glint API   %s  (service "glint", type image-distribution, '
+             'in the catalog of cloud1)' % bed.glint.url]
+    for cloud in bed.clouds:
+        lines.append('  %s      Keystone %s   Glance %s'
+                     % (cloud.name, cloud.auth_url, cloud.glance_url))
+    lines += ['', '  Users of each cloud (domain Default):']
+    for cloud in bed.clouds:
+        users = dict(cloud.users, admin=cloud.admin_user())
+        for name, user in sorted(users.items()):
+            lines.append('    %s: %-9s password %-18s project %s'
+                         % (cloud.name, user['username'], user['password'],
+                            user['project_name']))
+    lines += [
+        '',
+        '  cloud2 is registered in Glint as remote cloud %s of cloud1\'s '
+        'demo project.' % remote_cloud['id'],
+        '  clouds.yaml: %s (entries CLOUD-USER, such as cloud1-demo);'
+        % clouds_yaml_path,
+        '  from another folder: export OS_CLIENT_CONFIG_FILE=%s'
+        % clouds_yaml_path,
+        '',
+        'Try:',
+        '  cd %s' % os.path.dirname(clouds_yaml_path),
+        '  %s --os-cloud cloud1-admin catalog list' % openstack,
+        '  TOKEN=$(%s --os-cloud cloud1-demo token issue -f value -c id)'
+        % openstack,
+        '  curl -s -H "X-Auth-Token: $TOKEN" %s/v1/clouds' % bed.glint.url,
+        '',
+        'Logs and state: %s' % bed.root,
+        'Press Ctrl-C to stop everything.',
+        '']
+    return '\n'.join(lines)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument('--clouds-yaml', default=CLOUDS_YAML,
+                        help='where to write clouds.yaml (default: %s)'
+                             % CLOUDS_YAML)
+    args = parser.parse_args()
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    root = tempfile.mkdtemp(prefix='glint-demo-')
+    print('Starting two clouds (Keystone and Glance each) and Glint in %s '
+          '...' % root, flush=True)
+    bed = cloudbed.Bed(root, clouds=2)
+    try:
+        bed.start()
+        remote_cloud = register_second_cloud(bed)
+        with open(args.clouds_yaml, 'w') as f:
+            os.chmod(args.clouds_yaml, 0o600)
+            yaml.safe_dump(clouds_yaml(bed), f, default_flow_style=False)
+        print(banner(bed, remote_cloud, args.clouds_yaml), flush=True)
+        while True:
+            signal.pause()
+    except KeyboardInterrupt:
+        pass
+    except cloudbed.BedError as error:
+        sys.exit('The demo could not start: %s' % error)
+    finally:
+        print('Stopping everything ...', flush=True)
+        bed.stop()
+        print('Stopped. Logs and state are left in %s.' % root)
+
+
+if __name__ == '__main__':
+    main()
