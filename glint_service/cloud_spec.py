@@ -66,7 +66,7 @@ _VALIDATOR = jsonschema.Draft7Validator(
     {'type': 'object', 'properties': FIELD_SCHEMAS})
 
 
-def _reason(error):
+def reason(error):
     """Why a field is wrong, in words that never repeat its value."""
     schema = error.schema
     if error.validator == 'type':
@@ -94,7 +94,7 @@ def check_fields(body):
                 field, 'is not a field of a remote cloud')
     errors = sorted(_VALIDATOR.iter_errors(body), key=lambda e: list(e.path))
     if errors:
-        raise exception.InvalidField(errors[0].path[0], _reason(errors[0]))
+        raise exception.InvalidField(errors[0].path[0], reason(errors[0]))
 
 
 def _check_auth_url(url):

@@ -10,6 +10,7 @@ from glint_service import fault_wrap
 from glint_service import handler
 from glint_service import policy
 from glint_service import util
+from glint_service import workers
 
 
 class State(object):
@@ -21,15 +22,18 @@ class State(object):
         self.db = db_api.Database(database_conf.connection_url(conf))
         self.db.check_schema()
         self.enforcer = policy.get_enforcer(conf)
+        self.workers = workers.Workers(self)
 
 
-def loadapp(conf):
+def loadapp(conf, start_workers=True):
     """The WSGI app for ``conf``.
 
     The fault wrapper, then auth_token for all but the open paths, then the
     router.
     """
     state = State(conf)
+    if start_workers:
+        state.workers.start()
     router = handler.Router()
 
     def set_context(environ, start_response):

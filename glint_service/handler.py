@@ -10,6 +10,8 @@ import webob.dec
 
 from glint_service import exception
 from glint_service.handlers import clouds
+from glint_service.handlers import images
+from glint_service.handlers import migrations
 from glint_service.handlers import root
 
 ROUTES = {
@@ -23,6 +25,15 @@ ROUTES = {
         'GET': clouds.show_cloud,
         'PATCH': clouds.update_cloud,
         'DELETE': clouds.delete_cloud,
+    },
+    '/v1/images': {'GET': images.list_images},
+    '/v1/migrations': {
+        'GET': migrations.list_migrations,
+        'POST': migrations.create_migration,
+    },
+    '/v1/migrations/{migration_id}': {
+        'GET': migrations.show_migration,
+        'DELETE': migrations.delete_migration,
     },
 }
 

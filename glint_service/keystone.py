@@ -2,10 +2,12 @@
 their credentials and find their Glance) and the local one (to register)."""
 
 import contextlib
+import datetime
 import tempfile
 
 from keystoneauth1 import exceptions as ks_exc
 from keystoneauth1.identity import v3
+from keystoneauth1 import loading as ks_loading
 from keystoneauth1 import session as ks_session
 from keystoneclient.v3 import client as ks_client
 
@@ -95,6 +97,60 @@ def find_image_endpoint(spec, timeout):
             '%s and interface %s.' % (spec['region_name'] or '(any)',
                                       spec['interface']))
     return endpoint
+
+
+# The local Keystone: the user's token, and trusts that outlive it.
+
+def service_user(conf):
+    """Glint's service user, as [keystone_authtoken] describes it."""
+    group = conf.keystone_authtoken
+    ks_loading.load_auth_from_conf_options(conf, 'keystone_authtoken')
+    return {name: group[name] for name in (
+        'auth_url', 'username', 'password', 'user_domain_name',
+        'user_domain_id', 'project_name', 'project_domain_name',
+        'project_domain_id')}
+
+
+def user_session(conf, token, project_id, timeout):
+    """A session on the local cloud with the caller's own token."""
+    auth = v3.Token(auth_url=service_user(conf)['auth_url'], token=token,
+                    project_id=project_id)
+    return ks_session.Session(auth=auth, timeout=timeout)
+
+
+def create_trust(conf, token, user_id, project_id, roles, lifetime):
+    """A trust from the caller to Glint's service user, with impersonation.
+
+    With it, Glint acts for the caller in the local cloud, with the caller's
+    roles in the caller's project, after the caller's token has expired.
+    """
+    glint = service_user(conf)
+    trustee_id = ks_session.Session(
+        auth=v3.Password(**glint)).get_user_id()
+    session = ks_session.Session(auth=v3.Token(
+        auth_url=glint['auth_url'], token=token, project_id=project_id))
+    client = ks_client.Client(session=session, interface='public')
+    expires_at = (datetime.datetime.now(datetime.timezone.utc)
+                  + datetime.timedelta(seconds=lifetime))
+    trust = client.trusts.create(
+        trustor_user=user_id, trustee_user=trustee_id, project=project_id,
+        role_names=list(roles), impersonation=True,
+        expires_at=expires_at.replace(tzinfo=None))
+    return trust.id
+
+
+def trust_session(conf, trust_id, timeout):
+    """A session on the local cloud through a trust.
+
+    It re-authenticates by itself for as long as the trust lasts.
+    """
+    glint = service_user(conf)
+    auth = v3.Password(
+        auth_url=glint['auth_url'], username=glint['username'],
+        password=glint['password'],
+        user_domain_name=glint['user_domain_name'],
+        user_domain_id=glint['user_domain_id'], trust_id=trust_id)
+    return ks_session.Session(auth=auth, timeout=timeout)
 
 
 # The local Keystone: what "glint-manage register" does.

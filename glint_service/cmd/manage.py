@@ -45,17 +45,6 @@ def key_create(conf, args):
         print('The credential key file %s exists: left alone.' % key_file)
 
 
-def service_user(conf):
-    """Glint's service user, as [keystone_authtoken] describes it."""
-    group = glint_conf.AUTHTOKEN_GROUP
-    ks_loading.load_auth_from_conf_options(conf, group)
-    options = conf[group]
-    return {name: options[name] for name in (
-        'auth_url', 'username', 'password', 'user_domain_name',
-        'user_domain_id', 'project_name', 'project_domain_name',
-        'project_domain_id')}
-
-
 def register(conf, args):
     admin = ks_session.Session(
         auth=ks_loading.load_auth_from_argparse_arguments(args),
@@ -63,7 +52,7 @@ def register(conf, args):
     endpoints = {'public': args.public_url,
                  'internal': args.internal_url or args.public_url}
     changed = keystone.register_service(
-        admin, service_user(conf), args.region, endpoints,
+        admin, keystone.service_user(conf), args.region, endpoints,
         interface=args.os_interface)
     print('Glint registered.' if changed else
           'Glint was already registered: nothing changed.')

@@ -94,3 +94,164 @@ class Database(object):
             raise exception.Conflict(
                 'name: the project already has a remote cloud named %r.'
                 % name)
+
+    # Migrations.
+
+    def create_migration(self, values, target_cloud_ids):
+        now = utcnow()
+        migration = models.Migration(
+            id=str(uuid.uuid4()), status='queued', bytes_read=0,
+            cancel_requested=False, created_at=now, updated_at=now,
+            **values)
+        migration.targets = [
+            models.MigrationTarget(position=i, cloud_id=cloud_id,
+                                   status='queued', bytes_written=0,
+                                   leftover=False)
+            for i, cloud_id in enumerate(target_cloud_ids)]
+        with self._session.begin() as session:
+            session.add(migration)
+        return migration
+
+    def get_migration(self, migration_id, project_id=None):
+        """A migration, of ``project_id`` unless it is None."""
+        query = sa.select(models.Migration).where(
+            models.Migration.id == migration_id)
+        if project_id is not None:
+            query = query.where(models.Migration.project_id == project_id)
+        with self._session() as session:
+            migration = session.scalars(query).first()
+        if migration is None:
+            raise exception.NotFound('No migration %s.' % migration_id)
+        return migration
+
+    def list_migrations(self, project_id=None, status=None):
+        query = sa.select(models.Migration).order_by(
+            models.Migration.created_at.desc())
+        if project_id is not None:
+            query = query.where(models.Migration.project_id == project_id)
+        if status is not None:
+            query = query.where(models.Migration.status == status)
+        with self._session() as session:
+            return list(session.scalars(query))
+
+    def delete_migration(self, migration_id):
+        with self._session.begin() as session:
+            session.execute(sa.delete(models.Migration).where(
+                models.Migration.id == migration_id))
+
+    def cancel_queued(self, migration_id):
+        """Cancel a migration that no process has claimed; False if one has."""
+        now = utcnow()
+        with self._session.begin() as session:
+            done = session.execute(
+                sa.update(models.Migration)
+                .where(models.Migration.id == migration_id,
+                       models.Migration.status == 'queued')
+                .values(status='cancelled', cancel_requested=True,
+                        updated_at=now, finished_at=now)).rowcount
+            if done:
+                session.execute(
+                    sa.update(models.MigrationTarget)
+                    .where(models.MigrationTarget.migration_id ==
+                           migration_id)
+                    .values(status='cancelled'))
+        return bool(done)
+
+    def request_cancel(self, migration_id):
+        with self._session.begin() as session:
+            session.execute(
+                sa.update(models.Migration)
+                .where(models.Migration.id == migration_id)
+                .values(cancel_requested=True))
+
+    def cloud_in_use(self, cloud_id):
+        """Whether an unfinished migration reads from or writes to a cloud."""
+        unfinished = models.Migration.status.in_(('queued', 'running'))
+        query = sa.select(models.Migration.id).outerjoin(
+            models.MigrationTarget).where(unfinished, sa.or_(
+                models.Migration.source == cloud_id,
+                models.MigrationTarget.cloud_id == cloud_id)).limit(1)
+        with self._session() as session:
+            return session.scalars(query).first() is not None
+
+    # What the workers do with migrations.
+
+    def queued_migration_ids(self):
+        query = sa.select(models.Migration.id).where(
+            models.Migration.status == 'queued').order_by(
+            models.Migration.created_at)
+        with self._session() as session:
+            return list(session.scalars(query))
+
+    def claim(self, migration_id, owner, lease_seconds):
+        """Take a queued migration, or a running one whose lease ran out.
+
+        Atomic: of several processes, one only gets it. Returns whether this
+        one did, and the status it had.
+        """
+        now = utcnow()
+        lease = now + datetime.timedelta(seconds=lease_seconds)
+        claimable = sa.or_(
+            models.Migration.status == 'queued',
+            sa.and_(models.Migration.status == 'running',
+                    models.Migration.lease_until < now))
+        with self._session.begin() as session:
+            before = session.scalars(sa.select(models.Migration.status).where(
+                models.Migration.id == migration_id)).first()
+            done = session.execute(
+                sa.update(models.Migration)
+                .where(models.Migration.id == migration_id, claimable)
+                .values(status='running', owner=owner, lease_until=lease,
+                        updated_at=now)).rowcount
+        return bool(done), before
+
+    def renew_leases(self, owner, lease_seconds):
+        lease = utcnow() + datetime.timedelta(seconds=lease_seconds)
+        with self._session.begin() as session:
+            session.execute(
+                sa.update(models.Migration)
+                .where(models.Migration.owner == owner,
+                       models.Migration.status == 'running')
+                .values(lease_until=lease))
+
+    def abandoned_migration_ids(self):
+        """Running migrations whose process is gone: their lease ran out."""
+        query = sa.select(models.Migration.id).where(
+            models.Migration.status == 'running',
+            models.Migration.lease_until < utcnow())
+        with self._session() as session:
+            return list(session.scalars(query))
+
+    def update_migration(self, migration_id, **values):
+        values['updated_at'] = utcnow()
+        with self._session.begin() as session:
+            session.execute(sa.update(models.Migration).where(
+                models.Migration.id == migration_id).values(**values))
+
+    def update_target(self, migration_id, position, **values):
+        with self._session.begin() as session:
+            session.execute(sa.update(models.MigrationTarget).where(
+                models.MigrationTarget.migration_id == migration_id,
+                models.MigrationTarget.position == position).values(**values))
+
+    def save_progress(self, migration_id, bytes_read, bytes_written):
+        """Record progress; returns whether a cancel was asked for."""
+        with self._session.begin() as session:
+            session.execute(sa.update(models.Migration).where(
+                models.Migration.id == migration_id).values(
+                bytes_read=bytes_read, updated_at=utcnow()))
+            for position, written in bytes_written.items():
+                session.execute(sa.update(models.MigrationTarget).where(
+                    models.MigrationTarget.migration_id == migration_id,
+                    models.MigrationTarget.position == position).values(
+                    bytes_written=written))
+            return session.scalars(
+                sa.select(models.Migration.cancel_requested).where(
+                    models.Migration.id == migration_id)).first()
+
+    def leftovers(self):
+        """The targets whose images Glint still has to delete."""
+        query = sa.select(models.MigrationTarget).where(
+            models.MigrationTarget.leftover.is_(True))
+        with self._session() as session:
+            return list(session.scalars(query))

@@ -35,3 +35,60 @@ class Cloud(Base):
     image_endpoint = sa.Column(sa.String(1024), nullable=False)
     created_at = sa.Column(sa.DateTime, nullable=False)
     updated_at = sa.Column(sa.DateTime, nullable=False)
+
+
+class Migration(Base):
+    """One image streamed from a source cloud to target clouds."""
+
+    __tablename__ = 'migrations'
+
+    id = sa.Column(sa.String(36), primary_key=True)
+    project_id = sa.Column(sa.String(64), nullable=False, index=True)
+    created_by = sa.Column(sa.String(64), nullable=False)
+    image_id = sa.Column(sa.String(64), nullable=False)
+    image_name = sa.Column(sa.String(255))
+    source = sa.Column(sa.String(36), nullable=False)
+    name = sa.Column(sa.String(255))
+    visibility = sa.Column(sa.String(16), nullable=False)
+    on_conflict = sa.Column(sa.String(32), nullable=False)
+    size = sa.Column(sa.BigInteger)
+    os_hash_algo = sa.Column(sa.String(64))
+    os_hash_value = sa.Column(sa.String(128))
+    status = sa.Column(sa.String(16), nullable=False, index=True)
+    bytes_read = sa.Column(sa.BigInteger, nullable=False, default=0)
+    error = sa.Column(sa.Text)
+    # The Keystone trust that lets Glint act for the user in the local
+    # cloud after the user's token has expired.
+    trust_id = sa.Column(sa.String(64))
+    cancel_requested = sa.Column(sa.Boolean, nullable=False, default=False)
+    # The process running it, and until when its claim holds unless renewed.
+    owner = sa.Column(sa.String(255))
+    lease_until = sa.Column(sa.DateTime)
+    created_at = sa.Column(sa.DateTime, nullable=False, index=True)
+    updated_at = sa.Column(sa.DateTime, nullable=False)
+    finished_at = sa.Column(sa.DateTime)
+
+    targets = orm.relationship('MigrationTarget', lazy='selectin',
+                               order_by='MigrationTarget.position',
+                               cascade='all, delete-orphan')
+
+
+class MigrationTarget(Base):
+    """One target cloud of a migration."""
+
+    __tablename__ = 'migration_targets'
+
+    id = sa.Column(sa.Integer, primary_key=True, autoincrement=True)
+    migration_id = sa.Column(sa.String(36),
+                             sa.ForeignKey('migrations.id',
+                                           ondelete='CASCADE'),
+                             nullable=False, index=True)
+    position = sa.Column(sa.Integer, nullable=False)
+    cloud_id = sa.Column(sa.String(36), nullable=False, index=True)
+    status = sa.Column(sa.String(16), nullable=False)
+    image_id = sa.Column(sa.String(64))
+    bytes_written = sa.Column(sa.BigInteger, nullable=False, default=0)
+    error = sa.Column(sa.Text)
+    # Glint made an image at the target that must go (failed, cancelled)
+    # and has not been able to delete it yet.
+    leftover = sa.Column(sa.Boolean, nullable=False, default=False)

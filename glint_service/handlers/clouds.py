@@ -3,6 +3,7 @@
 from oslo_log import log as logging
 
 from glint_service import cloud_spec
+from glint_service import exception
 from glint_service import keystone
 from glint_service.policies import clouds as policies
 from glint_service import util
@@ -69,6 +70,11 @@ def delete_cloud(request):
     context = util.context(request)
     context.can(policies.DELETE)
     cloud_id = request.urlvars['cloud_id']
-    util.state(request).db.delete_cloud(cloud_id, context.project_id)
+    db = util.state(request).db
+    db.get_cloud(cloud_id, context.project_id)
+    if db.cloud_in_use(cloud_id):
+        raise exception.Conflict('A queued or running migration uses remote '
+                                 'cloud %s; cancel it first.' % cloud_id)
+    db.delete_cloud(cloud_id, context.project_id)
     LOG.info('Remote cloud %s deleted', cloud_id)
     return util.no_content()

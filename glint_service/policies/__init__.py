@@ -4,7 +4,9 @@ import itertools
 
 from glint_service.policies import base
 from glint_service.policies import clouds
+from glint_service.policies import migrations
 
 
 def list_rules():
-    return list(itertools.chain(base.list_rules(), clouds.list_rules()))
+    return list(itertools.chain(base.list_rules(), clouds.list_rules(),
+                                migrations.list_rules()))

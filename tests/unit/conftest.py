@@ -49,7 +49,7 @@ def tokens():
 
 @pytest.fixture
 def app(conf):
-    application = deploy.loadapp(conf)
+    application = deploy.loadapp(conf, start_workers=False)
 
     def call(method, path, body=None, token=None, raw=None):
         request = webob.Request.blank(path, method=method)

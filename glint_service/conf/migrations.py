@@ -1,0 +1,40 @@
+from oslo_config import cfg
+
+GROUP = 'migrations'
+
+OPTS = [
+    cfg.IntOpt('workers', default=2, min=1,
+               help='Migrations one API process runs at the same time. '
+                    'Others wait, queued, for a free worker of any process '
+                    'sharing the database.'),
+    cfg.IntOpt('chunk_size', default=1024 * 1024, min=4096,
+               help='Bytes read from the source Glance at a time.'),
+    cfg.IntOpt('buffer_chunks', default=8, min=1,
+               help='Chunks each target may lag behind the fastest one '
+                    'before it holds the others back. Memory per running '
+                    'migration is about chunk_size * buffer_chunks * '
+                    'targets.'),
+    cfg.IntOpt('lease_seconds', default=30, min=5,
+               help='How long a process holds a migration without renewing '
+                    'its claim. A migration whose claim has run out belongs '
+                    'to a process that is gone: another process ends it as '
+                    'failed and deletes its partial images.'),
+    cfg.FloatOpt('poll_interval', default=2.0, min=0.1,
+                 help='Seconds between two looks at the database for queued '
+                      'and abandoned migrations.'),
+    cfg.FloatOpt('progress_interval', default=0.5, min=0.1,
+                 help='Seconds between two progress records of a running '
+                      'migration (and two checks for a cancel).'),
+    cfg.IntOpt('trust_lifetime', default=7 * 24 * 3600, min=60,
+               help='Seconds the Keystone trust made for a migration lasts: '
+                    'how long a migration may act for its user in the local '
+                    'cloud after the token has expired.'),
+]
+
+
+def register_opts(conf):
+    conf.register_opts(OPTS, group=GROUP)
+
+
+def list_opts():
+    return {GROUP: OPTS}

@@ -1,0 +1,78 @@
+"""Glint's one module that talks to Glances.
+
+Metadata goes through glanceclient; image data is read as a stream of
+chunks of the configured size and written from a file-like object, so that
+nothing is held whole in memory or put on disk.
+"""
+
+from glanceclient import client as glance_client
+from glanceclient import exc as glance_exc
+
+# Image attributes that are not copied to a target: Glance owns them, or
+# Glint sets them itself (name, visibility), or they belong to one cloud.
+NOT_COPIED = {
+    'id', 'name', 'status', 'visibility', 'protected', 'os_hidden',
+    'checksum', 'os_hash_algo', 'os_hash_value', 'size', 'virtual_size',
+    'owner', 'created_at', 'updated_at', 'file', 'schema', 'self',
+    'locations', 'direct_url', 'stores', 'tags',
+}
+COPIED = ('disk_format', 'container_format', 'min_disk', 'min_ram')
+
+NotFound = glance_exc.HTTPNotFound
+
+
+class Glance(object):
+    """One cloud's Glance, reached through a keystoneauth session."""
+
+    def __init__(self, session, interface='public', region_name=None):
+        self.session = session
+        self.endpoint_filter = {'service_type': 'image',
+                                'interface': interface,
+                                'region_name': region_name}
+        self.client = glance_client.Client(
+            '2', session=session, interface=interface,
+            region_name=region_name)
+
+    def get_image(self, image_id):
+        return dict(self.client.images.get(image_id))
+
+    def list_images(self):
+        return [dict(image) for image in self.client.images.list()]
+
+    def find_identical(self, os_hash_value):
+        """An active image of the caller's with this content, or None."""
+        for image in self.client.images.list(
+                filters={'os_hash_value': os_hash_value, 'status': 'active'}):
+            return dict(image)
+        return None
+
+    def create_image(self, source, name, visibility):
+        """A new, empty image with the source's metadata."""
+        properties = {key: value for key, value in source.items()
+                      if key not in NOT_COPIED
+                      and not key.startswith('os_glance_')
+                      and key not in COPIED}
+        for key in COPIED:
+            if source.get(key) is not None:
+                properties[key] = source[key]
+        image = self.client.images.create(
+            name=name, visibility=visibility,
+            tags=list(source.get('tags') or []), **properties)
+        return image['id']
+
+    def upload(self, image_id, reader, size):
+        self.client.images.upload(image_id, reader, image_size=size)
+
+    def delete_image(self, image_id):
+        """Delete an image; one that is gone already is fine."""
+        try:
+            self.client.images.delete(image_id)
+        except NotFound:
+            pass
+
+    def open_data(self, image_id, chunk_size):
+        """The image's data, as an iterator of chunks."""
+        response = self.session.get(
+            '/v2/images/%s/file' % image_id, stream=True,
+            endpoint_filter=self.endpoint_filter)
+        return response.iter_content(chunk_size)

@@ -1,0 +1,119 @@
+"""/v1/migrations: images streamed from one cloud to others."""
+
+import contextlib
+
+from oslo_log import log as logging
+
+from glint_service import cloud_access
+from glint_service import exception
+from glint_service import glance
+from glint_service import keystone
+from glint_service import migration_spec
+from glint_service.policies import migrations as policies
+from glint_service import util
+
+LOG = logging.getLogger(__name__)
+
+
+def list_migrations(request):
+    context = util.context(request)
+    context.can(policies.LIST)
+    project_id = context.project_id
+    if util.query_flag(request, 'all_projects'):
+        context.can(policies.LIST_ALL_PROJECTS)
+        project_id = None
+    migrations = util.state(request).db.list_migrations(
+        project_id, status=request.GET.get('status'))
+    return util.json_response({'migrations': [
+        migration_spec.to_dict(m) for m in migrations]})
+
+
+def show_migration(request):
+    context = util.context(request)
+    context.can(policies.SHOW)
+    migration = util.state(request).db.get_migration(
+        request.urlvars['migration_id'], context.project_id)
+    return util.json_response(migration_spec.to_dict(migration))
+
+
+def create_migration(request):
+    context = util.context(request)
+    context.can(policies.CREATE)
+    state = util.state(request)
+    spec = migration_spec.complete(util.json_body(request))
+    check_clouds(state, context, spec)
+    image = find_source_image(state, context, spec)
+    trust_id = None
+    if cloud_access.LOCAL in [spec['source']] + spec['targets']:
+        trust_id = keystone.create_trust(
+            state.conf, context.auth_token, context.user_id,
+            context.project_id, context.roles,
+            state.conf.migrations.trust_lifetime)
+    migration = state.db.create_migration({
+        'project_id': context.project_id, 'created_by': context.user_id,
+        'image_id': image['id'], 'image_name': image.get('name'),
+        'source': spec['source'], 'name': spec['name'],
+        'visibility': spec['visibility'],
+        'on_conflict': spec['on_conflict'], 'size': image.get('size'),
+        'os_hash_algo': image.get('os_hash_algo'),
+        'os_hash_value': image.get('os_hash_value'), 'trust_id': trust_id,
+    }, spec['targets'])
+    state.workers.nudge()
+    LOG.info('Migration %s queued: image %s from %s to %s', migration.id,
+             image['id'], spec['source'], ', '.join(spec['targets']))
+    return util.json_response(
+        migration_spec.to_dict(migration), status=202,
+        headers={'Location': '%s/%s' % (request.path_url, migration.id)})
+
+
+def delete_migration(request):
+    """Cancel a queued or running migration, or forget a finished one."""
+    context = util.context(request)
+    context.can(policies.DELETE)
+    db = util.state(request).db
+    migration = db.get_migration(request.urlvars['migration_id'],
+                                 context.project_id)
+    if migration.status in ('queued', 'running'):
+        if not db.cancel_queued(migration.id):
+            db.request_cancel(migration.id)
+        LOG.info('Migration %s: cancel asked for', migration.id)
+        return util.json_response(migration_spec.to_dict(
+            db.get_migration(migration.id)), status=202)
+    db.delete_migration(migration.id)
+    return util.no_content()
+
+
+def check_clouds(state, context, spec):
+    """Every cloud named must be the local one or one of the project's."""
+    for field, cloud_ids in (('source', [spec['source']]),
+                             ('targets', spec['targets'])):
+        for cloud_id in cloud_ids:
+            if cloud_id == cloud_access.LOCAL:
+                continue
+            try:
+                state.db.get_cloud(cloud_id, context.project_id)
+            except exception.NotFound:
+                raise exception.InvalidField(
+                    field, 'no remote cloud %s in this project' % cloud_id)
+
+
+def find_source_image(state, context, spec):
+    """The source image, which must be active."""
+    with contextlib.ExitStack() as stack:
+        source = cloud_access.callers_glance(state, context, spec['source'],
+                                             stack)
+        try:
+            image = source.get_image(spec['image_id'])
+        except glance.NotFound:
+            raise exception.InvalidField(
+                'image_id', 'no image %s in cloud %s'
+                % (spec['image_id'], spec['source']))
+        except Exception as error:
+            raise exception.RemoteCloudRejected(
+                'source: the Glance of cloud %s could not be asked for the '
+                'image (%s)' % (spec['source'], type(error).__name__))
+    if image['status'] != 'active':
+        raise exception.InvalidField(
+            'image_id', 'image %s is %s, not active'
+            % (spec['image_id'], image['status']))
+    return image

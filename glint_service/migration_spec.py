@@ -1,0 +1,89 @@
+"""What a migration request is, and how a migration is shown."""
+
+import jsonschema
+
+from glint_service import cloud_spec
+from glint_service import exception
+
+LOCAL = 'local'
+FIELD_SCHEMAS = {
+    'image_id': {'type': 'string', 'minLength': 1, 'maxLength': 64},
+    'source': {'type': 'string', 'minLength': 1, 'maxLength': 36},
+    'targets': {'type': 'array', 'minItems': 1, 'maxItems': 50,
+                'items': {'type': 'string', 'minLength': 1,
+                          'maxLength': 36}},
+    'name': {'type': ['string', 'null'], 'minLength': 1, 'maxLength': 255},
+    'visibility': {'type': 'string',
+                   'enum': ['private', 'shared', 'community', 'public']},
+    'on_conflict': {'type': 'string', 'enum': ['skip_identical', 'copy']},
+}
+DEFAULTS = {'source': LOCAL, 'name': None, 'visibility': 'private',
+            'on_conflict': 'skip_identical'}
+_VALIDATOR = jsonschema.Draft7Validator(
+    {'type': 'object', 'properties': FIELD_SCHEMAS})
+
+
+def _reason(error):
+    if error.validator == 'minItems':
+        return 'must name at least one cloud'
+    if error.validator == 'maxItems':
+        return 'must name at most %d clouds' % error.schema['maxItems']
+    if error.validator == 'type' and error.schema['type'] == 'array':
+        return 'must be a list of cloud ids'
+    return cloud_spec.reason(error)
+
+
+def complete(body):
+    """The request, checked on its own (not yet against the clouds)."""
+    if not isinstance(body, dict):
+        raise exception.BadRequest('The body must be a JSON object.')
+    for field in body:
+        if field not in FIELD_SCHEMAS:
+            raise exception.InvalidField(field,
+                                         'is not a field of a migration')
+    errors = sorted(_VALIDATOR.iter_errors(body), key=lambda e: list(e.path))
+    if errors:
+        field = '.'.join(str(part) for part in errors[0].path)
+        if len(errors[0].path) > 1:
+            field = '%s[%s]' % tuple(errors[0].path)[:2]
+        raise exception.InvalidField(field, _reason(errors[0]))
+    for field in ('image_id', 'targets'):
+        if field not in body:
+            raise exception.InvalidField(field, 'is required')
+    spec = dict(DEFAULTS)
+    spec.update({k: v for k, v in body.items() if v is not None})
+    if len(set(spec['targets'])) != len(spec['targets']):
+        raise exception.InvalidField('targets', 'names a cloud twice')
+    if spec['source'] in spec['targets']:
+        raise exception.InvalidField(
+            'targets', 'must not hold the source cloud %s' % spec['source'])
+    return spec
+
+
+def _iso(when):
+    return when.strftime('%Y-%m-%dT%H:%M:%SZ') if when else None
+
+
+def to_dict(migration):
+    return {
+        'id': migration.id,
+        'image_id': migration.image_id,
+        'image_name': migration.image_name,
+        'source': migration.source,
+        'name': migration.name,
+        'visibility': migration.visibility,
+        'on_conflict': migration.on_conflict,
+        'size': migration.size,
+        'status': migration.status,
+        'bytes_read': migration.bytes_read,
+        'error': migration.error,
+        'created_by': migration.created_by,
+        'project_id': migration.project_id,
+        'created_at': _iso(migration.created_at),
+        'updated_at': _iso(migration.updated_at),
+        'finished_at': _iso(migration.finished_at),
+        'targets': [{'cloud_id': t.cloud_id, 'status': t.status,
+                     'image_id': t.image_id,
+                     'bytes_written': t.bytes_written, 'error': t.error}
+                    for t in migration.targets],
+    }

@@ -1,0 +1,322 @@
+"""Runs one migration: the source image, read once, streamed to every target.
+
+For each target: open its Glance, skip it if it holds the same content
+already (on_conflict=skip_identical), else create an image with the source's
+metadata and upload into it from a pipe that the one reader fills. Then check
+every target's size and os_hash_value against the source's. Whatever fails or
+is cancelled leaves no image behind: Glint deletes it, now or, if that
+target's Glance does not answer, later (see ``Workers``).
+"""
+
+import contextlib
+import hashlib
+import threading
+import time
+
+from oslo_log import log as logging
+
+from glint_service import cloud_access
+from glint_service.db import api as db_api
+from glint_service import transfer
+
+LOG = logging.getLogger(__name__)
+
+INTERRUPTED = ('interrupted: the Glint process that ran it stopped before '
+               'it ended')
+
+
+class Cancelled(Exception):
+    pass
+
+
+class SourceError(Exception):
+    pass
+
+
+class Target(object):
+    """One target of the running migration, as the runner tracks it."""
+
+    def __init__(self, record):
+        self.position = record.position
+        self.cloud_id = record.cloud_id
+        self.status = record.status
+        self.image_id = record.image_id
+        self.error = None
+        self.glance = None
+        self.pipe = None
+        self.thread = None
+
+    @property
+    def unfinished(self):
+        return self.status in ('queued', 'copying', 'verifying')
+
+
+class Runner(object):
+
+    def __init__(self, state):
+        self.state = state
+        self.db = state.db
+        self.conf = state.conf.migrations
+
+    # Helpers that record what happens.
+
+    def _set(self, migration, target, **values):
+        for name, value in values.items():
+            setattr(target, name, value)
+        self.db.update_target(migration.id, target.position, **values)
+
+    def _fail(self, migration, target, error):
+        LOG.warning('Migration %s: target %s failed: %s',
+                    migration.id, target.cloud_id, error)
+        self._set(migration, target, status='failed', error=error)
+
+    def _remove_image(self, migration, target):
+        """Delete the image Glint made at a target that did not succeed."""
+        if not target.image_id or target.glance is None:
+            return
+        try:
+            target.glance.delete_image(target.image_id)
+        except Exception as error:
+            LOG.warning('Migration %s: image %s at %s not deleted yet (%s); '
+                        'will try again', migration.id, target.image_id,
+                        target.cloud_id, type(error).__name__)
+            self.db.update_target(migration.id, target.position,
+                                  leftover=True)
+
+    # The run.
+
+    def run(self, migration_id):
+        migration = self.db.get_migration(migration_id)
+        targets = [Target(record) for record in migration.targets]
+        LOG.info('Migration %s: image %s from %s to %s', migration.id,
+                 migration.image_id, migration.source,
+                 ', '.join(t.cloud_id for t in targets))
+        with contextlib.ExitStack() as stack:
+            try:
+                source = cloud_access.trusted_glance(
+                    self.state, migration, migration.source, stack)
+                image = source.get_image(migration.image_id)
+                if image['status'] != 'active':
+                    raise SourceError('the source image is %s, not active'
+                                      % image['status'])
+            except Exception as error:
+                reason = 'source: %s' % describe(error)
+                for target in targets:
+                    self._fail(migration, target, reason)
+                return self._finish(migration, targets, error=reason)
+            for target in targets:
+                self._prepare(migration, target, image, stack)
+            outcome = self._stream(migration, source, targets)
+            for target in targets:
+                if target.status == 'verifying':
+                    self._verify(migration, target)
+                if target.status in ('failed', 'cancelled'):
+                    self._remove_image(migration, target)
+            return self._finish(migration, targets, error=outcome)
+
+    def _prepare(self, migration, target, image, stack):
+        try:
+            target.glance = cloud_access.trusted_glance(
+                self.state, migration, target.cloud_id, stack)
+            if migration.on_conflict == 'skip_identical':
+                identical = target.glance.find_identical(
+                    migration.os_hash_value)
+                if identical is not None:
+                    self._set(migration, target, status='skipped',
+                              image_id=identical['id'])
+                    return
+            image_id = target.glance.create_image(
+                image, migration.name or image.get('name'),
+                migration.visibility)
+            self._set(migration, target, status='copying', image_id=image_id)
+        except Exception as error:
+            self._fail(migration, target, describe(error))
+
+    def _stream(self, migration, source, targets):
+        """Read the source once into every copying target's upload.
+
+        Returns None, or why the whole transfer stopped.
+        """
+        copying = [t for t in targets if t.status == 'copying']
+        if not copying:
+            return None
+        for target in copying:
+            target.pipe = transfer.Pipe(self.conf.buffer_chunks)
+            target.thread = threading.Thread(
+                target=self._upload, args=(migration, target),
+                name='glint-upload-%s-%d' % (migration.id[:8],
+                                             target.position))
+            target.thread.start()
+        hasher = hashlib.new(migration.os_hash_algo or 'sha512')
+        progress = Progress(self, migration, copying)
+        stopped = None
+        try:
+            chunks = source.open_data(migration.image_id,
+                                      self.conf.chunk_size)
+            total = transfer.fan_out(chunks, [t.pipe for t in copying],
+                                     hasher, progress.after_chunk)
+            if total != migration.size:
+                raise SourceError('read %d bytes, the source image has %s'
+                                  % (total, migration.size))
+            if hasher.hexdigest() != migration.os_hash_value:
+                raise SourceError('the data read does not match the source '
+                                  "image's os_hash_value")
+        except Cancelled as error:
+            stopped = error
+        except Exception as error:
+            stopped = SourceError('source: %s' % describe(error))
+        for target in copying:
+            target.pipe.end(stopped)
+        for target in copying:
+            target.thread.join()
+        progress.save()
+        if isinstance(stopped, Cancelled):
+            for target in copying:
+                if target.unfinished:
+                    self._set(migration, target, status='cancelled',
+                              error='cancelled')
+            return 'cancelled'
+        if stopped is not None:
+            for target in copying:
+                if target.unfinished:
+                    self._fail(migration, target, str(stopped))
+            return str(stopped)
+        return None
+
+    def _upload(self, migration, target):
+        try:
+            target.glance.upload(target.image_id, target.pipe,
+                                 migration.size)
+            if target.status == 'copying':
+                self._set(migration, target, status='verifying')
+        except Exception as error:
+            if not target.pipe.stopped_by_reader:
+                self._fail(migration, target,
+                           'upload: %s' % describe(error))
+        finally:
+            target.pipe.close()
+
+    def _verify(self, migration, target):
+        try:
+            copy = target.glance.get_image(target.image_id)
+        except Exception as error:
+            return self._fail(migration, target,
+                              'verify: %s' % describe(error))
+        if copy['status'] != 'active':
+            return self._fail(migration, target, 'the copy is %s, not active'
+                              % copy['status'])
+        if copy.get('size') != migration.size:
+            return self._fail(migration, target, 'the copy has %s bytes, the '
+                              'source %s' % (copy.get('size'),
+                                             migration.size))
+        if copy.get('os_hash_value') != migration.os_hash_value:
+            return self._fail(migration, target, "the copy's os_hash_value "
+                              "differs from the source's")
+        self._set(migration, target, status='succeeded')
+
+    def _finish(self, migration, targets, error=None):
+        statuses = {t.status for t in targets}
+        if 'cancelled' in statuses:
+            status = 'cancelled'
+        elif statuses <= {'succeeded', 'skipped'}:
+            status = 'succeeded'
+        elif statuses & {'succeeded', 'skipped'}:
+            status = 'partial'
+        else:
+            status = 'failed'
+        if error is None and status in ('partial', 'failed'):
+            error = '; '.join('%s: %s' % (t.cloud_id, t.error)
+                              for t in targets if t.status == 'failed')
+        self.db.update_migration(migration.id, status=status, error=error,
+                                 owner=None, lease_until=None,
+                                 finished_at=db_api.utcnow())
+        LOG.info('Migration %s %s', migration.id, status)
+        return status
+
+    # A migration whose process is gone.
+
+    def recover(self, migration_id, reason=INTERRUPTED):
+        """End a migration left running, such as by a process that is gone.
+
+        Its unfinished targets fail with ``reason`` and their images are
+        deleted.
+        """
+        migration = self.db.get_migration(migration_id)
+        targets = [Target(record) for record in migration.targets]
+        LOG.warning('Migration %s was left running: ending it (%s)',
+                    migration.id, reason)
+        with contextlib.ExitStack() as stack:
+            for target in targets:
+                if not target.unfinished:
+                    continue
+                self._fail(migration, target, reason)
+                if target.image_id:
+                    try:
+                        target.glance = cloud_access.trusted_glance(
+                            self.state, migration, target.cloud_id, stack)
+                    except Exception:
+                        target.glance = None
+                    if target.glance is None:
+                        self.db.update_target(migration.id, target.position,
+                                              leftover=True)
+                    else:
+                        self._remove_image(migration, target)
+        self.db.update_migration(migration.id, status='failed',
+                                 error=reason, owner=None,
+                                 lease_until=None,
+                                 finished_at=db_api.utcnow())
+
+    def remove_leftover(self, record):
+        """Try again to delete an image Glint left at a target."""
+        migration = self.db.get_migration(record.migration_id)
+        with contextlib.ExitStack() as stack:
+            try:
+                cloud_access.trusted_glance(
+                    self.state, migration, record.cloud_id,
+                    stack).delete_image(record.image_id)
+            except Exception as error:
+                LOG.debug('Leftover image %s at %s not deleted yet: %s',
+                          record.image_id, record.cloud_id,
+                          type(error).__name__)
+                return False
+        self.db.update_target(migration.id, record.position, leftover=False)
+        LOG.info('Migration %s: leftover image %s at %s deleted',
+                 migration.id, record.image_id, record.cloud_id)
+        return True
+
+
+class Progress(object):
+    """Records the bytes read and written, and checks for a cancel."""
+
+    def __init__(self, runner, migration, targets):
+        self.runner = runner
+        self.migration = migration
+        self.targets = targets
+        self.bytes_read = 0
+        self.interval = runner.conf.progress_interval
+        self.last = time.monotonic()
+
+    def after_chunk(self, bytes_read):
+        self.bytes_read = bytes_read
+        if time.monotonic() - self.last >= self.interval:
+            if self.save():
+                raise Cancelled('cancelled')
+
+    def save(self):
+        self.last = time.monotonic()
+        return self.runner.db.save_progress(
+            self.migration.id, self.bytes_read,
+            {t.position: t.pipe.bytes_taken for t in self.targets})
+
+
+def describe(error):
+    """A short account of an error, for a migration's record.
+
+    The kind of error and its message, which come from Glance or Keystone,
+    never a secret.
+    """
+    if isinstance(error, (SourceError, Cancelled)):
+        return str(error)
+    lines = str(error).strip().splitlines()
+    text = '%s: %s' % (type(error).__name__, lines[0] if lines else '')
+    return text[:500]

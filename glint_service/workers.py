@@ -1,0 +1,102 @@
+"""The migrations' workers, in the API process's own threads.
+
+Each API process runs up to ``[migrations] workers`` migrations at a time.
+A migration is claimed in the database before it runs, atomically, so that of
+several processes sharing the database exactly one runs it; the claim is a
+lease that the process renews while it lives. A running migration whose lease
+has run out belongs to a process that is gone: the first process to see it
+claims it and ends it as failed, deleting its partial images. A live
+process's migrations are never touched.
+"""
+
+import concurrent.futures
+import os
+import socket
+import threading
+import uuid
+
+from oslo_log import log as logging
+
+from glint_service import migrator
+
+LOG = logging.getLogger(__name__)
+
+
+class Workers(object):
+
+    def __init__(self, state):
+        self.state = state
+        self.db = state.db
+        self.conf = state.conf.migrations
+        self.runner = migrator.Runner(state)
+        self.owner = '%s:%d:%s' % (socket.gethostname(), os.getpid(),
+                                   uuid.uuid4().hex[:8])
+        self._pool = concurrent.futures.ThreadPoolExecutor(
+            self.conf.workers, thread_name_prefix='glint-migration')
+        self._running = set()
+        self._lock = threading.Lock()
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._loop, daemon=True,
+                                        name='glint-workers')
+
+    def start(self):
+        self._thread.start()
+
+    def stop(self):
+        self._stop.set()
+        self._wake.set()
+        self._thread.join()
+        self._pool.shutdown(wait=True)
+
+    def nudge(self):
+        """Look for queued migrations now, not at the next poll."""
+        self._wake.set()
+
+    def _loop(self):
+        while not self._stop.is_set():
+            try:
+                self.tick()
+            except Exception:
+                LOG.exception('Migration workers: a round failed')
+            self._wake.wait(self.conf.poll_interval)
+            self._wake.clear()
+
+    def tick(self):
+        self.db.renew_leases(self.owner, self.conf.lease_seconds)
+        for migration_id in self.db.abandoned_migration_ids():
+            claimed, _ = self.db.claim(migration_id, self.owner,
+                                       self.conf.lease_seconds)
+            if claimed:
+                self._safely(self.runner.recover, migration_id)
+        for migration_id in self.db.queued_migration_ids():
+            with self._lock:
+                if len(self._running) >= self.conf.workers:
+                    break
+            claimed, _ = self.db.claim(migration_id, self.owner,
+                                       self.conf.lease_seconds)
+            if claimed:
+                with self._lock:
+                    self._running.add(migration_id)
+                self._pool.submit(self._run, migration_id)
+        for record in self.db.leftovers():
+            self._safely(self.runner.remove_leftover, record)
+
+    def _run(self, migration_id):
+        try:
+            self.runner.run(migration_id)
+        except Exception:
+            LOG.exception('Migration %s failed unexpectedly', migration_id)
+            self._safely(self.runner.recover, migration_id,
+                         'internal error; the service log has the details')
+        finally:
+            with self._lock:
+                self._running.discard(migration_id)
+            self._wake.set()
+
+    def _safely(self, function, *args):
+        try:
+            return function(*args)
+        except Exception:
+            LOG.exception('Migration workers: %s failed for %s',
+                          function.__name__, args)
