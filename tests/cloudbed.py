@@ -140,7 +140,7 @@ def gunicorn(name, app, port, log_path, env, pythonpath=None, workers=1,
     argv = [os.path.join(BIN, 'gunicorn'), '--bind', '127.0.0.1:%d' % port,
             '--workers', str(workers), '--worker-class', 'gthread',
             '--threads', str(threads), '--timeout', '600',
-            '--graceful-timeout', '5']
+            '--graceful-timeout', '5', '--access-logfile', log_path]
     if pythonpath:
         argv += ['--pythonpath', pythonpath]
     return Server(name, argv + [app], log_path,
@@ -423,3 +423,22 @@ class Bed(object):
             server.signal_stop()
         for server in servers:
             server.wait_stopped()
+
+
+def glance_client(cloud, user):
+    """glanceclient for one of the bed's users in one of its clouds."""
+    from glanceclient import client as glance_client
+    return glance_client.Client('2', session=cloud.session(user),
+                                interface='public')
+
+
+def upload_image(cloud, user, data, name, **properties):
+    """A new active image holding ``data`` (bytes), raw and bare by default."""
+    import io
+
+    client = glance_client(cloud, user)
+    properties.setdefault('disk_format', 'raw')
+    properties.setdefault('container_format', 'bare')
+    image = client.images.create(name=name, **properties)
+    client.images.upload(image['id'], io.BytesIO(data))
+    return dict(client.images.get(image['id']))

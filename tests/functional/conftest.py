@@ -12,7 +12,7 @@ from tests import cloudbed
 
 @pytest.fixture(scope='session')
 def bed(tmp_path_factory):
-    bed = cloudbed.Bed(str(tmp_path_factory.mktemp('bed')), clouds=2)
+    bed = cloudbed.Bed(str(tmp_path_factory.mktemp('bed')), clouds=3)
     bed.start()
     yield bed
     bed.stop()
