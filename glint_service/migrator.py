@@ -294,10 +294,16 @@ class Progress(object):
         self.targets = targets
         self.bytes_read = 0
         self.interval = runner.conf.progress_interval
-        self.last = time.monotonic()
+        self.max_rate = runner.conf.max_rate
+        self.started = self.last = time.monotonic()
 
     def after_chunk(self, bytes_read):
         self.bytes_read = bytes_read
+        if self.max_rate:
+            ahead = bytes_read / self.max_rate - (
+                time.monotonic() - self.started)
+            if ahead > 0:
+                time.sleep(ahead)
         if time.monotonic() - self.last >= self.interval:
             if self.save():
                 raise Cancelled('cancelled')

@@ -320,18 +320,22 @@ class Glint(object):
     """A real Glint API server, registered in ``cloud``'s Keystone."""
 
     def __init__(self, cloud, root, name='glint', workers=1,
-                 keystone_url=None):
+                 keystone_url=None, password=None, options=None,
+                 database_path=None, key_file=None):
         self.cloud = cloud
         self.root = os.path.join(root, name)
         # The Keystone that checks tokens: the cloud's, unless told.
         self.keystone_url = keystone_url or cloud.auth_url
         self.port = free_port()
         self.url = 'http://127.0.0.1:%d' % self.port
-        self.password = secrets.token_urlsafe(12)
+        self.password = password or secrets.token_urlsafe(12)
+        self.options = options or {}
         self.conf_path = os.path.join(self.root, 'glint.conf')
         self.policy_path = os.path.join(self.root, 'policy.yaml')
         self.log_path = os.path.join(self.root, 'glint-api.log')
-        self.database_path = os.path.join(self.root, 'glint.sqlite')
+        self.database_path = database_path or os.path.join(self.root,
+                                                           'glint.sqlite')
+        self.key_file = key_file or os.path.join(self.root, 'credential.key')
         self.env = dict(os.environ, OS_GLINT_CONFIG_FILES=self.conf_path)
         self.server = gunicorn(name, 'glint_service.wsgi.api:application',
                                self.port, self.log_path, self.env,
@@ -364,10 +368,10 @@ class Glint(object):
         os.makedirs(self.root, exist_ok=True)
         with open(self.policy_path, 'w') as f:
             f.write('{}\n')
-        write_ini(self.conf_path, {
+        sections = {
             'DEFAULT': {'state_path': self.root, 'debug': 'true'},
-            'crypto': {'key_file': os.path.join(self.root,
-                                                'credential.key')},
+            'database': {'connection': 'sqlite:///%s' % self.database_path},
+            'crypto': {'key_file': self.key_file},
             'keystone_authtoken': {
                 'www_authenticate_uri': self.keystone_url,
                 'auth_url': self.keystone_url,
@@ -379,7 +383,10 @@ class Glint(object):
                 'project_domain_name': 'Default',
             },
             'oslo_policy': {'policy_file': self.policy_path},
-        })
+        }
+        for section, options in self.options.items():
+            sections.setdefault(section, {}).update(options)
+        write_ini(self.conf_path, sections)
         self.manage('key', 'create')
         self.manage('db', 'sync')
         if register:

@@ -25,6 +25,9 @@ OPTS = [
     cfg.FloatOpt('progress_interval', default=0.5, min=0.1,
                  help='Seconds between two progress records of a running '
                       'migration (and two checks for a cancel).'),
+    cfg.IntOpt('max_rate', default=0, min=0,
+               help='Bytes per second one migration reads at most, to spare '
+                    'the network; 0 for no limit.'),
     cfg.IntOpt('trust_lifetime', default=7 * 24 * 3600, min=60,
                help='Seconds the Keystone trust made for a migration lasts: '
                     'how long a migration may act for its user in the local '

@@ -88,3 +88,222 @@ def test_one_image_to_two_remote_clouds(bed, api, remotes):
         assert copy['owner'] == cloud.users['demo']['project_id']
         assert hashlib.sha512(b''.join(client.images.data(copy['id']))
                               ).hexdigest() == source['os_hash_value']
+
+
+def test_remote_to_local_with_a_new_name_and_visibility(bed, api, remotes):
+    remote = bed.clouds[1]
+    data = os.urandom(3 * MiB)
+    source = cloudbed.upload_image(remote, remote.users['demo'], data,
+                                   'from-afar-%s' % uuid.uuid4().hex[:6])
+    new_name = 'arrived-%s' % uuid.uuid4().hex[:6]
+    demo = api('demo')
+    response = demo.post('/v1/migrations', {
+        'image_id': source['id'], 'source': remotes[0], 'targets': ['local'],
+        'name': new_name, 'visibility': 'shared'})
+    assert response.status_code == 202, response.text
+    migration = wait_until_finished(demo, response.json()['id'])
+    assert migration['status'] == 'succeeded', migration
+    copies = images_named(bed.clouds[0], new_name)
+    assert len(copies) == 1
+    assert copies[0]['id'] == migration['targets'][0]['image_id']
+    assert copies[0]['visibility'] == 'shared'
+    assert copies[0]['os_hash_value'] == source['os_hash_value']
+    assert copies[0]['owner'] == bed.clouds[0].users['demo']['project_id']
+
+
+def test_identical_image_at_a_target_is_skipped(bed, api, remotes):
+    local, remote = bed.clouds[0], bed.clouds[1]
+    data = os.urandom(2 * MiB)
+    name = 'twin-%s' % uuid.uuid4().hex[:6]
+    source = cloudbed.upload_image(local, local.users['demo'], data, name)
+    twin = cloudbed.upload_image(remote, remote.users['demo'], data,
+                                 'other-name')
+    demo = api('demo')
+    response = demo.post('/v1/migrations', {'image_id': source['id'],
+                                            'targets': remotes})
+    migration = wait_until_finished(demo, response.json()['id'])
+    assert migration['status'] == 'succeeded', migration
+    skipped, copied = migration['targets']
+    assert skipped['status'] == 'skipped'
+    assert skipped['image_id'] == twin['id']
+    assert skipped['bytes_written'] == 0
+    assert images_named(remote, name) == []
+    assert copied['status'] == 'succeeded'
+
+
+def test_copy_even_if_identical_when_asked(bed, api, remotes):
+    local, remote = bed.clouds[0], bed.clouds[1]
+    data = os.urandom(MiB)
+    name = 'again-%s' % uuid.uuid4().hex[:6]
+    source = cloudbed.upload_image(local, local.users['demo'], data, name)
+    cloudbed.upload_image(remote, remote.users['demo'], data, name)
+    demo = api('demo')
+    response = demo.post('/v1/migrations', {
+        'image_id': source['id'], 'targets': remotes[:1],
+        'on_conflict': 'copy'})
+    migration = wait_until_finished(demo, response.json()['id'])
+    assert migration['targets'][0]['status'] == 'succeeded', migration
+    assert len(images_named(remote, name)) == 2
+
+
+@pytest.fixture(scope='module')
+def inactive_image(bed):
+    local = bed.clouds[0]
+    client = cloudbed.glance_client(local, local.users['demo'])
+    image = client.images.create(name='empty', disk_format='raw',
+                                 container_format='bare')
+    return image['id']
+
+
+@pytest.fixture(scope='module')
+def others_cloud(bed, api):
+    other = api('other')
+    user = bed.clouds[1].users['other']
+    response = other.post('/v1/clouds', {
+        'name': 'theirs', 'auth_url': bed.clouds[1].auth_url,
+        'username': user['username'], 'password': user['password'],
+        'project_name': user['project_name']})
+    assert response.status_code == 201, response.text
+    yield response.json()['id']
+    other.delete('/v1/clouds/%s' % response.json()['id'])
+
+
+BAD_REQUESTS = [
+    ('unknown image', lambda c: {'image_id': str(uuid.uuid4()),
+                                 'targets': c['remotes']}, 'image_id'),
+    ('inactive image', lambda c: {'image_id': c['inactive'],
+                                  'targets': c['remotes']},
+     'image_id: image %(inactive)s is queued, not active'),
+    ('unknown cloud', lambda c: {'image_id': c['image'],
+                                 'targets': [str(uuid.uuid4())]},
+     'targets: no remote cloud'),
+    ("other project's cloud", lambda c: {'image_id': c['image'],
+                                         'targets': [c['theirs']]},
+     'targets: no remote cloud'),
+    ('unknown source', lambda c: {'image_id': c['image'],
+                                  'source': c['theirs'],
+                                  'targets': ['local']},
+     'source: no remote cloud'),
+    ('target is the source', lambda c: {'image_id': c['image'],
+                                        'targets': ['local']},
+     'targets: must not hold the source'),
+    ('no targets', lambda c: {'image_id': c['image'], 'targets': []},
+     'targets: must name at least one cloud'),
+    ('targets not a list', lambda c: {'image_id': c['image'],
+                                      'targets': 'local'},
+     'targets: must be a list'),
+    ('target named twice', lambda c: {'image_id': c['image'],
+                                      'targets': c['remotes'][:1] * 2},
+     'targets: names a cloud twice'),
+    ('missing image', lambda c: {'targets': c['remotes']},
+     'image_id: is required'),
+    ('bad visibility', lambda c: {'image_id': c['image'],
+                                  'targets': c['remotes'],
+                                  'visibility': 'everyone'},
+     'visibility: must be one of'),
+    ('bad on_conflict', lambda c: {'image_id': c['image'],
+                                   'targets': c['remotes'],
+                                   'on_conflict': 'overwrite'},
+     'on_conflict: must be one of'),
+]
+
+
+@pytest.mark.parametrize('make,detail', [r[1:] for r in BAD_REQUESTS],
+                         ids=[r[0] for r in BAD_REQUESTS])
+def test_bad_migration_request_is_4xx_and_queues_nothing(
+        bed, api, remotes, inactive_image, others_cloud, make, detail):
+    local = bed.clouds[0]
+    image = cloudbed.upload_image(local, local.users['demo'], b'x' * 1024,
+                                  'small')
+    context = {'remotes': remotes, 'inactive': inactive_image,
+               'theirs': others_cloud, 'image': image['id']}
+    demo = api('demo')
+    before = demo.get('/v1/migrations').json()['migrations']
+    response = demo.post('/v1/migrations', make(context))
+    assert response.status_code == 400, response.text
+    assert (detail % context) in response.json()['errors'][0]['detail']
+    assert demo.get('/v1/migrations').json()['migrations'] == before
+
+
+def test_reader_cannot_migrate_and_other_projects_see_404(bed, api, remotes):
+    local = bed.clouds[0]
+    image = cloudbed.upload_image(local, local.users['demo'], b'y' * 4096,
+                                  'tiny')
+    response = api('reader').post('/v1/migrations', {
+        'image_id': image['id'], 'targets': remotes})
+    assert response.status_code == 403
+    demo = api('demo')
+    created = demo.post('/v1/migrations', {'image_id': image['id'],
+                                           'targets': remotes[:1]}).json()
+    path = '/v1/migrations/%s' % created['id']
+    assert api('other').get(path).status_code == 404
+    assert api('other').delete(path).status_code == 404
+    assert created['id'] not in [
+        m['id'] for m in api('other').get('/v1/migrations').json()[
+            'migrations']]
+    wait_until_finished(demo, created['id'])
+    assert demo.delete(path).status_code == 204
+    assert demo.get(path).status_code == 404
+
+
+def test_image_list_groups_copies_and_flags_conflicts(bed, api, remotes):
+    local, second, third = bed.clouds
+    tag = uuid.uuid4().hex[:6]
+    shared = os.urandom(4096)
+    cloudbed.upload_image(local, local.users['demo'], shared, 'same-' + tag)
+    cloudbed.upload_image(second, second.users['demo'], shared,
+                          'renamed-' + tag)
+    cloudbed.upload_image(local, local.users['demo'], os.urandom(4096),
+                          'dup-' + tag)
+    cloudbed.upload_image(local, local.users['demo'], os.urandom(4096),
+                          'dup-' + tag)
+    cloudbed.upload_image(local, local.users['demo'], os.urandom(4096),
+                          'clash-' + tag)
+    cloudbed.upload_image(third, third.users['demo'], os.urandom(4096),
+                          'clash-' + tag)
+    listing = api('demo').get('/v1/images')
+    assert listing.status_code == 200, listing.text
+    body = listing.json()
+    assert [c['id'] for c in body['clouds']] == ['local'] + remotes
+    assert all(c['reachable'] for c in body['clouds'])
+
+    def conflicts(name):
+        found = set()
+        for image in body['images']:
+            if any(copy['name'] == name for copy in image['copies']):
+                found |= {(c['type'], c['cloud_id'])
+                          for c in image['conflicts']}
+        return found
+
+    same = [i for i in body['images']
+            if i['key'] == hashlib.sha512(shared).hexdigest()]
+    assert len(same) == 1
+    assert {c['cloud_id'] for c in same[0]['copies']} == {'local',
+                                                          remotes[0]}
+    assert ('name_mismatch', remotes[0]) in conflicts('renamed-' + tag)
+    assert ('duplicate_name', 'local') in conflicts('dup-' + tag)
+    assert ('content_mismatch', 'local') in conflicts('clash-' + tag)
+    assert ('content_mismatch', remotes[1]) in conflicts('clash-' + tag)
+
+    only_local = api('demo').get('/v1/images?cloud=local').json()
+    assert [c['id'] for c in only_local['clouds']] == ['local']
+    unknown = api('demo').get('/v1/images?cloud=%s' % uuid.uuid4())
+    assert unknown.status_code == 400
+    assert 'cloud' in unknown.json()['errors'][0]['detail']
+
+
+def test_image_list_reports_a_cloud_that_is_down(bed, api, remotes):
+    third = bed.clouds[2]
+    third.glance.stop()
+    try:
+        body = api('demo').get('/v1/images').json()
+    finally:
+        third.glance.start()
+    clouds = {c['id']: c for c in body['clouds']}
+    assert clouds[remotes[1]]['reachable'] is False
+    assert clouds[remotes[1]]['error']
+    assert clouds['local']['reachable'] and clouds[remotes[0]]['reachable']
+    assert all(copy['cloud_id'] != remotes[1]
+               for image in body['images'] for copy in image['copies'])
+    assert any(copy['cloud_id'] == 'local'
+               for image in body['images'] for copy in image['copies'])
