@@ -85,9 +85,11 @@ class Server(object):
     def start(self, timeout=START_TIMEOUT):
         log = open(self.log_path, 'a')
         try:
+            # A session of its own: its process group is the server's pid.
             self.process = subprocess.Popen(
                 self.argv, stdout=log, stderr=subprocess.STDOUT,
-                stdin=subprocess.DEVNULL, env=self.env)
+                stdin=subprocess.DEVNULL, env=self.env,
+                start_new_session=True)
         finally:
             log.close()
         self.wait_until_up(timeout)
@@ -131,8 +133,20 @@ class Server(object):
         try:
             self.process.wait(timeout=timeout)
         except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
+            self.kill()
+
+    def kill(self):
+        """Stop the server and its workers at once, as a crash would.
+
+        SIGKILL to the process group the server leads (its own pid).
+        """
+        if self.process is None:
+            return
+        try:
+            os.killpg(self.process.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        self.process.wait()
 
 
 def gunicorn(name, app, port, log_path, env, pythonpath=None, workers=1,

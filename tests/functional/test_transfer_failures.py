@@ -1,0 +1,180 @@
+"""Migrations that go wrong mid-transfer, against real clouds.
+
+A Glint of its own (two gunicorn worker processes on one database, its
+migrations slowed to 4 MiB/s, short leases) makes "mid-transfer" last long
+enough to act in.
+"""
+
+import os
+import uuid
+
+import pytest
+
+from tests import cloudbed
+from tests.functional.conftest import Api
+from tests.functional.test_migrations import file_reads
+from tests.functional.test_migrations import images_named
+from tests.functional.test_migrations import wait_until_finished
+
+MiB = 1024 * 1024
+RATE = 4 * MiB
+
+
+@pytest.fixture(scope='module')
+def slow(bed, tmp_path_factory):
+    glint = cloudbed.Glint(
+        bed.clouds[0], str(tmp_path_factory.mktemp('slow')),
+        name='glint-slow', workers=2, password=bed.glint.password,
+        options={'migrations': {'max_rate': RATE, 'poll_interval': 0.5,
+                                'lease_seconds': 5,
+                                'progress_interval': 0.2}})
+    glint.setup(register=False)
+    glint.start()
+    yield glint
+    glint.stop()
+
+
+@pytest.fixture(scope='module')
+def demo(bed, slow):
+    cloud = bed.clouds[0]
+    api = Api(slow.url, cloud.session(cloud.users['demo']).get_token())
+    remotes = []
+    for remote in bed.clouds[1:]:
+        user = remote.users['demo']
+        response = api.post('/v1/clouds', {
+            'name': remote.name, 'auth_url': remote.auth_url,
+            'username': user['username'], 'password': user['password'],
+            'project_name': user['project_name']})
+        assert response.status_code == 201, response.text
+        remotes.append(response.json()['id'])
+    api.remotes = remotes
+    return api
+
+
+def start_migration(bed, demo, size, targets=None):
+    local = bed.clouds[0]
+    name = 'slow-%s' % uuid.uuid4().hex[:6]
+    source = cloudbed.upload_image(local, local.users['demo'],
+                                   os.urandom(size), name)
+    response = demo.post('/v1/migrations', {
+        'image_id': source['id'], 'targets': targets or demo.remotes})
+    assert response.status_code == 202, response.text
+    return name, source, response.json()['id']
+
+
+def wait_for_bytes(demo, migration_id, at_least, timeout=60):
+    import time
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        migration = demo.get('/v1/migrations/%s' % migration_id).json()
+        if migration['bytes_read'] >= at_least:
+            return migration
+        assert migration['status'] in ('queued', 'running'), migration
+        time.sleep(0.1)
+    raise AssertionError('no progress')
+
+
+def no_image_left(bed, name, timeout=30):
+    """No image named ``name`` in any target cloud, within ``timeout``."""
+    import time
+    deadline = time.monotonic() + timeout
+    while True:
+        left = {c.name: images_named(c, name) for c in bed.clouds[1:]}
+        if not any(left.values()):
+            return True
+        if time.monotonic() > deadline:
+            raise AssertionError('images left behind: %s' % left)
+        time.sleep(0.5)
+
+
+def test_progress_moves_while_a_migration_runs(bed, demo):
+    name, source, migration_id = start_migration(bed, demo, 12 * MiB)
+    first = wait_for_bytes(demo, migration_id, 1)
+    later = wait_for_bytes(demo, migration_id, first['bytes_read'] + MiB)
+    assert later['status'] == 'running'
+    assert all(t['status'] == 'copying' for t in later['targets'])
+    assert max(t['bytes_written'] for t in later['targets']) > 0
+    done = wait_until_finished(demo, migration_id)
+    assert done['status'] == 'succeeded', done
+
+
+def test_cancel_mid_transfer_leaves_nothing(bed, demo):
+    name, source, migration_id = start_migration(bed, demo, 24 * MiB)
+    wait_for_bytes(demo, migration_id, 2 * MiB)
+    response = demo.delete('/v1/migrations/%s' % migration_id)
+    assert response.status_code == 202
+    migration = wait_until_finished(demo, migration_id)
+    assert migration['status'] == 'cancelled', migration
+    assert migration['bytes_read'] < 24 * MiB
+    assert {t['status'] for t in migration['targets']} == {'cancelled'}
+    assert no_image_left(bed, name)
+    assert demo.delete('/v1/migrations/%s' % migration_id).status_code == 204
+
+
+def test_a_remote_cloud_in_use_cannot_be_deleted(bed, demo):
+    name, source, migration_id = start_migration(bed, demo, 8 * MiB)
+    response = demo.delete('/v1/clouds/%s' % demo.remotes[0])
+    assert response.status_code == 409, response.text
+    demo.delete('/v1/migrations/%s' % migration_id)
+    wait_until_finished(demo, migration_id)
+
+
+def test_target_glance_stopped_mid_transfer(bed, demo):
+    third = bed.clouds[2]
+    name, source, migration_id = start_migration(bed, demo, 24 * MiB)
+    wait_for_bytes(demo, migration_id, 4 * MiB)
+    third.glance.kill()
+    try:
+        migration = wait_until_finished(demo, migration_id)
+    finally:
+        third.glance.start()
+    assert migration['status'] == 'partial', migration
+    ok, failed = migration['targets']
+    assert ok['status'] == 'succeeded'
+    assert failed['status'] == 'failed' and failed['error']
+    assert len(images_named(bed.clouds[1], name)) == 1
+    # The failed target's image goes once its Glance answers again.
+    import time
+    deadline = time.monotonic() + 30
+    while images_named(third, name) and time.monotonic() < deadline:
+        time.sleep(0.5)
+    assert images_named(third, name) == []
+
+
+def test_source_glance_stopped_mid_transfer(bed, demo):
+    local = bed.clouds[0]
+    name, source, migration_id = start_migration(bed, demo, 24 * MiB)
+    wait_for_bytes(demo, migration_id, 4 * MiB)
+    local.glance.kill()
+    try:
+        migration = wait_until_finished(demo, migration_id)
+    finally:
+        local.glance.start()
+    assert migration['status'] == 'failed', migration
+    assert {t['status'] for t in migration['targets']} == {'failed'}
+    assert all('source' in t['error'] for t in migration['targets'])
+    assert no_image_left(bed, name)
+
+
+def test_restart_of_glint_mid_transfer(bed, demo, slow):
+    name, source, migration_id = start_migration(bed, demo, 24 * MiB)
+    wait_for_bytes(demo, migration_id, 2 * MiB)
+    slow.server.kill()
+    slow.start()
+    migration = wait_until_finished(demo, migration_id, timeout=60)
+    assert migration['status'] == 'failed', migration
+    assert 'interrupted' in migration['error']
+    assert {t['status'] for t in migration['targets']} == {'failed'}
+    assert no_image_left(bed, name)
+
+
+def test_two_processes_on_one_database_run_each_migration_once(bed, demo):
+    # The slow Glint has two worker processes on one database: each one
+    # looks for queued migrations, and a claim goes to one of them only.
+    started = [start_migration(bed, demo, 2 * MiB) for _ in range(4)]
+    for name, source, migration_id in started:
+        migration = wait_until_finished(demo, migration_id)
+        assert migration['status'] == 'succeeded', migration
+        assert file_reads(bed.clouds[0], source['id']) == 1
+        for cloud in bed.clouds[1:]:
+            assert len(images_named(cloud, name)) == 1
