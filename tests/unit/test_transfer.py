@@ -1,0 +1,106 @@
+"""The fan-out: one read, many bounded pipes."""
+
+import hashlib
+import threading
+import time
+
+import pytest
+
+from glint_service import transfer
+
+
+def drain(pipe, out, size=7):
+    while True:
+        data = pipe.read(size)
+        if not data:
+            return
+        out.append(data)
+
+
+def test_every_pipe_gets_every_byte_in_order():
+    chunks = [bytes([i]) * 10 for i in range(50)]
+    pipes = [transfer.Pipe(2) for _ in range(3)]
+    outs = [[] for _ in pipes]
+    readers = [threading.Thread(target=drain, args=(p, o))
+               for p, o in zip(pipes, outs)]
+    for reader in readers:
+        reader.start()
+    hasher = hashlib.sha512()
+    total = transfer.fan_out(iter(chunks), pipes, hasher)
+    for pipe in pipes:
+        pipe.end()
+    for reader in readers:
+        reader.join(5)
+    assert total == 500
+    assert hasher.hexdigest() == hashlib.sha512(b''.join(chunks)).hexdigest()
+    for pipe, out in zip(pipes, outs):
+        assert b''.join(out) == b''.join(chunks)
+        assert pipe.bytes_taken == 500
+
+
+def test_source_is_read_lazily_and_memory_is_bounded():
+    """The reader is never more than the pipe's size ahead of a reader."""
+    produced = []
+
+    def source():
+        for i in range(100):
+            produced.append(i)
+            yield b'x' * 1000
+
+    pipe = transfer.Pipe(3)
+    thread = threading.Thread(target=transfer.fan_out,
+                              args=(source(), [pipe], hashlib.md5()))
+    thread.start()
+    time.sleep(0.3)
+    # Three chunks queued, one in the reader's hand waiting for room.
+    assert len(produced) <= 5
+    pipe.close()
+    thread.join(5)
+    assert not thread.is_alive()
+
+
+def test_a_closed_pipe_does_not_stop_the_others():
+    pipes = [transfer.Pipe(1), transfer.Pipe(1)]
+    pipes[0].close()
+    out = []
+    reader = threading.Thread(target=drain, args=(pipes[1], out))
+    reader.start()
+    total = transfer.fan_out(iter([b'a' * 5] * 20), pipes, hashlib.md5())
+    pipes[1].end()
+    reader.join(5)
+    assert total == 100
+    assert b''.join(out) == b'a' * 100
+
+
+def test_reading_stops_once_every_pipe_is_closed():
+    reads = []
+
+    def source():
+        for i in range(1000):
+            reads.append(i)
+            yield b'z'
+
+    pipe = transfer.Pipe(1)
+    pipe.close()
+    transfer.fan_out(source(), [pipe], hashlib.md5())
+    assert len(reads) == 1
+
+
+def test_an_error_ends_the_upload_with_that_error():
+    pipe = transfer.Pipe(2)
+    pipe.put(b'abc')
+    pipe.end(RuntimeError('source gone'))
+    assert pipe.read() == b'abc'
+    with pytest.raises(RuntimeError):
+        pipe.read()
+    assert pipe.stopped_by_reader is not None
+
+
+def test_on_chunk_may_stop_the_transfer():
+    def stop(total):
+        if total >= 3:
+            raise KeyError('stop')
+
+    with pytest.raises(KeyError):
+        transfer.fan_out(iter([b'a'] * 10), [transfer.Pipe(20)],
+                         hashlib.md5(), stop)
