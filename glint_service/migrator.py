@@ -9,7 +9,6 @@ target's Glance does not answer, later (see ``Workers``).
 """
 
 import contextlib
-import hashlib
 import threading
 import time
 
@@ -147,20 +146,16 @@ class Runner(object):
                 name='glint-upload-%s-%d' % (migration.id[:8],
                                              target.position))
             target.thread.start()
-        hasher = hashlib.new(migration.os_hash_algo or 'sha512')
         progress = Progress(self, migration, copying)
         stopped = None
         try:
             chunks = source.open_data(migration.image_id,
                                       self.conf.chunk_size)
             total = transfer.fan_out(chunks, [t.pipe for t in copying],
-                                     hasher, progress.after_chunk)
+                                     progress.after_chunk)
             if total != migration.size:
                 raise SourceError('read %d bytes, the source image has %s'
                                   % (total, migration.size))
-            if hasher.hexdigest() != migration.os_hash_value:
-                raise SourceError('the data read does not match the source '
-                                  "image's os_hash_value")
         except Cancelled as error:
             stopped = error
         except Exception as error:

@@ -76,19 +76,21 @@ class Pipe(object):
         return self._closed.is_set()
 
 
-def fan_out(chunks, pipes, hasher, on_chunk=None):
+def fan_out(chunks, pipes, on_chunk=None):
     """Read ``chunks`` once and put each into every open pipe.
 
-    Returns the number of bytes read. ``hasher`` sees every byte;
-    ``on_chunk(bytes_read)`` is called after each chunk and may raise to stop
-    the transfer. Stops early once every pipe is closed. The pipes are not
-    ended here: the caller ends them, with an error if this raised.
+    Returns the number of bytes read. ``on_chunk(bytes_read)`` is called
+    after each chunk and may raise to stop the transfer. Stops early once
+    every pipe is closed. The pipes are not ended here: the caller ends them,
+    with an error if this raised.
+
+    The data is not hashed here: each target's Glance hashes what it
+    receives, and Glint compares that with the source's os_hash_value.
     """
     total = 0
     for chunk in chunks:
         if not chunk:
             continue
-        hasher.update(chunk)
         total += len(chunk)
         open_pipes = [pipe for pipe in pipes if pipe.put(chunk)]
         if on_chunk is not None:

@@ -417,11 +417,12 @@ class Glint(object):
 class Bed(object):
     """N real clouds and a Glint API server registered in the first."""
 
-    def __init__(self, root, clouds=2, token_expiration=None):
+    def __init__(self, root, clouds=2, token_expiration=None,
+                 glint_options=None):
         self.root = root
         self.clouds = [Cloud('cloud%d' % (i + 1), root, token_expiration)
                        for i in range(clouds)]
-        self.glint = Glint(self.clouds[0], root)
+        self.glint = Glint(self.clouds[0], root, options=glint_options)
 
     def start(self):
         try:

@@ -27,7 +27,9 @@ class Api(object):
         self.responses = []
 
     def request(self, method, path, body=None, data=None, headers=None):
-        all_headers = {'X-Auth-Token': self.token} if self.token else {}
+        # A token, or a function that gives a fresh one each time.
+        token = self.token() if callable(self.token) else self.token
+        all_headers = {'X-Auth-Token': token} if token else {}
         all_headers.update(headers or {})
         response = requests.request(method, self.url + path, json=body,
                                     data=data, headers=all_headers,

@@ -15,7 +15,9 @@ MiB = 1024 * 1024
 def wait_until_finished(api, migration_id, timeout=180):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        migration = api.get('/v1/migrations/%s' % migration_id).json()
+        response = api.get('/v1/migrations/%s' % migration_id)
+        assert response.status_code == 200, response.text
+        migration = response.json()
         if migration['status'] not in ('queued', 'running'):
             return migration
         time.sleep(0.3)

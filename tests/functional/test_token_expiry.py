@@ -1,0 +1,63 @@
+"""A migration outlives the token of the user who started it.
+
+Clouds of their own, whose Keystones issue tokens that last 20 seconds, and a
+migration slowed down to last longer than that.
+"""
+
+import os
+import time
+import uuid
+
+import pytest
+
+from tests import cloudbed
+from tests.functional.conftest import Api
+from tests.functional.test_migrations import images_named
+from tests.functional.test_migrations import wait_until_finished
+
+MiB = 1024 * 1024
+LIFETIME = 20
+
+
+@pytest.fixture(scope='module')
+def short_lived(tmp_path_factory):
+    bed = cloudbed.Bed(str(tmp_path_factory.mktemp('short')), clouds=2,
+                       token_expiration=LIFETIME,
+                       glint_options={'migrations': {
+                           'max_rate': MiB, 'poll_interval': 0.5}})
+    bed.start()
+    yield bed
+    bed.stop()
+
+
+def test_a_transfer_longer_than_the_token_succeeds(short_lived):
+    bed = short_lived
+    local, remote = bed.clouds
+    user = local.users['demo']
+    token = local.session(user).get_token()
+    issued = time.monotonic()
+    demo = Api(bed.glint.url, token)
+    remote_user = remote.users['demo']
+    cloud = demo.post('/v1/clouds', {
+        'name': 'far', 'auth_url': remote.auth_url,
+        'username': remote_user['username'],
+        'password': remote_user['password'],
+        'project_name': remote_user['project_name']}).json()
+    name = 'long-%s' % uuid.uuid4().hex[:6]
+    size = int(1.5 * LIFETIME * MiB)
+    source = cloudbed.upload_image(local, user, os.urandom(size), name)
+    response = demo.post('/v1/migrations', {'image_id': source['id'],
+                                            'targets': [cloud['id']]})
+    assert response.status_code == 202, response.text
+    migration_id = response.json()['id']
+
+    time.sleep(max(0, LIFETIME + 2 - (time.monotonic() - issued)))
+    assert demo.get('/v1/migrations').status_code == 401  # token expired
+
+    # Polling for the end takes new tokens as they expire.
+    fresh = Api(bed.glint.url, local.session(user).get_token)
+    migration = wait_until_finished(fresh, migration_id, timeout=120)
+    assert migration['status'] == 'succeeded', migration
+    copy, = images_named(remote, name)
+    assert copy['os_hash_value'] == source['os_hash_value']
+    assert copy['status'] == 'active'
