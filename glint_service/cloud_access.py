@@ -2,8 +2,11 @@
 
 The local cloud is reached with the caller's token while the request lasts,
 and through the migration's Keystone trust after that; a remote cloud with the
-credentials stored for it.
+credentials stored for it, through a session kept while the cloud is
+unchanged, so that its token serves many requests and migrations.
 """
+
+import threading
 
 from glint_service import cloud_spec
 from glint_service import glance
@@ -12,32 +15,56 @@ from glint_service import keystone
 LOCAL = 'local'
 
 
+class RemoteSessions(object):
+    """One keystoneauth session per remote cloud, as long as it is unchanged.
+
+    A session re-authenticates by itself when its token runs out; a change of
+    the cloud (its ``updated_at``) gives it a new one.
+    """
+
+    def __init__(self, timeout):
+        self.timeout = timeout
+        self._sessions = {}
+        self._lock = threading.Lock()
+
+    def get(self, cloud, vault):
+        version = (cloud.id, cloud.updated_at)
+        with self._lock:
+            remote = self._sessions.get(cloud.id)
+            if remote is None or remote[0] != version:
+                if remote is not None:
+                    remote[1].close()
+                spec = cloud_spec.from_row(cloud, vault)
+                remote = (version, keystone.RemoteSession(spec, self.timeout),
+                          spec)
+                self._sessions[cloud.id] = remote
+            return remote[1].session, remote[2]
+
+
 def local_glance(state, session):
     local = state.conf.local_cloud
     return glance.Glance(session, local.interface, local.region_name)
 
 
-def remote_glance(state, cloud_id, project_id, stack):
-    spec = cloud_spec.from_row(state.db.get_cloud(cloud_id, project_id),
-                               state.vault)
-    session = stack.enter_context(keystone.remote_session(
-        spec, state.conf.remote_clouds.timeout))
+def remote_glance(state, cloud_id, project_id):
+    cloud = state.db.get_cloud(cloud_id, project_id)
+    session, spec = state.remote_sessions.get(cloud, state.vault)
     return glance.Glance(session, spec['interface'], spec['region_name'])
 
 
-def callers_glance(state, context, cloud_id, stack):
+def callers_glance(state, context, cloud_id):
     """During a request: the local cloud with the caller's own token."""
     if cloud_id == LOCAL:
         return local_glance(state, keystone.user_session(
             state.conf, context.auth_token, context.project_id,
             state.conf.remote_clouds.timeout))
-    return remote_glance(state, cloud_id, context.project_id, stack)
+    return remote_glance(state, cloud_id, context.project_id)
 
 
-def trusted_glance(state, migration, cloud_id, stack):
+def trusted_glance(state, migration, cloud_id):
     """After the request: the local cloud through the migration's trust."""
     if cloud_id == LOCAL:
         return local_glance(state, keystone.trust_session(
             state.conf, migration.trust_id,
             state.conf.remote_clouds.timeout))
-    return remote_glance(state, cloud_id, migration.project_id, stack)
+    return remote_glance(state, cloud_id, migration.project_id)

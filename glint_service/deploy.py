@@ -2,12 +2,14 @@
 
 from keystonemiddleware import auth_token
 
+from glint_service import cloud_access
 from glint_service.conf import database as database_conf
 from glint_service import context
 from glint_service import crypto
 from glint_service.db import api as db_api
 from glint_service import fault_wrap
 from glint_service import handler
+from glint_service import keystone
 from glint_service import policy
 from glint_service import util
 from glint_service import workers
@@ -22,7 +24,16 @@ class State(object):
         self.db = db_api.Database(database_conf.connection_url(conf))
         self.db.check_schema()
         self.enforcer = policy.get_enforcer(conf)
+        self.remote_sessions = cloud_access.RemoteSessions(
+            conf.remote_clouds.timeout)
         self.workers = workers.Workers(self)
+        self._service_user_id = None
+
+    def service_user_id(self):
+        """Glint's own user id in the local Keystone, asked for once."""
+        if self._service_user_id is None:
+            self._service_user_id = keystone.service_user_id(self.conf)
+        return self._service_user_id
 
 
 def loadapp(conf, start_workers=True):

@@ -35,23 +35,37 @@ def auth_plugin(spec):
         project_domain_id=spec.get('project_domain_id'))
 
 
-@contextlib.contextmanager
-def remote_session(spec, timeout):
+class RemoteSession(object):
     """A keystoneauth session on a remote cloud, re-authenticating itself.
 
     A CA certificate given as text lives in a temporary file for as long as
-    the session does.
+    the session does; ``close`` removes it.
     """
-    with contextlib.ExitStack() as stack:
+
+    def __init__(self, spec, timeout):
+        self._ca_file = None
         verify = spec['verify']
         if verify and spec.get('cacert'):
-            ca_file = stack.enter_context(
-                tempfile.NamedTemporaryFile('w', suffix='.pem'))
-            ca_file.write(spec['cacert'])
-            ca_file.flush()
-            verify = ca_file.name
-        yield ks_session.Session(auth=auth_plugin(spec), verify=verify,
-                                 timeout=timeout)
+            self._ca_file = tempfile.NamedTemporaryFile('w', suffix='.pem')
+            self._ca_file.write(spec['cacert'])
+            self._ca_file.flush()
+            verify = self._ca_file.name
+        self.session = ks_session.Session(auth=auth_plugin(spec),
+                                          verify=verify, timeout=timeout)
+
+    def close(self):
+        if self._ca_file is not None:
+            self._ca_file.close()
+
+
+@contextlib.contextmanager
+def remote_session(spec, timeout):
+    """A :class:`RemoteSession`'s session, for one use."""
+    remote = RemoteSession(spec, timeout)
+    try:
+        yield remote.session
+    finally:
+        remote.close()
 
 
 def find_image_endpoint(spec, timeout):
@@ -118,17 +132,23 @@ def user_session(conf, token, project_id, timeout):
     return ks_session.Session(auth=auth, timeout=timeout)
 
 
-def create_trust(conf, token, user_id, project_id, roles, lifetime):
-    """A trust from the caller to Glint's service user, with impersonation.
+def service_user_id(conf):
+    """The Keystone id of Glint's service user."""
+    return ks_session.Session(
+        auth=v3.Password(**service_user(conf))).get_user_id()
 
-    With it, Glint acts for the caller in the local cloud, with the caller's
-    roles in the caller's project, after the caller's token has expired.
+
+def create_trust(conf, token, user_id, project_id, roles, lifetime,
+                 trustee_id):
+    """A trust from the caller to Glint's service user (``trustee_id``).
+
+    With impersonation: Glint acts for the caller in the local cloud, with
+    the caller's roles in the caller's project, after the caller's token has
+    expired.
     """
-    glint = service_user(conf)
-    trustee_id = ks_session.Session(
-        auth=v3.Password(**glint)).get_user_id()
     session = ks_session.Session(auth=v3.Token(
-        auth_url=glint['auth_url'], token=token, project_id=project_id))
+        auth_url=service_user(conf)['auth_url'], token=token,
+        project_id=project_id))
     client = ks_client.Client(session=session, interface='public')
     expires_at = (datetime.datetime.now(datetime.timezone.utc)
                   + datetime.timedelta(seconds=lifetime))

@@ -8,7 +8,6 @@ is cancelled leaves no image behind: Glint deletes it, now or, if that
 target's Glance does not answer, later (see ``Workers``).
 """
 
-import contextlib
 import threading
 import time
 
@@ -90,33 +89,39 @@ class Runner(object):
         LOG.info('Migration %s: image %s from %s to %s', migration.id,
                  migration.image_id, migration.source,
                  ', '.join(t.cloud_id for t in targets))
-        with contextlib.ExitStack() as stack:
-            try:
-                source = cloud_access.trusted_glance(
-                    self.state, migration, migration.source, stack)
-                image = source.get_image(migration.image_id)
-                if image['status'] != 'active':
-                    raise SourceError('the source image is %s, not active'
-                                      % image['status'])
-            except Exception as error:
-                reason = 'source: %s' % describe(error)
-                for target in targets:
-                    self._fail(migration, target, reason)
-                return self._finish(migration, targets, error=reason)
+        try:
+            source = cloud_access.trusted_glance(self.state, migration,
+                                                 migration.source)
+            image = source.get_image(migration.image_id)
+            if image['status'] != 'active':
+                raise SourceError('the source image is %s, not active'
+                                  % image['status'])
+        except Exception as error:
+            reason = 'source: %s' % describe(error)
             for target in targets:
-                self._prepare(migration, target, image, stack)
-            outcome = self._stream(migration, source, targets)
-            for target in targets:
-                if target.status == 'verifying':
-                    self._verify(migration, target)
-                if target.status in ('failed', 'cancelled'):
-                    self._remove_image(migration, target)
-            return self._finish(migration, targets, error=outcome)
+                self._fail(migration, target, reason)
+            return self._finish(migration, targets, error=reason)
+        # The targets are made ready side by side: each is a login and a
+        # few calls to its own cloud.
+        preparing = [threading.Thread(target=self._prepare,
+                                      args=(migration, target, image))
+                     for target in targets]
+        for thread in preparing:
+            thread.start()
+        for thread in preparing:
+            thread.join()
+        outcome = self._stream(migration, source, targets)
+        for target in targets:
+            if target.status == 'verifying':
+                self._verify(migration, target)
+            if target.status in ('failed', 'cancelled'):
+                self._remove_image(migration, target)
+        return self._finish(migration, targets, error=outcome)
 
-    def _prepare(self, migration, target, image, stack):
+    def _prepare(self, migration, target, image):
         try:
             target.glance = cloud_access.trusted_glance(
-                self.state, migration, target.cloud_id, stack)
+                self.state, migration, target.cloud_id)
             if migration.on_conflict == 'skip_identical':
                 identical = target.glance.find_identical(
                     migration.os_hash_value)
@@ -240,22 +245,19 @@ class Runner(object):
         targets = [Target(record) for record in migration.targets]
         LOG.warning('Migration %s was left running: ending it (%s)',
                     migration.id, reason)
-        with contextlib.ExitStack() as stack:
-            for target in targets:
-                if not target.unfinished:
+        for target in targets:
+            if not target.unfinished:
+                continue
+            self._fail(migration, target, reason)
+            if target.image_id:
+                try:
+                    target.glance = cloud_access.trusted_glance(
+                        self.state, migration, target.cloud_id)
+                except Exception:
+                    self.db.update_target(migration.id, target.position,
+                                          leftover=True)
                     continue
-                self._fail(migration, target, reason)
-                if target.image_id:
-                    try:
-                        target.glance = cloud_access.trusted_glance(
-                            self.state, migration, target.cloud_id, stack)
-                    except Exception:
-                        target.glance = None
-                    if target.glance is None:
-                        self.db.update_target(migration.id, target.position,
-                                              leftover=True)
-                    else:
-                        self._remove_image(migration, target)
+                self._remove_image(migration, target)
         self.db.update_migration(migration.id, status='failed',
                                  error=reason, owner=None,
                                  lease_until=None,
@@ -264,16 +266,15 @@ class Runner(object):
     def remove_leftover(self, record):
         """Try again to delete an image Glint left at a target."""
         migration = self.db.get_migration(record.migration_id)
-        with contextlib.ExitStack() as stack:
-            try:
-                cloud_access.trusted_glance(
-                    self.state, migration, record.cloud_id,
-                    stack).delete_image(record.image_id)
-            except Exception as error:
-                LOG.debug('Leftover image %s at %s not deleted yet: %s',
-                          record.image_id, record.cloud_id,
-                          type(error).__name__)
-                return False
+        try:
+            cloud_access.trusted_glance(
+                self.state, migration, record.cloud_id).delete_image(
+                record.image_id)
+        except Exception as error:
+            LOG.debug('Leftover image %s at %s not deleted yet: %s',
+                      record.image_id, record.cloud_id,
+                      type(error).__name__)
+            return False
         self.db.update_target(migration.id, record.position, leftover=False)
         LOG.info('Migration %s: leftover image %s at %s deleted',
                  migration.id, record.image_id, record.cloud_id)

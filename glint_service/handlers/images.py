@@ -1,7 +1,6 @@
 """/v1/images: the images of every cloud of the project, side by side."""
 
 import concurrent.futures
-import contextlib
 
 from glint_service import cloud_access
 from glint_service import exception
@@ -44,6 +43,5 @@ def list_images(request):
 
 
 def _list_one(state, context, cloud_id):
-    with contextlib.ExitStack() as stack:
-        return cloud_access.callers_glance(state, context, cloud_id,
-                                           stack).list_images()
+    return cloud_access.callers_glance(state, context,
+                                       cloud_id).list_images()

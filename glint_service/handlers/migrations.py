@@ -1,7 +1,5 @@
 """/v1/migrations: images streamed from one cloud to others."""
 
-import contextlib
-
 from oslo_log import log as logging
 
 from glint_service import cloud_access
@@ -48,7 +46,7 @@ def create_migration(request):
         trust_id = keystone.create_trust(
             state.conf, context.auth_token, context.user_id,
             context.project_id, context.roles,
-            state.conf.migrations.trust_lifetime)
+            state.conf.migrations.trust_lifetime, state.service_user_id())
     migration = state.db.create_migration({
         'project_id': context.project_id, 'created_by': context.user_id,
         'image_id': image['id'], 'image_name': image.get('name'),
@@ -99,19 +97,17 @@ def check_clouds(state, context, spec):
 
 def find_source_image(state, context, spec):
     """The source image, which must be active."""
-    with contextlib.ExitStack() as stack:
-        source = cloud_access.callers_glance(state, context, spec['source'],
-                                             stack)
-        try:
-            image = source.get_image(spec['image_id'])
-        except glance.NotFound:
-            raise exception.InvalidField(
-                'image_id', 'no image %s in cloud %s'
-                % (spec['image_id'], spec['source']))
-        except Exception as error:
-            raise exception.RemoteCloudRejected(
-                'source: the Glance of cloud %s could not be asked for the '
-                'image (%s)' % (spec['source'], type(error).__name__))
+    source = cloud_access.callers_glance(state, context, spec['source'])
+    try:
+        image = source.get_image(spec['image_id'])
+    except glance.NotFound:
+        raise exception.InvalidField(
+            'image_id', 'no image %s in cloud %s'
+            % (spec['image_id'], spec['source']))
+    except Exception as error:
+        raise exception.RemoteCloudRejected(
+            'source: the Glance of cloud %s could not be asked for the '
+            'image (%s)' % (spec['source'], type(error).__name__))
     if image['status'] != 'active':
         raise exception.InvalidField(
             'image_id', 'image %s is %s, not active'

@@ -1,0 +1,240 @@
+"""Glint's transfer benchmark, against real clouds on loopback.
+
+Run by ``tox -e benchmark``. It brings up four clouds and Glint, and prints,
+measured side by side in one run on the same bytes:
+
+* single target: Glint's migration time over a direct upload of the same file
+  to the target Glance (the limit), and the naive way (download to a file,
+  then upload) over direct;
+* three targets: Glint's fan-out time over three direct uploads run in
+  parallel, and the bytes read from the source;
+* the Glint service's peak RSS while migrating images of two sizes.
+
+The machine is shared and noisy: the ratios hold, absolute times do not. Each
+comparison runs ``--repeat`` times, alternating, and the median is printed.
+"""
+
+import argparse
+import os
+import statistics
+import tempfile
+import threading
+import time
+
+import requests
+
+from tests import cloudbed
+
+MiB = 1024 * 1024
+
+
+def make_file(folder, size):
+    path = os.path.join(folder, 'image-%d.raw' % size)
+    block = os.urandom(MiB)
+    with open(path, 'wb') as f:
+        for i in range(size // MiB):
+            f.write(bytes([i % 256]) + block[1:])
+    return path
+
+
+def direct_upload(cloud, path, name):
+    client = cloudbed.glance_client(cloud, cloud.users['demo'])
+    image = client.images.create(name=name, disk_format='raw',
+                                 container_format='bare')
+    started = time.monotonic()
+    with open(path, 'rb') as f:
+        client.images.upload(image['id'], f)
+    elapsed = time.monotonic() - started
+    client.images.delete(image['id'])
+    return elapsed
+
+
+def naive_copy(source, target, image_id, folder, name):
+    """What openstack image save + openstack image create do."""
+    started = time.monotonic()
+    path = os.path.join(folder, 'naive.raw')
+    client = cloudbed.glance_client(source, source.users['demo'])
+    with open(path, 'wb') as f:
+        for chunk in client.images.data(image_id):
+            f.write(chunk)
+    target_client = cloudbed.glance_client(target, target.users['demo'])
+    image = target_client.images.create(name=name, disk_format='raw',
+                                        container_format='bare')
+    with open(path, 'rb') as f:
+        target_client.images.upload(image['id'], f)
+    elapsed = time.monotonic() - started
+    os.unlink(path)
+    target_client.images.delete(image['id'])
+    return elapsed
+
+
+class Glint(object):
+    def __init__(self, bed):
+        self.bed = bed
+        local = bed.clouds[0]
+        self.session = local.session(local.users['demo'])
+        self.remotes = {}
+        for cloud in bed.clouds[1:]:
+            user = cloud.users['demo']
+            self.remotes[cloud.name] = self.post('/v1/clouds', {
+                'name': cloud.name, 'auth_url': cloud.auth_url,
+                'username': user['username'], 'password': user['password'],
+                'project_name': user['project_name']})['id']
+
+    def headers(self):
+        return {'X-Auth-Token': self.session.get_token()}
+
+    def post(self, path, body):
+        response = requests.post(self.bed.glint.url + path, json=body,
+                                 headers=self.headers(), timeout=60)
+        response.raise_for_status()
+        return response.json()
+
+    def migrate(self, image_id, clouds):
+        """Seconds from the request to the end of the migration."""
+        started = time.monotonic()
+        migration = self.post('/v1/migrations', {
+            'image_id': image_id, 'on_conflict': 'copy',
+            'targets': [self.remotes[c.name] for c in clouds]})
+        while True:
+            time.sleep(0.05)
+            current = requests.get(
+                '%s/v1/migrations/%s' % (self.bed.glint.url,
+                                         migration['id']),
+                headers=self.headers(), timeout=60).json()
+            if current['status'] not in ('queued', 'running'):
+                break
+        elapsed = time.monotonic() - started
+        if current['status'] != 'succeeded':
+            raise SystemExit('migration failed: %s' % current)
+        for target, cloud in zip(current['targets'], clouds):
+            cloudbed.glance_client(cloud, cloud.users['demo']).images.delete(
+                target['image_id'])
+        return elapsed, current
+
+
+def worker_pid(master_pid):
+    with open('/proc/%d/task/%d/children' % (master_pid, master_pid)) as f:
+        return int(f.read().split()[0])
+
+
+def peak_rss(pid):
+    with open('/proc/%d/status' % pid) as f:
+        for line in f:
+            if line.startswith('VmHWM:'):
+                return int(line.split()[1]) * 1024
+
+
+def reset_peak_rss(pid):
+    with open('/proc/%d/clear_refs' % pid, 'w') as f:
+        f.write('5')
+
+
+def median_ratio(pairs):
+    return statistics.median(a / b for a, b in pairs)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument('--size-mib', type=int, default=256,
+                        help='size of the image for the time ratios')
+    parser.add_argument('--rss-sizes-mib', default='256,2048',
+                        help='sizes of the images for the RSS figures')
+    parser.add_argument('--repeat', type=int, default=3)
+    args = parser.parse_args()
+    folder = tempfile.mkdtemp(prefix='glint-benchmark-')
+    print('Starting four clouds and Glint in %s ...' % folder, flush=True)
+    bed = cloudbed.Bed(folder, clouds=4).start()
+    try:
+        run(bed, folder, args)
+    finally:
+        bed.stop()
+
+
+def run(bed, folder, args):
+    local, targets = bed.clouds[0], bed.clouds[1:]
+    glint = Glint(bed)
+    size = args.size_mib * MiB
+    path = make_file(folder, size)
+    with open(path, 'rb') as f:
+        source = cloudbed.glance_client(local, local.users['demo'])
+        image = source.images.create(name='bench', disk_format='raw',
+                                     container_format='bare')
+        source.images.upload(image['id'], f)
+    print('Image of %d MiB in cloud1; %d repeats.\n'
+          % (args.size_mib, args.repeat))
+
+    single, naive = [], []
+    for i in range(args.repeat):
+        direct = direct_upload(targets[0], path, 'direct')
+        migrated, _ = glint.migrate(image['id'], targets[:1])
+        copied = naive_copy(local, targets[0], image['id'], folder, 'naive')
+        single.append((migrated, direct))
+        naive.append((copied, direct))
+        print('  single target, run %d: direct %.2f s, Glint %.2f s, naive '
+              '%.2f s' % (i + 1, direct, migrated, copied), flush=True)
+
+    fan_out, reads = [], []
+    for i in range(args.repeat):
+        times = [None] * len(targets)
+
+        def upload(n, cloud):
+            times[n] = direct_upload(cloud, path, 'parallel')
+
+        started = time.monotonic()
+        threads = [threading.Thread(target=upload, args=(n, c))
+                   for n, c in enumerate(targets)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        parallel = time.monotonic() - started
+        migrated, migration = glint.migrate(image['id'], targets)
+        fan_out.append((migrated, parallel))
+        reads.append(migration['bytes_read'])
+        print('  three targets, run %d: 3 direct in parallel %.2f s, Glint '
+              'fan-out %.2f s, read %d bytes'
+              % (i + 1, parallel, migrated, migration['bytes_read']),
+              flush=True)
+    with open(local.path('glance-server.log')) as f:
+        downloads = f.read().count('"GET /v2/images/%s/file' % image['id'])
+    # The naive copies downloaded once each; Glint's migrations once each.
+    glint_downloads = downloads - args.repeat
+
+    pid = worker_pid(bed.glint.server.process.pid)
+    rss = []
+    for size_mib in [int(s) for s in args.rss_sizes_mib.split(',')]:
+        big = make_file(folder, size_mib * MiB)
+        with open(big, 'rb') as f:
+            image_big = source.images.create(
+                name='rss-%d' % size_mib, disk_format='raw',
+                container_format='bare')
+            source.images.upload(image_big['id'], f)
+        os.unlink(big)
+        reset_peak_rss(pid)
+        glint.migrate(image_big['id'], targets[:1])
+        rss.append((size_mib, peak_rss(pid)))
+        source.images.delete(image_big['id'])
+
+    print('\nResults (medians of %d runs, same bytes, one machine):'
+          % args.repeat)
+    print('  single target  Glint / direct upload      %.3f   (target <= '
+          '1.05)' % median_ratio(single))
+    print('  single target  naive / direct upload      %.3f'
+          % median_ratio(naive))
+    print('  three targets  Glint / 3 parallel direct  %.3f   (target <= '
+          '1.10)' % median_ratio(fan_out))
+    print('  three targets  bytes read from the source per migration: %s '
+          '(image: %d); source downloads by Glint: %d for %d migrations'
+          % (sorted(set(reads)), size, glint_downloads,
+             2 * args.repeat))
+    for size_mib, peak in rss:
+        print('  peak RSS of the Glint worker migrating %5d MiB: %.0f MB'
+              % (size_mib, peak / 1e6))
+    if len(rss) == 2:
+        print('  RSS ratio %d MiB / %d MiB: %.3f   (target: within 10%%, '
+              'under 200 MB)' % (rss[1][0], rss[0][0], rss[1][1] / rss[0][1]))
+
+
+if __name__ == '__main__':
+    main()
