@@ -6,6 +6,8 @@ from glint_service import cloud_spec
 from glint_service import exception
 
 LOCAL = 'local'
+STATUSES = ('queued', 'running', 'succeeded', 'partial', 'failed',
+            'cancelled')
 FIELD_SCHEMAS = {
     'image_id': {'type': 'string', 'minLength': 1, 'maxLength': 64},
     'source': {'type': 'string', 'minLength': 1, 'maxLength': 36},

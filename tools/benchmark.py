@@ -136,7 +136,7 @@ def median_ratio(pairs):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument('--size-mib', type=int, default=256,
+    parser.add_argument('--size-mib', type=int, default=1024,
                         help='size of the image for the time ratios')
     parser.add_argument('--rss-sizes-mib', default='256,2048',
                         help='sizes of the images for the RSS figures')

@@ -20,8 +20,12 @@ def list_migrations(request):
     if util.query_flag(request, 'all_projects'):
         context.can(policies.LIST_ALL_PROJECTS)
         project_id = None
-    migrations = util.state(request).db.list_migrations(
-        project_id, status=request.GET.get('status'))
+    status = request.GET.get('status')
+    if status is not None and status not in migration_spec.STATUSES:
+        raise exception.InvalidField(
+            'status', 'must be one of: %s' % ', '.join(
+                migration_spec.STATUSES))
+    migrations = util.state(request).db.list_migrations(project_id, status)
     return util.json_response({'migrations': [
         migration_spec.to_dict(m) for m in migrations]})
 
