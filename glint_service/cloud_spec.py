@@ -11,6 +11,7 @@ from cryptography import x509
 import jsonschema
 
 from glint_service import exception
+from glint_service import util
 
 PASSWORD = 'password'
 APPLICATION_CREDENTIAL = 'v3applicationcredential'
@@ -218,10 +219,6 @@ def from_row(cloud, vault):
     return spec
 
 
-def _iso(when):
-    return when.strftime('%Y-%m-%dT%H:%M:%SZ')
-
-
 def to_dict(cloud):
     """The API's view of a stored cloud: never a secret."""
     shown = {
@@ -236,8 +233,8 @@ def to_dict(cloud):
         'verify': cloud.verify,
         'cacert': cloud.cacert,
         'image_endpoint': cloud.image_endpoint,
-        'created_at': _iso(cloud.created_at),
-        'updated_at': _iso(cloud.updated_at),
+        'created_at': util.iso(cloud.created_at),
+        'updated_at': util.iso(cloud.updated_at),
     }
     for field in SHOWN_AUTH_FIELDS[cloud.auth_type]:
         name = 'remote_project_id' if field == 'project_id' else field

@@ -4,6 +4,7 @@ import jsonschema
 
 from glint_service import cloud_spec
 from glint_service import exception
+from glint_service import util
 
 LOCAL = 'local'
 STATUSES = ('queued', 'running', 'succeeded', 'partial', 'failed',
@@ -62,10 +63,6 @@ def complete(body):
     return spec
 
 
-def _iso(when):
-    return when.strftime('%Y-%m-%dT%H:%M:%SZ') if when else None
-
-
 def to_dict(migration):
     return {
         'id': migration.id,
@@ -81,9 +78,9 @@ def to_dict(migration):
         'error': migration.error,
         'created_by': migration.created_by,
         'project_id': migration.project_id,
-        'created_at': _iso(migration.created_at),
-        'updated_at': _iso(migration.updated_at),
-        'finished_at': _iso(migration.finished_at),
+        'created_at': util.iso(migration.created_at),
+        'updated_at': util.iso(migration.updated_at),
+        'finished_at': util.iso(migration.finished_at),
         'targets': [{'cloud_id': t.cloud_id, 'status': t.status,
                      'image_id': t.image_id,
                      'bytes_written': t.bytes_written, 'error': t.error}

@@ -52,3 +52,22 @@ def query_flag(request, name):
     if value in ('false', '0', 'no'):
         return False
     raise exception.InvalidField(name, 'must be true or false')
+
+
+def listed_project(request, rule, all_projects_rule):
+    """The project whose resources a list shows.
+
+    The caller's, or None (every project) for ?all_projects=true where
+    policy allows it.
+    """
+    context_ = context(request)
+    context_.can(rule)
+    if query_flag(request, 'all_projects'):
+        context_.can(all_projects_rule)
+        return None
+    return context_.project_id
+
+
+def iso(when):
+    """A time from the database as ISO 8601 in UTC, or None."""
+    return when.strftime('%Y-%m-%dT%H:%M:%SZ') if when else None

@@ -12,12 +12,8 @@ LOG = logging.getLogger(__name__)
 
 
 def list_clouds(request):
-    context = util.context(request)
-    context.can(policies.LIST)
-    project_id = context.project_id
-    if util.query_flag(request, 'all_projects'):
-        context.can(policies.LIST_ALL_PROJECTS)
-        project_id = None
+    project_id = util.listed_project(request, policies.LIST,
+                                     policies.LIST_ALL_PROJECTS)
     clouds = util.state(request).db.list_clouds(project_id)
     return util.json_response(
         {'clouds': [cloud_spec.to_dict(cloud) for cloud in clouds]})

@@ -1,5 +1,6 @@
 """/v1/migrations: images streamed from one cloud to others."""
 
+from keystoneauth1 import exceptions as ks_exc
 from oslo_log import log as logging
 
 from glint_service import cloud_access
@@ -14,12 +15,8 @@ LOG = logging.getLogger(__name__)
 
 
 def list_migrations(request):
-    context = util.context(request)
-    context.can(policies.LIST)
-    project_id = context.project_id
-    if util.query_flag(request, 'all_projects'):
-        context.can(policies.LIST_ALL_PROJECTS)
-        project_id = None
+    project_id = util.listed_project(request, policies.LIST,
+                                     policies.LIST_ALL_PROJECTS)
     status = request.GET.get('status')
     if status is not None and status not in migration_spec.STATUSES:
         raise exception.InvalidField(
@@ -47,10 +44,7 @@ def create_migration(request):
     image = find_source_image(state, context, spec)
     trust_id = None
     if cloud_access.LOCAL in [spec['source']] + spec['targets']:
-        trust_id = keystone.create_trust(
-            state.conf, context.auth_token, context.user_id,
-            context.project_id, context.roles,
-            state.conf.migrations.trust_lifetime, state.service_user_id())
+        trust_id = make_trust(state, context)
     migration = state.db.create_migration({
         'project_id': context.project_id, 'created_by': context.user_id,
         'image_id': image['id'], 'image_name': image.get('name'),
@@ -83,6 +77,22 @@ def delete_migration(request):
             db.get_migration(migration.id)), status=202)
     db.delete_migration(migration.id)
     return util.no_content()
+
+
+def make_trust(state, context):
+    """A trust for the migration to act as the caller in the local cloud."""
+    try:
+        return keystone.create_trust(
+            state.conf, context.auth_token, context.user_id,
+            context.project_id, context.roles,
+            state.conf.migrations.trust_lifetime, state.service_user_id())
+    except ks_exc.ClientException as error:
+        LOG.warning('No trust for a migration of user %s: %s',
+                    context.user_id, type(error).__name__)
+        raise exception.ServiceUnavailable(
+            'The local Keystone did not make the trust this migration needs '
+            'to act for you after your token expires (%s).'
+            % type(error).__name__)
 
 
 def check_clouds(state, context, spec):
