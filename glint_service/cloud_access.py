@@ -65,6 +65,6 @@ def trusted_glance(state, migration, cloud_id):
     """After the request: the local cloud through the migration's trust."""
     if cloud_id == LOCAL:
         return local_glance(state, keystone.trust_session(
-            state.conf, migration.trust_id,
+            state.service_session(), migration.trust_id,
             state.conf.remote_clouds.timeout))
     return remote_glance(state, cloud_id, migration.project_id)

@@ -27,13 +27,14 @@ class State(object):
         self.remote_sessions = cloud_access.RemoteSessions(
             conf.remote_clouds.timeout)
         self.workers = workers.Workers(self)
-        self._service_user_id = None
+        self._service_session = None
 
-    def service_user_id(self):
-        """Glint's own user id in the local Keystone, asked for once."""
-        if self._service_user_id is None:
-            self._service_user_id = keystone.service_user_id(self.conf)
-        return self._service_user_id
+    def service_session(self):
+        """Glint's own login to the local Keystone, made once, kept fresh."""
+        if self._service_session is None:
+            self._service_session = keystone.service_session(
+                self.conf, self.conf.remote_clouds.timeout)
+        return self._service_session
 
 
 def loadapp(conf, start_workers=True):

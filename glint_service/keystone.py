@@ -132,12 +132,6 @@ def user_session(conf, token, project_id, timeout):
     return ks_session.Session(auth=auth, timeout=timeout)
 
 
-def service_user_id(conf):
-    """The Keystone id of Glint's service user."""
-    return ks_session.Session(
-        auth=v3.Password(**service_user(conf))).get_user_id()
-
-
 def create_trust(conf, token, user_id, project_id, roles, lifetime,
                  trustee_id):
     """A trust from the caller to Glint's service user (``trustee_id``).
@@ -159,17 +153,36 @@ def create_trust(conf, token, user_id, project_id, roles, lifetime,
     return trust.id
 
 
-def trust_session(conf, trust_id, timeout):
+class TrustAuth(v3.Token):
+    """A trust-scoped login of Glint's service user, by token.
+
+    Each login takes the service user's current token from ``service``, a
+    session that keeps it fresh, so that a trust-scoped token costs no
+    password check and is renewed for as long as the trust lasts.
+    """
+
+    def __init__(self, auth_url, service, trust_id):
+        super().__init__(auth_url, token='unset', trust_id=trust_id)
+        self.service = service
+
+    def get_auth_ref(self, session, **kwargs):
+        self.auth_methods[0].token = self.service.get_token()
+        return super().get_auth_ref(session, **kwargs)
+
+
+def service_session(conf, timeout):
+    """A session of Glint's service user in the local cloud."""
+    return ks_session.Session(auth=v3.Password(**service_user(conf)),
+                              timeout=timeout)
+
+
+def trust_session(service, trust_id, timeout):
     """A session on the local cloud through a trust.
 
-    It re-authenticates by itself for as long as the trust lasts.
+    ``service`` is the service user's session; the trust-scoped token is
+    renewed by itself for as long as the trust lasts.
     """
-    glint = service_user(conf)
-    auth = v3.Password(
-        auth_url=glint['auth_url'], username=glint['username'],
-        password=glint['password'],
-        user_domain_name=glint['user_domain_name'],
-        user_domain_id=glint['user_domain_id'], trust_id=trust_id)
+    auth = TrustAuth(service.auth.auth_url, service, trust_id)
     return ks_session.Session(auth=auth, timeout=timeout)
 
 

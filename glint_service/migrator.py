@@ -101,6 +101,7 @@ class Runner(object):
             for target in targets:
                 self._fail(migration, target, reason)
             return self._finish(migration, targets, error=reason)
+        LOG.debug('Migration %s: source image found', migration.id)
         # The targets are made ready side by side: each is a login and a
         # few calls to its own cloud.
         preparing = [threading.Thread(target=self._prepare,
@@ -110,7 +111,11 @@ class Runner(object):
             thread.start()
         for thread in preparing:
             thread.join()
+        LOG.debug('Migration %s: targets ready: %s', migration.id,
+                  ', '.join('%s %s' % (t.cloud_id, t.status)
+                            for t in targets))
         outcome = self._stream(migration, source, targets)
+        LOG.debug('Migration %s: data streamed', migration.id)
         for target in targets:
             if target.status == 'verifying':
                 self._verify(migration, target)

@@ -85,7 +85,8 @@ def make_trust(state, context):
         return keystone.create_trust(
             state.conf, context.auth_token, context.user_id,
             context.project_id, context.roles,
-            state.conf.migrations.trust_lifetime, state.service_user_id())
+            state.conf.migrations.trust_lifetime,
+            state.service_session().get_user_id())
     except ks_exc.ClientException as error:
         LOG.warning('No trust for a migration of user %s: %s',
                     context.user_id, type(error).__name__)
