@@ -231,8 +231,9 @@ class Cloud(object):
         run(manage + ['db_sync'], log)
         run(manage + ['fernet_setup'] + owner, log)
         run(manage + ['credential_setup'] + owner, log)
-        run(manage + ['bootstrap', '--bootstrap-password',
-                      self.admin_password,
+        # One word with its option: a password may start with "-".
+        run(manage + ['bootstrap',
+                      '--bootstrap-password=%s' % self.admin_password,
                       '--bootstrap-public-url', self.keystone_url,
                       '--bootstrap-internal-url', self.keystone_url,
                       '--bootstrap-region-id', REGION], log)
