@@ -163,7 +163,8 @@ class Runner(object):
                                       self.conf.chunk_size)
             total = transfer.fan_out(chunks, [t.pipe for t in copying],
                                      progress.after_chunk)
-            if total != migration.size:
+            still_copying = any(not t.pipe.closed for t in copying)
+            if still_copying and total != migration.size:
                 raise SourceError('read %d bytes, the source image has %s'
                                   % (total, migration.size))
         except Cancelled as error:
