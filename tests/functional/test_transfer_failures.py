@@ -6,6 +6,7 @@ enough to act in.
 """
 
 import os
+import time
 import uuid
 
 import pytest
@@ -63,7 +64,6 @@ def start_migration(bed, demo, size, targets=None):
 
 
 def wait_for_bytes(demo, migration_id, at_least, timeout=60):
-    import time
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         migration = demo.get('/v1/migrations/%s' % migration_id).json()
@@ -76,7 +76,6 @@ def wait_for_bytes(demo, migration_id, at_least, timeout=60):
 
 def no_image_left(bed, name, timeout=30):
     """No image named ``name`` in any target cloud, within ``timeout``."""
-    import time
     deadline = time.monotonic() + timeout
     while True:
         left = {c.name: images_named(c, name) for c in bed.clouds[1:]}
@@ -134,7 +133,6 @@ def test_target_glance_stopped_mid_transfer(bed, demo):
     assert failed['status'] == 'failed' and failed['error']
     assert len(images_named(bed.clouds[1], name)) == 1
     # The failed target's image goes once its Glance answers again.
-    import time
     deadline = time.monotonic() + 30
     while images_named(third, name) and time.monotonic() < deadline:
         time.sleep(0.5)
