@@ -56,7 +56,7 @@ def callers_glance(state, context, cloud_id):
     """During a request: the local cloud with the caller's own token."""
     if cloud_id == LOCAL:
         return local_glance(state, keystone.user_session(
-            state.conf, context.auth_token, context.project_id,
+            state.local_auth_url(), context.auth_token, context.project_id,
             state.conf.remote_clouds.timeout))
     return remote_glance(state, cloud_id, context.project_id)
 

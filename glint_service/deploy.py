@@ -30,11 +30,18 @@ class State(object):
         self._service_session = None
 
     def service_session(self):
-        """Glint's own login to the local Keystone, made once, kept fresh."""
+        """Glint's own login to the local Keystone, made once, kept fresh.
+
+        Made on first use: [keystone_authtoken] is read then, once.
+        """
         if self._service_session is None:
             self._service_session = keystone.service_session(
-                self.conf, self.conf.remote_clouds.timeout)
+                keystone.service_user(self.conf),
+                self.conf.remote_clouds.timeout)
         return self._service_session
+
+    def local_auth_url(self):
+        return self.service_session().auth.auth_url
 
 
 def loadapp(conf, start_workers=True):

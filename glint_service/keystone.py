@@ -125,14 +125,14 @@ def service_user(conf):
         'project_domain_id')}
 
 
-def user_session(conf, token, project_id, timeout):
+def user_session(auth_url, token, project_id, timeout):
     """A session on the local cloud with the caller's own token."""
-    auth = v3.Token(auth_url=service_user(conf)['auth_url'], token=token,
+    auth = v3.Token(auth_url=auth_url, token=token,
                     project_id=project_id)
     return ks_session.Session(auth=auth, timeout=timeout)
 
 
-def create_trust(conf, token, user_id, project_id, roles, lifetime,
+def create_trust(auth_url, token, user_id, project_id, roles, lifetime,
                  trustee_id):
     """A trust from the caller to Glint's service user (``trustee_id``).
 
@@ -141,7 +141,7 @@ def create_trust(conf, token, user_id, project_id, roles, lifetime,
     expired.
     """
     session = ks_session.Session(auth=v3.Token(
-        auth_url=service_user(conf)['auth_url'], token=token,
+        auth_url=auth_url, token=token,
         project_id=project_id))
     client = ks_client.Client(session=session, interface='public')
     expires_at = (datetime.datetime.now(datetime.timezone.utc)
@@ -170,9 +170,9 @@ class TrustAuth(v3.Token):
         return super().get_auth_ref(session, **kwargs)
 
 
-def service_session(conf, timeout):
-    """A session of Glint's service user in the local cloud."""
-    return ks_session.Session(auth=v3.Password(**service_user(conf)),
+def service_session(user, timeout):
+    """A session of Glint's service user (see service_user)."""
+    return ks_session.Session(auth=v3.Password(**user),
                               timeout=timeout)
 
 

@@ -65,17 +65,15 @@ class Workers(object):
     def tick(self):
         self.db.renew_leases(self.owner, self.conf.lease_seconds)
         for migration_id in self.db.abandoned_migration_ids():
-            claimed, _ = self.db.claim(migration_id, self.owner,
-                                       self.conf.lease_seconds)
-            if claimed:
+            if self.db.claim(migration_id, self.owner,
+                             self.conf.lease_seconds):
                 self._safely(self.runner.recover, migration_id)
         for migration_id in self.db.queued_migration_ids():
             with self._lock:
                 if len(self._running) >= self.conf.workers:
                     break
-            claimed, _ = self.db.claim(migration_id, self.owner,
-                                       self.conf.lease_seconds)
-            if claimed:
+            if self.db.claim(migration_id, self.owner,
+                             self.conf.lease_seconds):
                 with self._lock:
                     self._running.add(migration_id)
                 self._pool.submit(self._run, migration_id)

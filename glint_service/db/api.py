@@ -187,7 +187,7 @@ class Database(object):
         """Take a queued migration, or a running one whose lease ran out.
 
         Atomic: of several processes, one only gets it. Returns whether this
-        one did, and the status it had.
+        one did.
         """
         now = utcnow()
         lease = now + datetime.timedelta(seconds=lease_seconds)
@@ -196,14 +196,12 @@ class Database(object):
             sa.and_(models.Migration.status == 'running',
                     models.Migration.lease_until < now))
         with self._session.begin() as session:
-            before = session.scalars(sa.select(models.Migration.status).where(
-                models.Migration.id == migration_id)).first()
             done = session.execute(
                 sa.update(models.Migration)
                 .where(models.Migration.id == migration_id, claimable)
                 .values(status='running', owner=owner, lease_until=lease,
                         updated_at=now)).rowcount
-        return bool(done), before
+        return bool(done)
 
     def renew_leases(self, owner, lease_seconds):
         lease = utcnow() + datetime.timedelta(seconds=lease_seconds)

@@ -83,7 +83,7 @@ def make_trust(state, context):
     """A trust for the migration to act as the caller in the local cloud."""
     try:
         return keystone.create_trust(
-            state.conf, context.auth_token, context.user_id,
+            state.local_auth_url(), context.auth_token, context.user_id,
             context.project_id, context.roles,
             state.conf.migrations.trust_lifetime,
             state.service_session().get_user_id())
