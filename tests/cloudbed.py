@@ -74,8 +74,10 @@ def write_ini(path, sections):
 class Server(object):
     """One server process, on a loopback port, with its log in a file."""
 
-    def __init__(self, name, argv, log_path, url, env=None):
+    def __init__(self, name, argv, log_path, url, env=None,
+                 stop_signal=signal.SIGINT):
         self.name = name
+        self.stop_signal = stop_signal
         self.argv = argv
         self.log_path = log_path
         self.url = url
@@ -125,7 +127,7 @@ class Server(object):
         SIGINT is gunicorn's quick shutdown; it stops its workers itself.
         """
         if self.running:
-            self.process.send_signal(signal.SIGINT)
+            self.process.send_signal(self.stop_signal)
 
     def wait_stopped(self, timeout=20):
         if self.process is None:
@@ -410,6 +412,49 @@ class Glint(object):
 
     def start(self):
         self.server.start()
+
+    def stop(self):
+        self.server.stop()
+
+
+class Horizon(object):
+    """Real Horizon with Glint's panels, logging in to ``cloud``'s Keystone.
+
+    Django's own server runs the installed Horizon with the settings of
+    tests/horizon/local (see there); its state is in the bed's folder.
+    """
+
+    def __init__(self, cloud, root):
+        self.root = os.path.join(root, 'horizon')
+        self.port = free_port()
+        self.url = 'http://127.0.0.1:%d' % self.port
+        self.login_url = self.url + '/auth/login/'
+        env = dict(os.environ,
+                   PYTHONPATH=os.pathsep.join([os.path.join(HERE, 'horizon'),
+                                               os.path.dirname(HERE)]),
+                   GLINT_HORIZON_STATE=self.root,
+                   GLINT_HORIZON_SECRET_KEY=secrets.token_urlsafe(32),
+                   GLINT_HORIZON_KEYSTONE_URL=cloud.auth_url)
+        argv = [sys.executable, '-m', 'django', 'runserver', '--noreload',
+                '--insecure', '--settings', 'openstack_dashboard.settings',
+                '127.0.0.1:%d' % self.port]
+        self.server = Server('horizon', argv,
+                             os.path.join(self.root, 'horizon.log'),
+                             self.url + '/static/', env=env,
+                             stop_signal=signal.SIGTERM)
+
+    def start(self):
+        os.makedirs(self.root, exist_ok=True)
+        self.server.start()
+        # The first page compiles Horizon's stylesheets: wait for it here.
+        try:
+            response = requests.get(self.login_url, timeout=START_TIMEOUT)
+        except requests.RequestException as e:
+            response = e
+        if getattr(response, 'status_code', None) != 200:
+            self.server.stop()
+            raise BedError('horizon did not show its login page (%s):\n%s'
+                           % (response, tail(self.server.log_path)))
 
     def stop(self):
         self.server.stop()

@@ -1,0 +1,221 @@
+"""The cross-cloud image table and the migrations table.
+
+The image table has one column per cloud, local first, added when the
+listing says which clouds there are. A migration's row refreshes itself by
+ajax until the migration ends, so each target's progress bar moves without
+reloading the page.
+"""
+
+from urllib import parse
+
+from django.template import defaultfilters
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext_lazy
+
+from horizon import tables
+from horizon.utils import filters
+from horizon.utils import memoized
+
+from glint_dashboard.api import glint
+from glint_dashboard import exceptions as glint_exceptions
+
+CONFLICT_NAMES = {
+    'duplicate_name': _("Duplicate name"),
+    'name_mismatch': _("Name mismatch"),
+    'content_mismatch': _("Content mismatch"),
+}
+
+
+class Migrate(tables.LinkAction):
+    name = 'migrate'
+    verbose_name = _("Migrate")
+    url = 'horizon:project:migrate_image:migrate'
+    classes = ('ajax-modal', 'btn-primary')
+    icon = 'share-square-o'
+
+    def get_link_url(self, image):
+        return reverse(self.url, args=[parse.quote(image.key, safe='')])
+
+
+class CloudColumn(tables.Column):
+    """Where an image is in one cloud: its copies there, or nothing."""
+
+    def __init__(self, cloud):
+        label = cloud.name if cloud.reachable else _(
+            "%s (unreachable)") % cloud.name
+        super().__init__('cloud_%s' % cloud.id, verbose_name=label)
+        self.cloud = cloud
+        self.classes.append('normal_column')
+
+    def get_raw_data(self, image):
+        return render_to_string('project/migrate_image/_copies.html',
+                                {'cloud': self.cloud,
+                                 'copies': image.copies_in(self.cloud.id)})
+
+
+def conflicts_cell(image):
+    return render_to_string(
+        'project/migrate_image/_conflicts.html',
+        {'conflicts': [dict(c, title=CONFLICT_NAMES.get(c['type'], c['type']))
+                       for c in image.conflicts]})
+
+
+class ImageRow(tables.Row):
+    def load_cells(self, image=None):
+        super().load_cells(image)
+        if self.datum.conflicts:
+            self.classes.append('glint-conflict')
+
+
+class ImagesTable(tables.DataTable):
+    name = tables.Column('name', verbose_name=_("Image"))
+    size = tables.Column('size', verbose_name=_("Size"),
+                         filters=(defaultfilters.filesizeformat,))
+    disk_format = tables.Column('disk_format', verbose_name=_("Format"),
+                                filters=(defaultfilters.upper,))
+    conflicts = tables.Column(conflicts_cell, verbose_name=_("Conflicts"))
+
+    def get_object_id(self, image):
+        return image.key
+
+    def show_clouds(self, clouds):
+        """Add a column per cloud, in the listing's order, before Actions."""
+        columns = list(self.columns.items())
+        actions = [c for c in columns if c[0] == 'actions']
+        columns = [c for c in columns if c[0] != 'actions']
+        for cloud in clouds:
+            column = CloudColumn(cloud)
+            column.table = self
+            self._data_cache[column] = {}
+            columns.append((column.name, column))
+        self.columns = dict(columns + actions)
+
+    class Meta(object):
+        name = 'images'
+        verbose_name = _("Images Across Clouds")
+        row_class = ImageRow
+        row_actions = (Migrate,)
+        multi_select = False
+
+
+class CancelMigration(tables.BatchAction):
+    name = 'cancel'
+    classes = ('btn-danger',)
+    icon = 'stop'
+    help_text = _("Targets not finished are stopped and their partial "
+                  "images deleted.")
+
+    @staticmethod
+    def action_present(count):
+        return ngettext_lazy("Cancel Migration", "Cancel Migrations", count)
+
+    @staticmethod
+    def action_past(count):
+        return ngettext_lazy("Cancelled Migration", "Cancelled Migrations",
+                             count)
+
+    def allowed(self, request, migration=None):
+        return migration is None or not migration.finished
+
+    def action(self, request, migration_id):
+        glint.migration_delete(request, migration_id)
+
+
+class DeleteMigration(tables.DeleteAction):
+    help_text = _("Only the record goes: the images stay where they are.")
+
+    @staticmethod
+    def action_present(count):
+        return ngettext_lazy("Delete Record", "Delete Records", count)
+
+    @staticmethod
+    def action_past(count):
+        return ngettext_lazy("Deleted Record", "Deleted Records", count)
+
+    def allowed(self, request, migration=None):
+        return migration is None or migration.finished
+
+    def delete(self, request, migration_id):
+        glint.migration_delete(request, migration_id)
+
+
+class MigrationRow(tables.Row):
+    ajax = True
+
+    def get_data(self, request, migration_id):
+        return glint.migration_get(request, migration_id)
+
+
+def percent(done, size):
+    if not size:
+        return 0
+    return min(100, int(done * 100 / size))
+
+
+def targets_cell(migration, names):
+    targets = []
+    for target in migration.targets:
+        done = target['bytes_written'] or 0
+        if target['status'] in ('succeeded', 'skipped', 'verifying'):
+            done = migration.size or done
+        targets.append(dict(target,
+                            cloud_name=names.get(target['cloud_id'],
+                                                 target['cloud_id']),
+                            percent=percent(done, migration.size),
+                            done=done))
+    return render_to_string('project/migrate_image/_targets.html',
+                            {'targets': targets, 'size': migration.size})
+
+
+STATUS_CHOICES = (
+    ('queued', None), ('running', None), ('succeeded', True),
+    ('cancelled', True), ('partial', False), ('failed', False),
+)
+STATUS_DISPLAY = (
+    ('queued', _("Queued")), ('running', _("Running")),
+    ('succeeded', _("Succeeded")), ('cancelled', _("Cancelled")),
+    ('partial', _("Partly failed")), ('failed', _("Failed")),
+)
+
+
+class SourceColumn(tables.Column):
+    """The source cloud's name."""
+
+    def get_raw_data(self, migration):
+        return self.table.cloud_names().get(migration.source,
+                                            migration.source)
+
+
+class TargetsColumn(tables.Column):
+    """Each target: its cloud's name, status and progress bar."""
+
+    def get_raw_data(self, migration):
+        return targets_cell(migration, self.table.cloud_names())
+
+
+class MigrationsTable(tables.DataTable):
+    image_name = tables.Column('image_name', verbose_name=_("Image"))
+    source = SourceColumn('source', verbose_name=_("From"))
+    targets = TargetsColumn('targets', verbose_name=_("To"))
+    status = tables.Column('status', verbose_name=_("Status"), status=True,
+                           status_choices=STATUS_CHOICES,
+                           display_choices=STATUS_DISPLAY)
+    created_at = tables.Column('created_at', verbose_name=_("Started"),
+                               filters=(filters.parse_isotime,))
+
+    @memoized.memoized_method
+    def cloud_names(self):
+        try:
+            return glint.cloud_names(self.request)
+        except glint_exceptions.GlintError:
+            return {}
+
+    class Meta(object):
+        name = 'migrations'
+        verbose_name = _("Migrations")
+        row_class = MigrationRow
+        status_columns = ['status']
+        table_actions = (CancelMigration, DeleteMigration)
+        row_actions = (CancelMigration, DeleteMigration)

@@ -1,0 +1,96 @@
+from urllib import parse
+
+from django.template import defaultfilters
+from django.urls import reverse
+from django.urls import reverse_lazy
+from django.utils.translation import gettext_lazy as _
+
+from horizon import exceptions
+from horizon import forms
+from horizon import messages
+from horizon import tables
+from horizon.utils import memoized
+
+from glint_dashboard.api import glint
+from glint_dashboard.content.migrate_image import forms as migrate_forms
+from glint_dashboard.content.migrate_image import tables as migrate_tables
+
+INDEX_URL = 'horizon:project:migrate_image:index'
+
+
+class IndexView(tables.MultiTableView):
+    table_classes = (migrate_tables.ImagesTable,
+                     migrate_tables.MigrationsTable)
+    template_name = 'project/migrate_image/index.html'
+    page_title = _("Migrate Image")
+
+    def get_images_data(self):
+        try:
+            listing = glint.image_list(self.request)
+        except Exception:
+            exceptions.handle(self.request,
+                              _("Unable to list the images across clouds."))
+            return []
+        for cloud in listing.clouds:
+            if not cloud.reachable:
+                messages.warning(self.request,
+                                 _('"%(name)s" did not answer: %(error)s')
+                                 % {'name': cloud.name, 'error': cloud.error})
+        self.get_tables()['images'].show_clouds(listing.clouds)
+        return listing.images
+
+    def get_migrations_data(self):
+        try:
+            return glint.migration_list(self.request)
+        except Exception:
+            exceptions.handle(self.request,
+                              _("Unable to retrieve the migrations."))
+            return []
+
+
+class MigrateView(forms.ModalFormView):
+    form_class = migrate_forms.MigrateForm
+    template_name = 'glint/form.html'
+    modal_id = 'migrate_image_modal'
+    page_title = modal_header = _("Migrate Image")
+    submit_label = _("Migrate")
+    success_url = reverse_lazy(INDEX_URL)
+
+    @memoized.memoized_method
+    def get_listing(self):
+        try:
+            listing = glint.image_list(self.request)
+            return listing, listing.find(parse.unquote(self.kwargs['key']))
+        except Exception:
+            exceptions.handle(self.request, _("Unable to find the image."),
+                              redirect=reverse(INDEX_URL))
+
+    def get_form_kwargs(self):
+        kwargs = super().get_form_kwargs()
+        kwargs['listing'], kwargs['image'] = self.get_listing()
+        return kwargs
+
+    def get_initial(self):
+        listing, image = self.get_listing()
+        held = {copy['cloud_id'] for copy in image.copies}
+        active = [copy for copy in image.copies if copy['status'] == 'active']
+        first = ([c for c in active if c['cloud_id'] == 'local'] or
+                 active or [None])[0]
+        return {'source': first and '%s/%s' % (first['cloud_id'],
+                                               first['image_id']),
+                'targets': [cloud.id for cloud in listing.clouds
+                            if cloud.reachable and cloud.id not in held]}
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context['submit_url'] = reverse('horizon:project:migrate_image:migrate',
+                                        args=[self.kwargs['key']])
+        listing, image = self.get_listing()
+        context['help_paragraphs'] = (
+            _('Image "%(name)s", %(size)s.')
+            % {'name': image.name,
+               'size': defaultfilters.filesizeformat(image.size)},
+            _("Glint reads the image once and streams it to every cloud "
+              "chosen at the same time. Each copy's size and checksum are "
+              "checked; a copy that fails is deleted."))
+        return context

@@ -1,0 +1,98 @@
+from django import shortcuts
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext_lazy
+
+from horizon import exceptions
+from horizon import messages
+from horizon import tables
+from horizon.utils import filters
+
+from glint_dashboard.api import glint
+from glint_dashboard.content.remote_clouds import forms as cloud_forms
+from glint_dashboard import exceptions as glint_exceptions
+
+
+class AddCloud(tables.LinkAction):
+    name = 'create'
+    verbose_name = _("Add Remote Cloud")
+    url = 'horizon:project:remote_clouds:create'
+    classes = ('ajax-modal',)
+    icon = 'plus'
+
+
+class EditCloud(tables.LinkAction):
+    name = 'update'
+    verbose_name = _("Edit")
+    url = 'horizon:project:remote_clouds:update'
+    classes = ('ajax-modal',)
+    icon = 'pencil'
+
+
+class CheckConnection(tables.Action):
+    name = 'check'
+    verbose_name = _("Check Connection")
+    icon = 'plug'
+
+    def single(self, table, request, cloud_id):
+        cloud = table.get_object_by_id(cloud_id)
+        try:
+            listing = glint.image_list(request, [cloud_id])
+        except Exception:
+            exceptions.handle(request, _("Unable to check the connection."))
+        else:
+            answer = [c for c in listing.clouds if c.id == cloud_id][0]
+            if answer.reachable:
+                count = sum(1 for image in listing.images
+                            if image.copies_in(cloud_id))
+                messages.success(request, _(
+                    '"%(name)s" answers: %(count)d images visible.')
+                    % {'name': cloud.name, 'count': count})
+            else:
+                messages.error(request, _('"%(name)s" does not answer: '
+                                          '%(error)s')
+                               % {'name': cloud.name, 'error': answer.error})
+        return shortcuts.redirect(request.get_full_path())
+
+
+class DeleteCloud(tables.DeleteAction):
+    help_text = _("Glint forgets the remote cloud and its credentials. "
+                  "Its images are not touched.")
+
+    @staticmethod
+    def action_present(count):
+        return ngettext_lazy("Delete Remote Cloud", "Delete Remote Clouds",
+                             count)
+
+    @staticmethod
+    def action_past(count):
+        return ngettext_lazy("Deleted Remote Cloud", "Deleted Remote Clouds",
+                             count)
+
+    def delete(self, request, cloud_id):
+        try:
+            glint.cloud_delete(request, cloud_id)
+        except glint_exceptions.GlintError as e:
+            messages.error(request, str(e))
+            raise
+
+
+AUTH_TYPE_DISPLAY = dict(cloud_forms.AUTH_TYPES)
+
+
+class CloudsTable(tables.DataTable):
+    name = tables.Column('name', verbose_name=_("Name"))
+    auth_url = tables.Column('auth_url', verbose_name=_("Keystone URL"))
+    region_name = tables.Column('region_name', verbose_name=_("Region"),
+                                empty_value=_("Any"))
+    auth_type = tables.Column('auth_type', verbose_name=_("Authentication"),
+                              display_choices=tuple(AUTH_TYPE_DISPLAY.items()))
+    image_endpoint = tables.Column('image_endpoint',
+                                   verbose_name=_("Image Service"))
+    created_at = tables.Column('created_at', verbose_name=_("Created"),
+                               filters=(filters.parse_isotime,))
+
+    class Meta(object):
+        name = 'remote_clouds'
+        verbose_name = _("Remote Clouds")
+        table_actions = (AddCloud, DeleteCloud)
+        row_actions = (EditCloud, CheckConnection, DeleteCloud)
