@@ -16,7 +16,7 @@ class GlintError(Exception):
         self.code = code
 
     def field(self):
-        """The field a 400 names (its detail starts with "field: "), or None."""
+        """The field a 400 names ("field: reason"), or None."""
         if self.status != 400 or ': ' not in str(self):
             return None
         name = str(self).split(': ', 1)[0]

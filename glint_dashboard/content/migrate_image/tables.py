@@ -205,6 +205,9 @@ class MigrationsTable(tables.DataTable):
     created_at = tables.Column('created_at', verbose_name=_("Started"),
                                filters=(filters.parse_isotime,))
 
+    def get_object_display(self, migration):
+        return migration.image_name
+
     @memoized.memoized_method
     def cloud_names(self):
         try:

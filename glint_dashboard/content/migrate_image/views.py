@@ -83,8 +83,8 @@ class MigrateView(forms.ModalFormView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context['submit_url'] = reverse('horizon:project:migrate_image:migrate',
-                                        args=[self.kwargs['key']])
+        context['submit_url'] = reverse(
+            'horizon:project:migrate_image:migrate', args=[self.kwargs['key']])
         listing, image = self.get_listing()
         context['help_paragraphs'] = (
             _('Image "%(name)s", %(size)s.')

@@ -1,0 +1,126 @@
+"""What a user sees and does in Horizon, in a real browser, on real clouds.
+
+Each test logs in through the real Keystone and uses Glint's panels as a
+user would; what they did is then checked in the real Glint and Glance.
+Screenshots of the main pages go to test-output/screenshots.
+"""
+
+import hashlib
+import os
+
+import requests
+
+from tests.browser import conftest
+from tests import cloudbed
+
+MiB = conftest.MiB
+
+
+def glint_clouds(stack, user):
+    cloud = stack.clouds[0]
+    token = cloud.session(user).get_token()
+    response = requests.get(stack.glint.url + '/v1/clouds',
+                            headers={'X-Auth-Token': token}, timeout=60)
+    response.raise_for_status()
+    return response.json()['clouds']
+
+
+def open_add_cloud_form(dashboard, name, remote, user, password=None):
+    dashboard.open('/project/remote_clouds/')
+    dashboard.find('#remote_clouds__action_create').click()
+    dashboard.wait_for('#create_cloud_modal #id_name')
+    dashboard.fill({'name': name, 'auth_url': remote.auth_url,
+                    'username': user['username'],
+                    'password': password or user['password'],
+                    'project_name': user['project_name']})
+
+
+def test_refused_credentials_are_shown_on_the_form(stack, dashboard):
+    local, remote = stack.clouds[0], stack.clouds[1]
+    user = local.users['other']
+    dashboard.login(user)
+    open_add_cloud_form(dashboard, 'refused', remote, remote.users['demo'],
+                        password='not-the-password')
+    dashboard.submit_modal()
+
+    error = dashboard.wait_for('#create_cloud_modal .alert-danger')
+    assert 'refused the credentials' in error.text
+    assert 'not-the-password' not in dashboard.driver.page_source
+    dashboard.screenshot('add-remote-cloud-refused')
+    assert glint_clouds(stack, user) == []
+
+
+def test_a_user_adds_two_clouds_and_migrates_an_image_to_both(
+        stack, dashboard):
+    local, second, third = stack.clouds
+    user = local.users['demo']
+    data = os.urandom(24 * MiB)
+    image = cloudbed.upload_image(local, user, data, 'sample-image')
+    dashboard.login(user)
+
+    # Two remote clouds, added through the form.
+    for remote in (second, third):
+        open_add_cloud_form(dashboard, remote.name, remote,
+                            remote.users['demo'])
+        dashboard.screenshot('add-remote-cloud-form')
+        dashboard.submit_modal()
+        dashboard.wait_for('#remote_clouds tr[data-display="%s"]'
+                           % remote.name)
+    dashboard.screenshot('remote-clouds')
+    assert [c['name'] for c in glint_clouds(stack, user)] == ['cloud2',
+                                                              'cloud3']
+
+    # The image table: a column per cloud, local first; the image is local.
+    dashboard.open('/project/migrate_image/')
+    row = dashboard.wait_for('#images tr[data-display="sample-image"]')
+    headers = [th.text for th in dashboard.find_all('#images thead th')]
+    assert headers[-4:] == ['local', 'cloud2', 'cloud3', 'Actions']
+    cells = [td.text for td in row.find_elements('css selector', 'td')]
+    assert 'sample-image' in cells[-4]
+    assert cells[-3:-1] == ['\u2014', '\u2014']
+    dashboard.screenshot('migrate-image')
+
+    # Migrate it to both: the two clouds that lack it are already ticked.
+    row.find_element('css selector', 'a[id$="action_migrate"]').click()
+    dashboard.wait_for('#migrate_image_modal #id_name')
+    ticked = [box.get_attribute('value') for box in
+              dashboard.find_all('input[name=targets]:checked')]
+    assert sorted(ticked) == sorted(c['id'] for c in glint_clouds(stack, user))
+    dashboard.screenshot('migrate-image-form')
+    dashboard.submit_modal()
+
+    # The row refreshes itself until both bars are full: no page reload.
+    dashboard.wait_for('#migrations tbody tr[data-object-id]')
+    dashboard.driver.execute_script('window.glintSamePage = true;')
+    seen = set()
+
+    def finished():
+        text = dashboard.find('#migrations tbody tr').text
+        values = {bar.get_attribute('aria-valuenow') for bar in
+                  dashboard.find_all('#migrations .progress-bar')}
+        if values - seen - {'0', '100'} and not seen - {'0', '100'}:
+            dashboard.screenshot('migration-progress')
+        seen.update(values)
+        return 'Succeeded' in text
+
+    dashboard.wait_until(finished, timeout=120,
+                         message='the migration did not end')
+    assert dashboard.driver.execute_script('return window.glintSamePage;')
+    bars = dashboard.find_all('#migrations .progress-bar')
+    assert [bar.get_attribute('aria-valuenow') for bar in bars] == ['100',
+                                                                    '100']
+    assert '24.0' in dashboard.find('#migrations tbody tr').text
+    # Some values between 0 and 100 were shown on the way.
+    assert len(seen - {'0', '100'}) >= 1, seen
+    dashboard.screenshot('migration-finished')
+
+    # The image is in both target Glances, byte for byte.
+    for remote in (second, third):
+        glance = cloudbed.glance_client(remote, remote.users['demo'])
+        copies = [i for i in glance.images.list()
+                  if i['name'] == 'sample-image']
+        assert len(copies) == 1
+        assert copies[0]['os_hash_value'] == image['os_hash_value']
+        received = b''.join(glance.images.data(copies[0]['id']))
+        assert hashlib.sha256(received).digest() == hashlib.sha256(
+            data).digest()
