@@ -1,6 +1,8 @@
-"""Glint's demo: two real clouds on loopback and Glint registered in the first.
+"""Glint's demo: two real clouds on loopback, Glint and Horizon in the first.
 
-Run by ``tox -e demo``. It prints where everything is, the users and their
+Run by ``tox -e demo``. A sample image sits in the first cloud and the
+second is registered in Glint for the demo user, who can log in to Horizon
+and migrate at once. It prints where everything is, the users and their
 passwords, and ready commands; it writes ``clouds.yaml`` for the openstack
 command; it runs until interrupted, then stops everything it started.
 """
@@ -18,6 +20,7 @@ from tests import cloudbed
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 CLOUDS_YAML = os.path.join(os.path.dirname(HERE), 'clouds.yaml')
+SAMPLE_SIZE = 64 * 1024 * 1024
 
 
 def clouds_yaml(bed):
@@ -54,9 +57,23 @@ def register_second_cloud(bed):
     return response.json()
 
 
-def banner(bed, remote_cloud, clouds_yaml_path):
+def upload_sample_image(bed):
+    """A 64 MiB raw image in cloud1's demo project: long enough to watch."""
+    cloud = bed.clouds[0]
+    return cloudbed.upload_image(cloud, cloud.users['demo'],
+                                 os.urandom(SAMPLE_SIZE), 'sample-image')
+
+
+def banner(bed, horizon, remote_cloud, clouds_yaml_path):
     openstack = os.path.join(cloudbed.BIN, 'openstack')
+    demo = bed.clouds[0].users['demo']
     lines = ['', 'Glint is up.', '',
+             '  Log in to Horizon: %s' % horizon.url,
+             '    user %s, password %s (domain Default)'
+             % (demo['username'], demo['password']),
+             '    Project > Glint > Migrate Image: "sample-image" is in '
+             'cloud1; cloud2 is registered.',
+             '',
              '  Glint API   %s  (service "glint", type image-distribution, '
              'in the catalog of cloud1)' % bed.glint.url]
     for cloud in bed.clouds:
@@ -99,16 +116,20 @@ def main():
     args = parser.parse_args()
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     root = tempfile.mkdtemp(prefix='glint-demo-')
-    print('Starting two clouds (Keystone and Glance each) and Glint in %s '
-          '...' % root, flush=True)
+    print('Starting two clouds (Keystone and Glance each), Glint and Horizon '
+          'in %s ...' % root, flush=True)
     bed = cloudbed.Bed(root, clouds=2)
+    horizon = cloudbed.Horizon(bed.clouds[0], root)
     try:
         bed.start()
+        horizon.start()
         remote_cloud = register_second_cloud(bed)
+        upload_sample_image(bed)
         with open(args.clouds_yaml, 'w') as f:
             os.chmod(args.clouds_yaml, 0o600)
             yaml.safe_dump(clouds_yaml(bed), f, default_flow_style=False)
-        print(banner(bed, remote_cloud, args.clouds_yaml), flush=True)
+        print(banner(bed, horizon, remote_cloud, args.clouds_yaml),
+              flush=True)
         while True:
             signal.pause()
     except KeyboardInterrupt:
@@ -117,6 +138,7 @@ def main():
         sys.exit('The demo could not start: %s' % error)
     finally:
         print('Stopping everything ...', flush=True)
+        horizon.stop()
         bed.stop()
         print('Stopped. Logs and state are left in %s.' % root)
 

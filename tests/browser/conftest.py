@@ -121,8 +121,6 @@ def dashboard(stack, chromium):
     return Dashboard(chromium, stack.horizon.url)
 
 
-
-
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item, call):
     """A screenshot of what the browser showed when a test failed."""

@@ -1,0 +1,184 @@
+from unittest import mock
+from urllib import parse
+
+from django.urls import reverse
+
+from glint_dashboard.api import glint
+from glint_dashboard import exceptions
+from glint_dashboard.test import helpers
+
+INDEX_URL = reverse('horizon:project:migrate_image:index')
+LISTING = {
+    'clouds': [{'id': 'local', 'name': 'local', 'reachable': True,
+                'error': None},
+               {'id': 'c1', 'name': 'cern', 'reachable': True, 'error': None},
+               {'id': 'c2', 'name': 'desy', 'reachable': False,
+                'error': 'timed out after 10 s'}],
+    'images': [
+        {'key': 'h1', 'name': 'cirros', 'size': 1024, 'disk_format': 'qcow2',
+         'copies': [{'cloud_id': 'local', 'image_id': 'i1', 'name': 'cirros',
+                     'status': 'active', 'visibility': 'private'}],
+         'conflicts': []},
+        {'key': 'name:alma 9/x', 'name': 'alma 9/x', 'size': None,
+         'disk_format': None,
+         'copies': [{'cloud_id': 'c1', 'image_id': 'i2',
+                     'name': 'alma 9/x', 'status': 'queued',
+                     'visibility': 'private'}],
+         'conflicts': [{'type': 'content_mismatch', 'cloud_id': 'c1',
+                        'detail': "the name 'alma 9/x' is on other "
+                                  "content"}]},
+    ]}
+MIGRATION = {'id': 'm1', 'image_id': 'i1', 'image_name': 'cirros',
+             'source': 'local', 'size': 1000, 'status': 'running',
+             'bytes_read': 500, 'created_at': '2026-11-21T10:00:00Z',
+             'finished_at': None,
+             'targets': [{'cloud_id': 'c1', 'status': 'copying',
+                          'image_id': 't1', 'bytes_written': 520,
+                          'error': None},
+                         {'cloud_id': 'c2', 'status': 'failed',
+                          'image_id': None, 'bytes_written': 0,
+                          'error': 'refused (HTTP 401)'}]}
+CLOUDS = [glint.Cloud({'id': 'c1', 'name': 'cern'}),
+          glint.Cloud({'id': 'c2', 'name': 'desy'})]
+
+
+def migrate_url(key):
+    return reverse('horizon:project:migrate_image:migrate',
+                   args=[parse.quote(key, safe='')])
+
+
+@mock.patch.object(glint, 'cloud_list', return_value=CLOUDS)
+@mock.patch.object(glint, 'migration_list')
+@mock.patch.object(glint, 'image_list')
+class IndexTests(helpers.TestCase):
+    def get(self, image_list, migration_list, migrations=()):
+        image_list.return_value = glint.ImageListing(LISTING)
+        migration_list.return_value = [glint.Migration(m)
+                                       for m in migrations]
+        return self.client.get(INDEX_URL)
+
+    def test_one_column_per_cloud_local_first(self, image_list,
+                                              migration_list, cloud_list):
+        response = self.get(image_list, migration_list)
+        table = response.context['images_table']
+        names = [str(c.verbose_name) for c in table.columns.values()]
+        self.assertEqual(names[-4:], ['local', 'cern', 'desy (unreachable)',
+                                      'Actions'])
+        self.assertContains(response, 'Content mismatch')
+        self.assertContains(response, 'glint-conflict')
+
+    def test_an_unreachable_cloud_is_flagged(self, image_list,
+                                             migration_list, cloud_list):
+        response = self.get(image_list, migration_list)
+        self.assertMessageCount(response, warning=1)
+        self.assertContains(response, 'timed out after 10 s')
+
+    def test_migrations_show_each_targets_progress(self, image_list,
+                                                   migration_list,
+                                                   cloud_list):
+        response = self.get(image_list, migration_list, [MIGRATION])
+        self.assertContains(response, 'aria-valuenow="52"')
+        self.assertContains(response, 'aria-valuenow="0"')
+        self.assertContains(response, 'refused (HTTP 401)')
+        self.assertContains(response, 'data-cloud="cern"')
+        # A running row asks to be refreshed by ajax.
+        self.assertContains(response, 'class="ajax-update warning')
+        self.assertContains(response, 'migrations__cancel__m1')
+
+    def test_a_glint_error_is_a_message(self, image_list, migration_list,
+                                        cloud_list):
+        image_list.side_effect = exceptions.GlintError('Glint is down')
+        migration_list.return_value = []
+        response = self.client.get(INDEX_URL)
+        self.assertEqual(response.status_code, 200)
+        self.assertMessageCount(response, error=1)
+
+
+@mock.patch.object(glint, 'cloud_list', return_value=CLOUDS)
+@mock.patch.object(glint, 'migration_get')
+class RowUpdateTests(helpers.TestCase):
+    def test_a_row_renders_the_latest_progress(self, migration_get,
+                                               cloud_list):
+        migration_get.return_value = glint.Migration(dict(
+            MIGRATION, status='succeeded',
+            targets=[dict(MIGRATION['targets'][0], status='succeeded',
+                          bytes_written=1000)]))
+        response = self.client.get(
+            INDEX_URL, {'action': 'row_update', 'table': 'migrations',
+                        'obj_id': 'm1'},
+            HTTP_X_REQUESTED_WITH='XMLHttpRequest')
+        migration_get.assert_called_once_with(mock.ANY, 'm1')
+        self.assertContains(response, 'aria-valuenow="100"')
+        self.assertContains(response, 'Succeeded')
+        # Finished: no longer "warning", so Horizon stops polling it.
+        self.assertContains(response, '<tr class="ajax-update status_up"')
+
+
+@mock.patch.object(glint, 'cloud_list', return_value=CLOUDS)
+@mock.patch.object(glint, 'migration_delete')
+@mock.patch.object(glint, 'migration_list')
+@mock.patch.object(glint, 'image_list')
+class CancelTests(helpers.TestCase):
+    def test_cancel_a_running_migration(self, image_list, migration_list,
+                                        migration_delete, cloud_list):
+        image_list.return_value = glint.ImageListing(LISTING)
+        migration_list.return_value = [glint.Migration(MIGRATION)]
+        response = self.client.post(
+            INDEX_URL, {'action': 'migrations__cancel__m1'})
+        self.assertRedirectsNoFollow(response, INDEX_URL)
+        migration_delete.assert_called_once_with(mock.ANY, 'm1')
+
+
+@mock.patch.object(glint, 'migration_create')
+@mock.patch.object(glint, 'image_list')
+class MigrateTests(helpers.TestCase):
+    def test_the_form_offers_the_clouds_without_the_image(
+            self, image_list, migration_create):
+        image_list.return_value = glint.ImageListing(LISTING)
+        response = self.client.get(migrate_url('h1'))
+        form = response.context['form']
+        self.assertEqual(form.initial, {'source': 'local/i1',
+                                        'targets': ['c1']})
+        # An unreachable cloud cannot be chosen.
+        self.assertEqual([c[0] for c in form.fields['targets'].choices],
+                         ['local', 'c1'])
+
+    def test_a_key_with_a_slash_and_spaces_finds_its_row(self, image_list,
+                                                         migration_create):
+        image_list.return_value = glint.ImageListing(LISTING)
+        response = self.client.get(migrate_url('name:alma 9/x'))
+        self.assertEqual(response.status_code, 200)
+        self.assertContains(response, 'alma 9/x')
+
+    def test_migrate_to_two_clouds(self, image_list, migration_create):
+        image_list.return_value = glint.ImageListing(dict(
+            LISTING, clouds=[dict(c, reachable=True)
+                             for c in LISTING['clouds']]))
+        migration_create.return_value = glint.Migration(MIGRATION)
+        response = self.client.post(migrate_url('h1'), {
+            'source': 'local/i1', 'targets': ['c1', 'c2'], 'name': 'new',
+            'visibility': 'shared', 'skip_identical': 'on'})
+        self.assertNoFormErrors(response)
+        self.assertRedirectsNoFollow(response, INDEX_URL)
+        migration_create.assert_called_once_with(mock.ANY, {
+            'image_id': 'i1', 'source': 'local', 'targets': ['c1', 'c2'],
+            'name': 'new', 'visibility': 'shared',
+            'on_conflict': 'skip_identical'})
+
+    def test_the_source_cannot_be_a_target(self, image_list,
+                                           migration_create):
+        image_list.return_value = glint.ImageListing(LISTING)
+        response = self.client.post(migrate_url('h1'), {
+            'source': 'local/i1', 'targets': ['local', 'c1'],
+            'visibility': 'private'})
+        self.assertFormErrors(response, 1)
+        self.assertFalse(migration_create.called)
+
+    def test_glints_refusal_is_shown_on_the_form(self, image_list,
+                                                 migration_create):
+        image_list.return_value = glint.ImageListing(LISTING)
+        migration_create.side_effect = exceptions.GlintError(
+            'image_id: the image is not active', 400, 'glint.invalid_field')
+        response = self.client.post(migrate_url('h1'), {
+            'source': 'local/i1', 'targets': ['c1'], 'visibility': 'private'})
+        self.assertContains(response, 'image_id: the image is not active')

@@ -1,0 +1,167 @@
+from unittest import mock
+
+from django.urls import reverse
+
+from glint_dashboard.api import glint
+from glint_dashboard import exceptions
+from glint_dashboard.test import helpers
+
+INDEX_URL = reverse('horizon:project:remote_clouds:index')
+CREATE_URL = reverse('horizon:project:remote_clouds:create')
+CLOUD = {'id': 'c1', 'name': 'cern', 'auth_url': 'https://k.example/v3',
+         'region_name': 'RegionOne', 'auth_type': 'password',
+         'interface': 'public', 'username': 'alice',
+         'user_domain_name': 'Default', 'project_name': 'hep',
+         'project_domain_name': 'Default', 'verify': True, 'cacert': None,
+         'image_endpoint': 'https://g.example', 'created_at':
+         '2026-11-21T10:00:00Z'}
+FORM = {'name': 'cern', 'auth_url': 'https://k.example/v3',
+        'region_name': '', 'interface': 'public', 'auth_type': 'password',
+        'username': 'alice', 'password': 's3cret-pw',
+        'user_domain_name': 'Default', 'project_name': 'hep',
+        'project_domain_name': 'Default', 'verify': 'on', 'cacert': ''}
+
+
+@mock.patch.object(glint, 'cloud_list')
+class IndexTests(helpers.TestCase):
+    def test_lists_the_clouds(self, cloud_list):
+        cloud_list.return_value = [glint.Cloud(CLOUD)]
+        response = self.client.get(INDEX_URL)
+        self.assertTemplateUsed(response,
+                                'horizon/common/_data_table_view.html')
+        table = response.context['table']
+        self.assertEqual([c.name for c in table.data], ['cern'])
+        self.assertContains(response, 'https://g.example')
+        self.assertContains(response, 'Add Remote Cloud')
+
+    def test_a_glint_error_is_a_message_not_a_500(self, cloud_list):
+        cloud_list.side_effect = exceptions.GlintError('Glint is down', 503)
+        response = self.client.get(INDEX_URL)
+        self.assertEqual(response.status_code, 200)
+        self.assertMessageCount(response, error=1)
+        self.assertEqual(list(response.context['table'].data), [])
+
+
+@mock.patch.object(glint, 'cloud_create')
+class CreateTests(helpers.TestCase):
+    def test_password_cloud_sends_only_its_fields(self, cloud_create):
+        cloud_create.return_value = glint.Cloud(CLOUD)
+        response = self.client.post(CREATE_URL, FORM)
+        self.assertNoFormErrors(response)
+        self.assertRedirectsNoFollow(response, INDEX_URL)
+        cloud_create.assert_called_once_with(mock.ANY, {
+            'name': 'cern', 'auth_url': 'https://k.example/v3',
+            'interface': 'public', 'auth_type': 'password',
+            'username': 'alice', 'password': 's3cret-pw',
+            'user_domain_name': 'Default', 'project_name': 'hep',
+            'project_domain_name': 'Default', 'verify': True})
+
+    def test_application_credential_cloud(self, cloud_create):
+        cloud_create.return_value = glint.Cloud(CLOUD)
+        form = dict(FORM, auth_type='v3applicationcredential',
+                    application_credential_id='ac1',
+                    application_credential_secret='ac-secret', verify='')
+        response = self.client.post(CREATE_URL, form)
+        self.assertNoFormErrors(response)
+        fields = cloud_create.call_args[0][1]
+        self.assertEqual(fields['application_credential_secret'],
+                         'ac-secret')
+        self.assertFalse(fields['verify'])
+        self.assertNotIn('password', fields)
+        self.assertNotIn('username', fields)
+
+    def test_missing_credential_fields_are_named(self, cloud_create):
+        response = self.client.post(CREATE_URL, dict(FORM, password=''))
+        self.assertFormErrors(response, 1)
+        self.assertFalse(cloud_create.called)
+
+    def test_refused_credentials_shown_on_the_form_never_the_secret(
+            self, cloud_create):
+        cloud_create.side_effect = exceptions.GlintError(
+            'The remote Keystone at https://k.example/v3 refused the '
+            'credentials (HTTP 401).', 400, 'glint.remote_cloud_rejected')
+        response = self.client.post(CREATE_URL, FORM)
+        self.assertEqual(response.status_code, 200)
+        self.assertContains(response, 'refused the credentials')
+        self.assertNotContains(response, 's3cret-pw')
+
+    def test_a_field_error_goes_under_its_field(self, cloud_create):
+        cloud_create.side_effect = exceptions.GlintError(
+            'auth_url: must be an http or https URL', 400,
+            'glint.invalid_field')
+        response = self.client.post(CREATE_URL, FORM)
+        self.assertEqual(response.context['form'].errors['auth_url'],
+                         ['must be an http or https URL'])
+
+
+@mock.patch.object(glint, 'cloud_update')
+@mock.patch.object(glint, 'cloud_get')
+class UpdateTests(helpers.TestCase):
+    url = reverse('horizon:project:remote_clouds:update', args=['c1'])
+
+    def test_the_form_shows_no_secret(self, cloud_get, cloud_update):
+        cloud_get.return_value = glint.Cloud(dict(CLOUD,
+                                                  password='never-here'))
+        response = self.client.get(self.url)
+        self.assertContains(response, 'cern')
+        self.assertNotContains(response, 'never-here')
+
+    def test_only_changed_fields_are_sent_and_secrets_kept(
+            self, cloud_get, cloud_update):
+        cloud_get.return_value = glint.Cloud(CLOUD)
+        cloud_update.return_value = glint.Cloud(CLOUD)
+        form = dict(FORM, cloud_id='c1', region_name='', password='',
+                    project_name='physics')
+        response = self.client.post(self.url, form)
+        self.assertNoFormErrors(response)
+        cloud_update.assert_called_once_with(
+            mock.ANY, 'c1', {'region_name': None, 'project_name': 'physics'})
+
+
+@mock.patch.object(glint, 'cloud_delete')
+@mock.patch.object(glint, 'cloud_list')
+class DeleteTests(helpers.TestCase):
+    def test_delete(self, cloud_list, cloud_delete):
+        cloud_list.return_value = [glint.Cloud(CLOUD)]
+        response = self.client.post(
+            INDEX_URL, {'action': 'remote_clouds__delete__c1'})
+        self.assertRedirectsNoFollow(response, INDEX_URL)
+        cloud_delete.assert_called_once_with(mock.ANY, 'c1')
+
+    def test_a_refusal_shows_glints_reason(self, cloud_list, cloud_delete):
+        cloud_list.return_value = [glint.Cloud(CLOUD)]
+        cloud_delete.side_effect = exceptions.GlintError(
+            'A running migration uses this cloud.', 409)
+        response = self.client.post(
+            INDEX_URL, {'action': 'remote_clouds__delete__c1'}, follow=True)
+        self.assertContains(response, 'A running migration uses this cloud.')
+
+
+@mock.patch.object(glint, 'image_list')
+@mock.patch.object(glint, 'cloud_list')
+class CheckConnectionTests(helpers.TestCase):
+    def listing(self, reachable):
+        return glint.ImageListing({
+            'clouds': [{'id': 'c1', 'name': 'cern', 'reachable': reachable,
+                        'error': None if reachable else 'timed out'}],
+            'images': [{'key': 'h1', 'name': 'cirros', 'size': 1,
+                        'disk_format': 'raw', 'conflicts': [],
+                        'copies': [{'cloud_id': 'c1', 'image_id': 'i1',
+                                    'name': 'cirros', 'status': 'active',
+                                    'visibility': 'private'}]}]})
+
+    def check(self, cloud_list):
+        cloud_list.return_value = [glint.Cloud(CLOUD)]
+        return self.client.post(
+            INDEX_URL, {'action': 'remote_clouds__check__c1'}, follow=True)
+
+    def test_an_answering_cloud(self, cloud_list, image_list):
+        image_list.return_value = self.listing(True)
+        response = self.check(cloud_list)
+        image_list.assert_called_once_with(mock.ANY, ['c1'])
+        self.assertContains(response, '1 images visible')
+
+    def test_a_silent_cloud(self, cloud_list, image_list):
+        image_list.return_value = self.listing(False)
+        response = self.check(cloud_list)
+        self.assertContains(response, 'does not answer: timed out')
