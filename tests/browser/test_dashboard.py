@@ -14,6 +14,8 @@ from tests.browser import conftest
 from tests import cloudbed
 
 MiB = conftest.MiB
+# Each target's progress bar in the migrations table.
+BARS = '#migrations .glint-target .progress-bar'
 
 
 def glint_clouds(stack, user):
@@ -97,7 +99,7 @@ def test_a_user_adds_two_clouds_and_migrates_an_image_to_both(
     def finished():
         text = dashboard.find('#migrations tbody tr').text
         values = {bar.get_attribute('aria-valuenow') for bar in
-                  dashboard.find_all('#migrations .progress-bar')}
+                  dashboard.find_all(BARS)}
         if values - seen - {'0', '100'} and not seen - {'0', '100'}:
             dashboard.screenshot('migration-progress')
         seen.update(values)
@@ -106,10 +108,11 @@ def test_a_user_adds_two_clouds_and_migrates_an_image_to_both(
     dashboard.wait_until(finished, timeout=120,
                          message='the migration did not end')
     assert dashboard.driver.execute_script('return window.glintSamePage;')
-    bars = dashboard.find_all('#migrations .progress-bar')
+    bars = dashboard.find_all(BARS)
     assert [bar.get_attribute('aria-valuenow') for bar in bars] == ['100',
                                                                     '100']
-    assert '24.0' in dashboard.find('#migrations tbody tr').text
+    assert '100% \u00b7 24.0\xa0MB / 24.0\xa0MB' in dashboard.find(
+        '#migrations tbody tr').get_attribute('innerText')
     # Some values between 0 and 100 were shown on the way.
     assert len(seen - {'0', '100'}) >= 1, seen
     dashboard.screenshot('migration-finished')
