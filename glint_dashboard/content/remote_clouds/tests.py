@@ -5,6 +5,7 @@ from django.urls import reverse
 from glint_dashboard.api import glint
 from glint_dashboard import exceptions
 from glint_dashboard.test import helpers
+from openstack_dashboard.test import helpers as openstack_helpers
 
 INDEX_URL = reverse('horizon:project:remote_clouds:index')
 CREATE_URL = reverse('horizon:project:remote_clouds:create')
@@ -33,6 +34,8 @@ class IndexTests(helpers.TestCase):
         self.assertEqual([c.name for c in table.data], ['cern'])
         self.assertContains(response, 'https://g.example')
         self.assertContains(response, 'Add Remote Cloud')
+        # Both panels are in the menu.
+        self.assertContains(response, '/project/migrate_image/')
 
     def test_a_glint_error_is_a_message_not_a_500(self, cloud_list):
         cloud_list.side_effect = exceptions.GlintError('Glint is down', 503)
@@ -165,3 +168,13 @@ class CheckConnectionTests(helpers.TestCase):
         image_list.return_value = self.listing(False)
         response = self.check(cloud_list)
         self.assertContains(response, 'does not answer: timed out')
+
+
+class NoGlintInCatalogTests(openstack_helpers.TestCase):
+    """Where the catalog has no image-distribution service, no panels."""
+
+    @mock.patch.object(glint, 'cloud_list')
+    def test_the_panel_is_not_served(self, cloud_list):
+        response = self.client.get(INDEX_URL)
+        self.assertNotEqual(response.status_code, 200)
+        self.assertFalse(cloud_list.called)
