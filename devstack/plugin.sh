@@ -1,0 +1,121 @@
+#!/bin/bash
+#
+# devstack/plugin.sh - Glint's DevStack plugin, in the manner of DevStack's
+# own lib/placement.
+#
+# DevStack sources devstack/settings, then this file, at each phase of
+# stack.sh, unstack.sh and clean.sh. It runs the commands Glint's tests run
+# (tests/cloudbed.py): glint-manage key create, db sync and register, and
+# the API under gunicorn.
+
+# Save trace setting: the admin password passes through init_glint.
+_XTRACE_GLINT=$(set +o | grep xtrace)
+set +o xtrace
+
+GLINT_BIN_DIR=$(get_python_exec_prefix)
+GLINT_URL=$GLINT_SERVICE_PROTOCOL://$GLINT_SERVICE_HOST:$GLINT_SERVICE_PORT
+GLINT_HORIZON_ENABLED_DIR=$HORIZON_DIR/openstack_dashboard/local/enabled
+
+
+# install_glint() - The service, its dashboard and its openstack command
+# plugin (one package), and gunicorn to serve the API.
+function install_glint {
+    setup_develop "$GLINT_DIR"
+    pip_install gunicorn
+}
+
+# configure_glint() - Write glint.conf and the credential key file.
+function configure_glint {
+    sudo install -d -o "$STACK_USER" "$GLINT_CONF_DIR" "$GLINT_STATE_PATH"
+    rm -f "$GLINT_CONF"
+    iniset "$GLINT_CONF" DEFAULT debug "$ENABLE_DEBUG_LOG_LEVEL"
+    iniset "$GLINT_CONF" DEFAULT state_path "$GLINT_STATE_PATH"
+    iniset "$GLINT_CONF" database connection "$(database_connection_url glint)"
+    iniset "$GLINT_CONF" crypto key_file "$GLINT_KEY_FILE"
+    iniset "$GLINT_CONF" api public_endpoint "$GLINT_URL"
+    iniset "$GLINT_CONF" local_cloud region_name "$REGION_NAME"
+    # The service user "glint" in the service project, with
+    # $SERVICE_PASSWORD: "glint-manage register" creates it as configured
+    # here.
+    configure_keystone_authtoken_middleware "$GLINT_CONF" glint
+    # Glint logs its service user in to Keystone v3 itself (for the trusts
+    # of its migrations): it needs the v3 URL, as in the tests.
+    iniset "$GLINT_CONF" keystone_authtoken auth_url "$KEYSTONE_SERVICE_URI_V3"
+    iniset "$GLINT_CONF" keystone_authtoken www_authenticate_uri "$KEYSTONE_SERVICE_URI_V3"
+    setup_logging "$GLINT_CONF"
+    "$GLINT_BIN_DIR/glint-manage" --config-file "$GLINT_CONF" key create
+}
+
+# configure_glint_dashboard() - Link the dashboard's panels into Horizon.
+function configure_glint_dashboard {
+    ln -sf "$GLINT_DIR"/glint_dashboard/enabled/_9*_project_glint_*.py \
+        "$GLINT_HORIZON_ENABLED_DIR/"
+}
+
+# init_glint() - Create the database and register Glint in Keystone.
+function init_glint {
+    recreate_database glint
+    "$GLINT_BIN_DIR/glint-manage" --config-file "$GLINT_CONF" db sync
+    # The service user (as in [keystone_authtoken]) with the service role,
+    # the service "glint" of type image-distribution and its public and
+    # internal endpoints; DevStack's admin logs in.
+    OS_AUTH_URL=$KEYSTONE_SERVICE_URI_V3 OS_USERNAME=admin \
+        OS_PASSWORD=$ADMIN_PASSWORD OS_PROJECT_NAME=admin \
+        OS_USER_DOMAIN_NAME=Default OS_PROJECT_DOMAIN_NAME=Default \
+        "$GLINT_BIN_DIR/glint-manage" --config-file "$GLINT_CONF" \
+        register --public-url "$GLINT_URL" --region "$REGION_NAME"
+}
+
+# start_glint() - Run the API as the DevStack process glint-api.
+function start_glint {
+    run_process glint-api "$GLINT_BIN_DIR/gunicorn \
+        --bind $GLINT_SERVICE_HOST:$GLINT_SERVICE_PORT \
+        --workers $GLINT_WORKERS --worker-class gthread --threads 4 \
+        --timeout 600 --env OS_GLINT_CONFIG_FILES=$GLINT_CONF \
+        glint_service.wsgi.api:application"
+    echo "Waiting for glint-api to start..."
+    if ! wait_for_service "$SERVICE_TIMEOUT" "$GLINT_URL"; then
+        die $LINENO "glint-api did not start"
+    fi
+}
+
+# stop_glint() - Stop the API.
+function stop_glint {
+    stop_process glint-api
+}
+
+# cleanup_glint() - Remove the dashboard's links, the configuration and the
+# state.
+function cleanup_glint {
+    rm -f "$GLINT_HORIZON_ENABLED_DIR"/_9*_project_glint_*.py
+    sudo rm -rf "$GLINT_CONF_DIR" "$GLINT_STATE_PATH"
+}
+
+
+if is_service_enabled glint-api; then
+    if [[ "$1" == "stack" && "$2" == "install" ]]; then
+        echo_summary "Installing Glint"
+        install_glint
+    elif [[ "$1" == "stack" && "$2" == "post-config" ]]; then
+        echo_summary "Configuring Glint"
+        configure_glint
+        init_glint
+        if is_service_enabled horizon; then
+            configure_glint_dashboard
+        fi
+    elif [[ "$1" == "stack" && "$2" == "extra" ]]; then
+        echo_summary "Starting Glint"
+        start_glint
+    fi
+
+    if [[ "$1" == "unstack" ]]; then
+        stop_glint
+    fi
+
+    if [[ "$1" == "clean" ]]; then
+        cleanup_glint
+    fi
+fi
+
+# Restore xtrace
+$_XTRACE_GLINT

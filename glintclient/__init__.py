@@ -1,0 +1,1 @@
+"""The openstack command's plugin for Glint: ``openstack glint ...``."""

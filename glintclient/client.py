@@ -1,0 +1,140 @@
+"""Glint's REST API v1, for the openstack command.
+
+The one module of the client that talks HTTP to Glint: through the keystoneauth
+session of the openstack command, to the endpoint of service type
+``image-distribution`` in the catalog. Glint's errors become
+:class:`GlintError` with Glint's own words.
+"""
+
+from keystoneauth1 import adapter
+from keystoneauth1 import exceptions as ks_exc
+
+SERVICE_TYPE = 'image-distribution'
+LOCAL = 'local'
+SECRET_FIELDS = ('password', 'application_credential_secret')
+RUNNING = ('queued', 'running')
+
+
+class GlintError(Exception):
+    """Glint refused a request, or could not be reached."""
+
+    def __init__(self, message, status=None):
+        super().__init__(message)
+        self.status = status
+
+
+def _error(response):
+    """A GlintError with the detail of Glint's error document."""
+    try:
+        error = response.json()['errors'][0]
+        detail = error.get('detail') or error.get('title')
+        request_id = error.get('request_id')
+    except (ValueError, KeyError, IndexError, TypeError):
+        detail = response.text.strip()[:300] or response.reason
+        request_id = response.headers.get('X-OpenStack-Request-ID')
+    where = 'HTTP %d' % response.status_code
+    if request_id:
+        where += ', request %s' % request_id
+    return GlintError('%s (%s)' % (detail, where),
+                      status=response.status_code)
+
+
+class Client(object):
+    """Glint's API through a keystoneauth session."""
+
+    def __init__(self, session, interface=None, region_name=None,
+                 endpoint_override=None):
+        self.interface = interface
+        self.region_name = region_name
+        self.http = adapter.Adapter(
+            session, service_type=SERVICE_TYPE, interface=interface,
+            region_name=region_name, endpoint_override=endpoint_override)
+
+    def request(self, method, path, body=None, params=None):
+        # A body with a secret is kept out of the debug log.
+        secret = bool(body) and any(body.get(f) for f in SECRET_FIELDS)
+        try:
+            response = self.http.request(path, method, json=body,
+                                         params=params, raise_exc=False,
+                                         log=not secret)
+        except ks_exc.EndpointNotFound:
+            raise GlintError(
+                'Glint is not in the catalog of this cloud: no endpoint of '
+                'service type %s for interface %s in region %s.'
+                % (SERVICE_TYPE, self.interface or 'public',
+                   self.region_name or '(any)'))
+        except ks_exc.ConnectionError as error:
+            raise GlintError('Glint could not be reached: %s' % error)
+        if response.status_code >= 400:
+            raise _error(response)
+        return response.json() if response.content else None
+
+    # Remote clouds.
+
+    def list_clouds(self, all_projects=False):
+        params = {'all_projects': 'true'} if all_projects else None
+        return self.request('GET', '/v1/clouds', params=params)['clouds']
+
+    def create_cloud(self, fields):
+        return self.request('POST', '/v1/clouds', fields)
+
+    def get_cloud(self, cloud_id):
+        return self.request('GET', '/v1/clouds/%s' % cloud_id)
+
+    def update_cloud(self, cloud_id, fields):
+        return self.request('PATCH', '/v1/clouds/%s' % cloud_id, fields)
+
+    def delete_cloud(self, cloud_id):
+        self.request('DELETE', '/v1/clouds/%s' % cloud_id)
+
+    def find_cloud(self, name_or_id):
+        """The project's remote cloud with this id, or else this name."""
+        clouds = self.list_clouds()
+        for key in ('id', 'name'):
+            found = [c for c in clouds if c[key] == name_or_id]
+            if found:
+                return found[0]
+        raise GlintError('No remote cloud named or with id %s.'
+                         % name_or_id, status=404)
+
+    def find_cloud_id(self, name_or_id):
+        """``local``, or the id of a remote cloud given by name or id."""
+        if name_or_id == LOCAL:
+            return LOCAL
+        return self.find_cloud(name_or_id)['id']
+
+    def cloud_names(self):
+        """Cloud id -> name, ``local`` included."""
+        names = {c['id']: c['name'] for c in self.list_clouds()}
+        names[LOCAL] = LOCAL
+        return names
+
+    # Images across clouds.
+
+    def list_images(self, cloud_ids=None):
+        params = {'cloud': list(cloud_ids)} if cloud_ids else None
+        return self.request('GET', '/v1/images', params=params)
+
+    # Migrations.
+
+    def create_migration(self, fields):
+        return self.request('POST', '/v1/migrations', fields)
+
+    def list_migrations(self, status=None, all_projects=False):
+        params = {}
+        if status:
+            params['status'] = status
+        if all_projects:
+            params['all_projects'] = 'true'
+        return self.request('GET', '/v1/migrations',
+                            params=params or None)['migrations']
+
+    def get_migration(self, migration_id):
+        return self.request('GET', '/v1/migrations/%s' % migration_id)
+
+    def delete_migration(self, migration_id):
+        """Cancel a running migration, or remove an ended one's record.
+
+        Returns the cancelled migration, or None for a removed record.
+        """
+        return self.request('DELETE', '/v1/migrations/%s' % migration_id)

@@ -1,0 +1,276 @@
+"""openstack glint cloud create | list | show | set | delete"""
+
+from openstack import config as os_config
+from openstack import exceptions as os_exceptions
+from osc_lib.command import command
+from osc_lib import exceptions
+from osc_lib import utils
+
+from glintclient import client
+
+PASSWORD = 'password'
+APPLICATION_CREDENTIAL = 'v3applicationcredential'
+
+# The options that set a field of a remote cloud: option, field, help.
+TEXT_OPTIONS = (
+    ('--auth-url', 'auth_url',
+     "The remote Keystone's v3 URL, such as "
+     "https://keystone.example.org:5000/v3"),
+    ('--region', 'region_name',
+     'The region of the remote Glance (default: any)'),
+    ('--username', 'username', 'The remote user (auth type password)'),
+    ('--user-domain-name', 'user_domain_name',
+     "The remote user's domain (default: Default)"),
+    ('--user-domain-id', 'user_domain_id', "The remote user's domain id"),
+    ('--project-name', 'project_name', 'The remote project'),
+    ('--project-id', 'project_id', "The remote project's id"),
+    ('--project-domain-name', 'project_domain_name',
+     "The remote project's domain (default: Default)"),
+    ('--project-domain-id', 'project_domain_id',
+     "The remote project's domain id"),
+    ('--application-credential-id', 'application_credential_id',
+     'The remote application credential (auth type '
+     'v3applicationcredential)'),
+)
+SECRET_OPTIONS = (
+    ('--password', 'password',
+     "The remote user's password (never shown; see also "
+     "--password-prompt)"),
+    ('--application-credential-secret', 'application_credential_secret',
+     "The application credential's secret (never shown)"),
+)
+FIELDS = [field for _, field, _ in TEXT_OPTIONS + SECRET_OPTIONS] + [
+    'auth_type', 'interface', 'verify']
+# clouds.yaml keys of each auth type that are fields of a remote cloud.
+AUTH_FIELDS = {
+    PASSWORD: ('username', 'password', 'user_domain_name', 'user_domain_id',
+               'project_name', 'project_id', 'project_domain_name',
+               'project_domain_id'),
+    APPLICATION_CREDENTIAL: ('application_credential_id',
+                             'application_credential_secret'),
+}
+LIST_COLUMNS = ('id', 'name', 'auth_url', 'region_name', 'auth_type',
+                'image_endpoint')
+LIST_HEADERS = ('ID', 'Name', 'Auth URL', 'Region', 'Auth Type',
+                'Image Endpoint')
+
+
+class Secret(str):
+    """A secret option's value: shown as *** where the options are logged."""
+
+    def __repr__(self):
+        return "'***'"
+
+
+def add_cloud_options(parser):
+    for option, field, text in TEXT_OPTIONS:
+        parser.add_argument(option, dest=field,
+                            metavar='<%s>' % option[2:], help=text)
+    for option, field, text in SECRET_OPTIONS:
+        parser.add_argument(option, dest=field, type=Secret,
+                            metavar='<%s>' % option[2:], help=text)
+    parser.add_argument('--password-prompt', action='store_true',
+                        help="Prompt for the remote user's password")
+    parser.add_argument('--auth-type',
+                        choices=(PASSWORD, APPLICATION_CREDENTIAL),
+                        help='How Glint logs in to the remote cloud '
+                             '(default: password)')
+    parser.add_argument('--interface',
+                        choices=('public', 'internal', 'admin'),
+                        help="The interface of the remote Glance's "
+                             "endpoint (default: public)")
+    verify = parser.add_mutually_exclusive_group()
+    verify.add_argument('--tls-verify', dest='verify', action='store_true',
+                        default=None,
+                        help="Verify the remote cloud's TLS certificates "
+                             "(default)")
+    verify.add_argument('--no-tls-verify', dest='verify',
+                        action='store_false',
+                        help="Do not verify the remote cloud's TLS "
+                             "certificates")
+    parser.add_argument('--cacert', metavar='<ca-file>',
+                        help='A PEM file of the CA certificates that sign '
+                             "the remote cloud's certificates")
+
+
+def read_cacert(path):
+    try:
+        with open(path) as f:
+            return f.read()
+    except OSError as error:
+        raise exceptions.CommandError('cacert %s: %s' % (path,
+                                                         error.strerror))
+
+
+def given_fields(parsed_args, stdin):
+    """The fields of a remote cloud given as options."""
+    fields = {f: getattr(parsed_args, f) for f in FIELDS
+              if getattr(parsed_args, f) is not None}
+    if parsed_args.cacert:
+        fields['cacert'] = read_cacert(parsed_args.cacert)
+    if parsed_args.password_prompt:
+        fields['password'] = utils.get_password(stdin)
+    return fields
+
+
+def v3_url(url):
+    """A Keystone URL as Glint wants it: its v3 URL."""
+    url = url.rstrip('/')
+    return url if url.endswith('/v3') else url + '/v3'
+
+
+def fields_from_clouds_yaml(name):
+    """The fields of a remote cloud from an entry of the user's clouds.yaml.
+
+    The entry is read the way the openstack command reads it
+    (OS_CLIENT_CONFIG_FILE, ./clouds.yaml, ~/.config/openstack/, secure.yaml).
+    """
+    try:
+        entry = os_config.OpenStackConfig().get_one(name).config
+    except os_exceptions.ConfigException as error:
+        raise exceptions.CommandError('--from-clouds-yaml %s: %s'
+                                      % (name, error))
+    auth_type = entry.get('auth_type') or PASSWORD
+    if auth_type in ('password', 'v3password'):
+        auth_type = PASSWORD
+    if auth_type not in AUTH_FIELDS:
+        raise exceptions.CommandError(
+            '--from-clouds-yaml %s: auth type %s is not one Glint can use '
+            '(%s or %s).' % (name, auth_type, PASSWORD,
+                             APPLICATION_CREDENTIAL))
+    auth = entry.get('auth') or {}
+    if not auth.get('auth_url'):
+        raise exceptions.CommandError('--from-clouds-yaml %s: the entry has '
+                                      'no auth_url.' % name)
+    fields = {f: auth[f] for f in AUTH_FIELDS[auth_type] if auth.get(f)}
+    fields.update(auth_type=auth_type, auth_url=v3_url(auth['auth_url']))
+    if entry.get('region_name'):
+        fields['region_name'] = entry['region_name']
+    if entry.get('interface') in ('public', 'internal', 'admin'):
+        fields['interface'] = entry['interface']
+    if entry.get('verify') is False:
+        fields['verify'] = False
+    if entry.get('cacert'):
+        fields['cacert'] = read_cacert(entry['cacert'])
+    return fields
+
+
+def show_fields(cloud):
+    """A cloud's fields, sorted, never a secret."""
+    shown = {k: v for k, v in cloud.items() if k not in client.SECRET_FIELDS}
+    return tuple(zip(*sorted(shown.items())))
+
+
+class CreateCloud(command.ShowOne):
+    """Add a remote cloud to the project.
+
+    Glint logs in to the remote cloud with these credentials and finds its
+    Glance before anything is stored.
+    """
+
+    def get_parser(self, prog_name):
+        parser = super().get_parser(prog_name)
+        parser.add_argument('name', metavar='<name>',
+                            help='Name of the remote cloud in this project')
+        parser.add_argument(
+            '--from-clouds-yaml', metavar='<cloud>',
+            help='Take the remote cloud\'s auth URL, region, interface, TLS '
+                 'settings and credentials from this entry of your '
+                 'clouds.yaml; the other options override them')
+        add_cloud_options(parser)
+        return parser
+
+    def take_action(self, parsed_args):
+        fields = {}
+        if parsed_args.from_clouds_yaml:
+            fields = fields_from_clouds_yaml(parsed_args.from_clouds_yaml)
+        fields.update(given_fields(parsed_args, self.app.stdin))
+        fields['name'] = parsed_args.name
+        if 'auth_url' not in fields:
+            raise exceptions.CommandError(
+                'Give --auth-url, or --from-clouds-yaml.')
+        return show_fields(self.app.client_manager.glint.create_cloud(fields))
+
+
+class ListClouds(command.Lister):
+    """List the project's remote clouds."""
+
+    def get_parser(self, prog_name):
+        parser = super().get_parser(prog_name)
+        parser.add_argument('--all-projects', action='store_true',
+                            help='The remote clouds of every project '
+                                 '(admin only)')
+        return parser
+
+    def take_action(self, parsed_args):
+        glint = self.app.client_manager.glint
+        clouds = glint.list_clouds(all_projects=parsed_args.all_projects)
+        columns, headers = LIST_COLUMNS, LIST_HEADERS
+        if parsed_args.all_projects:
+            columns += ('project_id',)
+            headers += ('Project',)
+        return headers, (utils.get_dict_properties(c, columns)
+                         for c in clouds)
+
+
+class ShowCloud(command.ShowOne):
+    """Show a remote cloud (never its secrets)."""
+
+    def get_parser(self, prog_name):
+        parser = super().get_parser(prog_name)
+        parser.add_argument('cloud', metavar='<cloud>',
+                            help='Remote cloud (name or id)')
+        return parser
+
+    def take_action(self, parsed_args):
+        return show_fields(self.app.client_manager.glint.find_cloud(
+            parsed_args.cloud))
+
+
+class SetCloud(command.Command):
+    """Change a remote cloud.
+
+    When a connection field changes, Glint logs in to the remote cloud again
+    before anything is stored.
+    """
+
+    def get_parser(self, prog_name):
+        parser = super().get_parser(prog_name)
+        parser.add_argument('cloud', metavar='<cloud>',
+                            help='Remote cloud to change (name or id)')
+        parser.add_argument('--name', metavar='<name>', help='New name')
+        add_cloud_options(parser)
+        return parser
+
+    def take_action(self, parsed_args):
+        fields = given_fields(parsed_args, self.app.stdin)
+        if parsed_args.name:
+            fields['name'] = parsed_args.name
+        if not fields:
+            raise exceptions.CommandError('Nothing to change.')
+        glint = self.app.client_manager.glint
+        glint.update_cloud(glint.find_cloud(parsed_args.cloud)['id'], fields)
+
+
+class DeleteCloud(command.Command):
+    """Delete remote clouds from the project (not their images)."""
+
+    def get_parser(self, prog_name):
+        parser = super().get_parser(prog_name)
+        parser.add_argument('clouds', metavar='<cloud>', nargs='+',
+                            help='Remote cloud(s) to delete (name or id)')
+        return parser
+
+    def take_action(self, parsed_args):
+        glint = self.app.client_manager.glint
+        failed = 0
+        for name_or_id in parsed_args.clouds:
+            try:
+                glint.delete_cloud(glint.find_cloud(name_or_id)['id'])
+            except client.GlintError as error:
+                failed += 1
+                self.log.error('Remote cloud %s: %s', name_or_id, error)
+        if failed:
+            raise exceptions.CommandError(
+                '%d of %d remote clouds failed to delete.'
+                % (failed, len(parsed_args.clouds)))
