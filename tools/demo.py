@@ -98,6 +98,9 @@ def banner(bed, horizon, remote_cloud, clouds_yaml_path):
         'Try:',
         '  cd %s' % os.path.dirname(clouds_yaml_path),
         '  %s --os-cloud cloud1-admin catalog list' % openstack,
+        '  %s --os-cloud cloud1-demo glint image list' % openstack,
+        '  %s --os-cloud cloud1-demo glint migrate sample-image --to cloud2 '
+        '--wait' % openstack,
         '  TOKEN=$(%s --os-cloud cloud1-demo token issue -f value -c id)'
         % openstack,
         '  curl -s -H "X-Auth-Token: $TOKEN" %s/v1/clouds' % bed.glint.url,
