@@ -4,6 +4,8 @@ The bed starts once per test session. If Keystone, Glance or Glint cannot
 start, every test errors with the reason: nothing is skipped.
 """
 
+import contextlib
+
 import pytest
 import requests
 
@@ -65,3 +67,27 @@ def api(bed):
         return Api(bed.glint.url, tokens[name])
 
     return as_user
+
+
+@contextlib.contextmanager
+def remote_clouds(bed, api, prefix):
+    """cloud2 and cloud3 as remote clouds of the demo project, for a while.
+
+    Named PREFIX-cloud2 and PREFIX-cloud3; removed at the end.
+    """
+    demo = api('demo')
+    created = []
+    try:
+        for cloud in bed.clouds[1:]:
+            user = cloud.users['demo']
+            response = demo.post('/v1/clouds', {
+                'name': '%s-%s' % (prefix, cloud.name),
+                'auth_url': cloud.auth_url, 'username': user['username'],
+                'password': user['password'],
+                'project_name': user['project_name']})
+            assert response.status_code == 201, response.text
+            created.append(response.json())
+        yield created
+    finally:
+        for cloud in created:
+            demo.delete('/v1/clouds/%s' % cloud['id'])

@@ -15,6 +15,7 @@ import pytest
 import yaml
 
 from tests import cloudbed
+from tests.functional import conftest
 
 OPENSTACK = os.path.join(os.path.dirname(sys.executable), 'openstack')
 MiB = 1024 * 1024
@@ -109,19 +110,8 @@ def cli(bed, home):
 @pytest.fixture(scope='module')
 def remotes(bed, api):
     """cloud2 and cloud3 as remote clouds of the demo project: their names."""
-    demo = api('demo')
-    created = []
-    for cloud in bed.clouds[1:]:
-        user = cloud.users['demo']
-        response = demo.post('/v1/clouds', {
-            'name': 'cli-%s' % cloud.name, 'auth_url': cloud.auth_url,
-            'username': user['username'], 'password': user['password'],
-            'project_name': user['project_name']})
-        assert response.status_code == 201, response.text
-        created.append(response.json())
-    yield [c['name'] for c in created]
-    for cloud in created:
-        demo.delete('/v1/clouds/%s' % cloud['id'])
+    with conftest.remote_clouds(bed, api, 'cli') as created:
+        yield [c['name'] for c in created]
 
 
 def unique(prefix):

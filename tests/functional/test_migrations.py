@@ -8,6 +8,7 @@ import uuid
 import pytest
 
 from tests import cloudbed
+from tests.functional import conftest
 
 MiB = 1024 * 1024
 
@@ -37,20 +38,9 @@ def images_named(cloud, name, user='demo'):
 
 @pytest.fixture(scope='module')
 def remotes(bed, api):
-    """cloud2 and cloud3 as remote clouds of the demo project."""
-    demo = api('demo')
-    ids = []
-    for cloud in bed.clouds[1:]:
-        user = cloud.users['demo']
-        response = demo.post('/v1/clouds', {
-            'name': 'migrations-%s' % cloud.name, 'auth_url': cloud.auth_url,
-            'username': user['username'], 'password': user['password'],
-            'project_name': user['project_name']})
-        assert response.status_code == 201, response.text
-        ids.append(response.json()['id'])
-    yield ids
-    for cloud_id in ids:
-        demo.delete('/v1/clouds/%s' % cloud_id)
+    """cloud2 and cloud3 as remote clouds of the demo project: their ids."""
+    with conftest.remote_clouds(bed, api, 'migrations') as created:
+        yield [c['id'] for c in created]
 
 
 def test_one_image_to_two_remote_clouds(bed, api, remotes):
