@@ -25,13 +25,11 @@ FINISHED = ('succeeded', 'partial', 'failed', 'cancelled')
 
 
 class Cloud(base.APIDictWrapper):
-    _attrs = ['id', 'name', 'auth_url', 'region_name', 'auth_type',
-              'image_endpoint', 'created_at']
+    """A remote cloud, as Glint shows it (never a secret)."""
 
 
 class Migration(base.APIDictWrapper):
-    _attrs = ['id', 'image_id', 'image_name', 'source', 'status', 'size',
-              'bytes_read', 'targets', 'created_at', 'finished_at']
+    """A migration and its targets' progress."""
 
     @property
     def finished(self):
@@ -54,10 +52,6 @@ class ImageListing(object):
 
 class Image(base.APIDictWrapper):
     """A row of the cross-cloud list: one content, its copies, conflicts."""
-
-    @property
-    def id(self):
-        return self.key
 
     def copies_in(self, cloud_id):
         return [c for c in self.copies if c['cloud_id'] == cloud_id]

@@ -8,10 +8,9 @@ Screenshots of the main pages go to test-output/screenshots.
 import hashlib
 import os
 
-import requests
-
 from tests.browser import conftest
 from tests import cloudbed
+from tests.functional import conftest as functional
 
 MiB = conftest.MiB
 # Each target's progress bar in the migrations table.
@@ -19,12 +18,24 @@ BARS = '#migrations .glint-target .progress-bar'
 
 
 def glint_clouds(stack, user):
-    cloud = stack.clouds[0]
-    token = cloud.session(user).get_token()
-    response = requests.get(stack.glint.url + '/v1/clouds',
-                            headers={'X-Auth-Token': token}, timeout=60)
-    response.raise_for_status()
+    """The user's remote clouds, as Glint's API lists them."""
+    token = stack.clouds[0].session(user).get_token()
+    response = functional.Api(stack.glint.url, token).get('/v1/clouds')
+    assert response.status_code == 200, response.text
     return response.json()['clouds']
+
+
+def progress(dashboard):
+    """The migration row's text and its targets' bar values, read at once.
+
+    In one script: Horizon may replace the row between two reads.
+    """
+    return dashboard.driver.execute_script(
+        "var row = document.querySelector('#migrations tbody tr');"
+        "var bars = document.querySelectorAll(arguments[0]);"
+        "return [row.innerText, Array.from(bars).map("
+        "    function (bar) { return bar.getAttribute('aria-valuenow'); })];",
+        BARS)
 
 
 def open_add_cloud_form(dashboard, name, remote, user, password=None):
@@ -97,10 +108,8 @@ def test_a_user_adds_two_clouds_and_migrates_an_image_to_both(
     seen = set()
 
     def finished():
-        text = dashboard.find('#migrations tbody tr').text
-        values = {bar.get_attribute('aria-valuenow') for bar in
-                  dashboard.find_all(BARS)}
-        if values - seen - {'0', '100'} and not seen - {'0', '100'}:
+        text, values = progress(dashboard)
+        if set(values) - seen - {'0', '100'} and not seen - {'0', '100'}:
             dashboard.screenshot('migration-progress')
         seen.update(values)
         return 'Succeeded' in text
@@ -108,11 +117,9 @@ def test_a_user_adds_two_clouds_and_migrates_an_image_to_both(
     dashboard.wait_until(finished, timeout=120,
                          message='the migration did not end')
     assert dashboard.driver.execute_script('return window.glintSamePage;')
-    bars = dashboard.find_all(BARS)
-    assert [bar.get_attribute('aria-valuenow') for bar in bars] == ['100',
-                                                                    '100']
-    assert '100% \u00b7 24.0\xa0MB / 24.0\xa0MB' in dashboard.find(
-        '#migrations tbody tr').get_attribute('innerText')
+    text, values = progress(dashboard)
+    assert values == ['100', '100']
+    assert '100% \u00b7 24.0\xa0MB / 24.0\xa0MB' in text
     # Some values between 0 and 100 were shown on the way.
     assert len(seen - {'0', '100'}) >= 1, seen
     dashboard.screenshot('migration-finished')

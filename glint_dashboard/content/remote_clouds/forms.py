@@ -111,8 +111,8 @@ class CloudForm(forms.SelfHandlingForm):
             fields[name] = value
         return fields
 
-    @sensitive_variables('data', 'fields')
-    def save(self, request, data, fields):
+    @sensitive_variables('fields')
+    def save(self, request, fields):
         """Send ``fields`` to Glint; on a refusal, show why on the form."""
         try:
             return self.send(request, fields)
@@ -137,7 +137,7 @@ class CreateCloudForm(CloudForm):
     @sensitive_variables('data', 'fields')
     def handle(self, request, data):
         fields = self.fields_for_api(data, self.fields)
-        cloud = self.save(request, data, fields)
+        cloud = self.save(request, fields)
         if cloud:
             messages.success(request,
                              _('Added remote cloud "%s".') % cloud.name)
@@ -166,7 +166,7 @@ class UpdateCloudForm(CloudForm):
             # Another auth type: its fields all go, defaults included.
             fields.update(self.fields_for_api(data, self.fields))
             fields.pop('cloud_id', None)
-        cloud = self.save(request, data, fields) if fields else True
+        cloud = self.save(request, fields) if fields else True
         if cloud:
             messages.success(request, _('Updated remote cloud "%s".')
                              % data['name'])

@@ -45,11 +45,7 @@ class CreateView(forms.ModalFormView):
     submit_label = _("Add Remote Cloud")
     submit_url = reverse_lazy('horizon:project:remote_clouds:create')
     success_url = reverse_lazy(INDEX_URL)
-
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        context['help_paragraphs'] = HELP
-        return context
+    extra_context = {'help_paragraphs': HELP}
 
 
 @method_decorator(SECRETS, name='dispatch')
@@ -60,6 +56,7 @@ class UpdateView(forms.ModalFormView):
     page_title = modal_header = _("Edit Remote Cloud")
     submit_label = _("Save Changes")
     success_url = reverse_lazy(INDEX_URL)
+    extra_context = {'help_paragraphs': HELP}
 
     @memoized.memoized_method
     def get_object(self):
@@ -75,7 +72,6 @@ class UpdateView(forms.ModalFormView):
         context['submit_url'] = reverse(
             'horizon:project:remote_clouds:update',
             args=[self.kwargs['cloud_id']])
-        context['help_paragraphs'] = HELP
         return context
 
     def get_initial(self):

@@ -19,7 +19,6 @@ DEBUG = False
 ALLOWED_HOSTS = ['127.0.0.1', 'localhost']
 SECRET_KEY = os.environ['GLINT_HORIZON_SECRET_KEY']
 OPENSTACK_KEYSTONE_URL = os.environ['GLINT_HORIZON_KEYSTONE_URL']
-OPENSTACK_ENDPOINT_TYPE = 'publicURL'
 
 # One process: in-memory caches. Sessions have one of their own (the login
 # token is too big for a cookie): stylesheet compression fills the default
