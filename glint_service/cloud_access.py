@@ -1,7 +1,8 @@
 """The Glance of a cloud of the project, as the project's user reaches it.
 
-The local cloud is reached with the caller's token while the request lasts,
-and through the migration's Keystone trust after that; a remote cloud with the
+The local cloud is reached with the caller's token while the request lasts
+(and to open a migration's source right after it), and through the
+migration's Keystone trust after that; a remote cloud with the
 credentials stored for it, through a session kept while the cloud is
 unchanged, so that its token serves many requests and migrations.
 """
@@ -13,6 +14,11 @@ from glint_service import glance
 from glint_service import keystone
 
 LOCAL = 'local'
+
+# A caller's token is used to open a migration's source only if it is good
+# for this many seconds yet: the download starts at once, and Glance checks
+# the token only when it starts.
+CALLER_TOKEN_MARGIN = 60
 
 
 class RemoteSessions(object):
@@ -56,8 +62,7 @@ def callers_glance(state, context, cloud_id):
     """During a request: the local cloud with the caller's own token."""
     if cloud_id == LOCAL:
         return local_glance(state, keystone.user_session(
-            state.local_auth_url(), context.auth_token, context.project_id,
-            state.conf.remote_clouds.timeout))
+            context.user_auth, state.conf.remote_clouds.timeout))
     return remote_glance(state, cloud_id, context.project_id)
 
 
@@ -68,3 +73,17 @@ def trusted_glance(state, migration, cloud_id):
             state.service_session(), migration.trust_id,
             state.conf.remote_clouds.timeout))
     return remote_glance(state, cloud_id, migration.project_id)
+
+
+def source_glance(state, migration, caller=None):
+    """A migration's source, to read its data from right away.
+
+    A local source is opened with ``caller``, the auth of the user who has
+    just asked for the migration, while its token is good; else as
+    trusted_glance does.
+    """
+    if (migration.source == LOCAL and caller is not None
+            and not caller.user.will_expire_soon(CALLER_TOKEN_MARGIN)):
+        return local_glance(state, keystone.user_session(
+            caller, state.conf.remote_clouds.timeout))
+    return trusted_glance(state, migration, migration.source)

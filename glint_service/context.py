@@ -6,10 +6,17 @@ from glint_service import policy
 
 
 class RequestContext(context.RequestContext):
+    """The caller, and the policy that says what the caller may do.
 
-    def __init__(self, enforcer=None, **kwargs):
+    ``user_auth`` is keystonemiddleware's plugin for the caller's token: a
+    session with it reaches the local cloud as the caller, with the catalog
+    that came with the token, at no further cost to Keystone.
+    """
+
+    def __init__(self, enforcer=None, user_auth=None, **kwargs):
         super().__init__(**kwargs)
         self.enforcer = enforcer
+        self.user_auth = user_auth
 
     def can(self, rule, target=None):
         """Raise Forbidden unless policy allows ``rule`` on ``target``.

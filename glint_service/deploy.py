@@ -40,9 +40,6 @@ class State(object):
                 self.conf.remote_clouds.timeout)
         return self._service_session
 
-    def local_auth_url(self):
-        return self.service_session().auth.auth_url
-
 
 def loadapp(conf, start_workers=True):
     """The WSGI app for ``conf``.
@@ -57,7 +54,8 @@ def loadapp(conf, start_workers=True):
 
     def set_context(environ, start_response):
         environ[util.CONTEXT_ENV] = context.RequestContext.from_environ(
-            environ, enforcer=state.enforcer)
+            environ, enforcer=state.enforcer,
+            user_auth=environ.get('keystone.token_auth'))
         return router(environ, start_response)
 
     authenticated = auth_token.AuthProtocol(

@@ -46,18 +46,10 @@ class Glance(object):
             return dict(image)
         return None
 
-    def create_image(self, source, name, visibility):
-        """A new, empty image with the source's metadata."""
-        properties = {key: value for key, value in source.items()
-                      if key not in NOT_COPIED
-                      and not key.startswith('os_glance_')
-                      and key not in COPIED}
-        for key in COPIED:
-            if source.get(key) is not None:
-                properties[key] = source[key]
-        image = self.client.images.create(
-            name=name, visibility=visibility,
-            tags=list(source.get('tags') or []), **properties)
+    def create_image(self, metadata, name, visibility):
+        """A new, empty image with ``metadata`` (see copied_metadata)."""
+        image = self.client.images.create(name=name, visibility=visibility,
+                                          **metadata)
         return image['id']
 
     def upload(self, image_id, reader, size):
@@ -70,9 +62,20 @@ class Glance(object):
         except NotFound:
             pass
 
-    def open_data(self, image_id, chunk_size):
-        """The image's data, as an iterator of chunks."""
-        response = self.session.get(
+    def open_data(self, image_id):
+        """The image's data: a streamed response, to be closed after use."""
+        return self.session.get(
             '/v2/images/%s/file' % image_id, stream=True,
             endpoint_filter=self.endpoint_filter)
-        return response.iter_content(chunk_size)
+
+
+def copied_metadata(image):
+    """What a copy of ``image`` takes from it: properties and tags."""
+    metadata = {key: value for key, value in image.items()
+                if key not in NOT_COPIED and not key.startswith('os_glance_')
+                and key not in COPIED}
+    for key in COPIED:
+        if image.get(key) is not None:
+            metadata[key] = image[key]
+    metadata['tags'] = list(image.get('tags') or [])
+    return metadata

@@ -125,24 +125,23 @@ def service_user(conf):
         'project_domain_id')}
 
 
-def user_session(auth_url, token, project_id, timeout):
-    """A session on the local cloud with the caller's own token."""
-    auth = v3.Token(auth_url=auth_url, token=token,
-                    project_id=project_id)
-    return ks_session.Session(auth=auth, timeout=timeout)
+def user_session(user_auth, timeout):
+    """A session on the local cloud as the caller.
+
+    ``user_auth`` is keystonemiddleware's plugin for the caller's token
+    (``context.user_auth``): it has the token and its catalog already.
+    """
+    return ks_session.Session(auth=user_auth, timeout=timeout)
 
 
-def create_trust(auth_url, token, user_id, project_id, roles, lifetime,
+def create_trust(session, user_id, project_id, roles, lifetime,
                  trustee_id):
     """A trust from the caller to Glint's service user (``trustee_id``).
 
-    With impersonation: Glint acts for the caller in the local cloud, with
-    the caller's roles in the caller's project, after the caller's token has
-    expired.
+    ``session`` is the caller's (see user_session). With impersonation:
+    Glint acts for the caller in the local cloud, with the caller's roles in
+    the caller's project, after the caller's token has expired.
     """
-    session = ks_session.Session(auth=v3.Token(
-        auth_url=auth_url, token=token,
-        project_id=project_id))
     client = ks_client.Client(session=session, interface='public')
     expires_at = (datetime.datetime.now(datetime.timezone.utc)
                   + datetime.timedelta(seconds=lifetime))

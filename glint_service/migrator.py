@@ -15,6 +15,7 @@ from oslo_log import log as logging
 
 from glint_service import cloud_access
 from glint_service.db import api as db_api
+from glint_service import glance
 from glint_service import transfer
 
 LOG = logging.getLogger(__name__)
@@ -83,38 +84,39 @@ class Runner(object):
 
     # The run.
 
-    def run(self, migration_id):
+    def run(self, migration_id, caller=None):
+        """Run a migration (``caller``: see cloud_access.source_glance)."""
         migration = self.db.get_migration(migration_id)
         targets = [Target(record) for record in migration.targets]
         LOG.info('Migration %s: image %s from %s to %s', migration.id,
                  migration.image_id, migration.source,
                  ', '.join(t.cloud_id for t in targets))
         try:
-            source = cloud_access.trusted_glance(self.state, migration,
-                                                 migration.source)
-            image = source.get_image(migration.image_id)
-            if image['status'] != 'active':
-                raise SourceError('the source image is %s, not active'
-                                  % image['status'])
+            metadata = self._metadata(migration)
         except Exception as error:
-            reason = 'source: %s' % describe(error)
-            for target in targets:
-                self._fail(migration, target, reason)
-            return self._finish(migration, targets, error=reason)
-        LOG.debug('Migration %s: source image found', migration.id)
-        # The targets are made ready side by side: each is a login and a
-        # few calls to its own cloud.
+            return self._stop_before_data(migration, targets,
+                                          'source: %s' % describe(error))
+        # The targets are made ready while the source is opened, side by
+        # side: each is a login and a call or two to its own cloud.
         preparing = [threading.Thread(target=self._prepare,
-                                      args=(migration, target, image))
+                                      args=(migration, target, metadata))
                      for target in targets]
         for thread in preparing:
             thread.start()
+        try:
+            data = self._open_source(migration, caller)
+        except Exception as error:
+            data = None
+            reason = 'source: %s' % describe(error)
         for thread in preparing:
             thread.join()
-        LOG.debug('Migration %s: targets ready: %s', migration.id,
-                  ', '.join('%s %s' % (t.cloud_id, t.status)
-                            for t in targets))
-        outcome = self._stream(migration, source, targets)
+        if data is None:
+            return self._stop_before_data(migration, targets, reason)
+        LOG.debug('Migration %s: source open, targets ready: %s',
+                  migration.id, ', '.join('%s %s' % (t.cloud_id, t.status)
+                                          for t in targets))
+        with data:
+            outcome = self._stream(migration, data, targets)
         LOG.debug('Migration %s: data streamed', migration.id)
         for target in targets:
             if target.status == 'verifying':
@@ -123,7 +125,38 @@ class Runner(object):
                 self._remove_image(migration, target)
         return self._finish(migration, targets, error=outcome)
 
-    def _prepare(self, migration, target, image):
+    def _metadata(self, migration):
+        """What the copies take from the source image."""
+        if migration.image_metadata is not None:
+            return migration.image_metadata
+        # Queued by a Glint that did not keep it (before revision 0003).
+        source = cloud_access.trusted_glance(self.state, migration,
+                                             migration.source)
+        return glance.copied_metadata(source.get_image(migration.image_id))
+
+    def _open_source(self, migration, caller):
+        """The source image's data, as a streamed response."""
+        source = cloud_access.source_glance(self.state, migration, caller)
+        response = source.open_data(migration.image_id)
+        length = response.headers.get('Content-Length')
+        if response.status_code != 200 or (
+                length is not None and int(length) != migration.size):
+            response.close()
+            raise SourceError('the source image has no data of %s bytes to '
+                              'read (HTTP %d, %s bytes)'
+                              % (migration.size, response.status_code,
+                                 length))
+        return response
+
+    def _stop_before_data(self, migration, targets, reason):
+        """The source cannot be read: every target fails, nothing is left."""
+        for target in targets:
+            if target.unfinished:
+                self._fail(migration, target, reason)
+                self._remove_image(migration, target)
+        return self._finish(migration, targets, error=reason)
+
+    def _prepare(self, migration, target, metadata):
         try:
             target.glance = cloud_access.trusted_glance(
                 self.state, migration, target.cloud_id)
@@ -135,13 +168,13 @@ class Runner(object):
                               image_id=identical['id'])
                     return
             image_id = target.glance.create_image(
-                image, migration.name or image.get('name'),
+                metadata, migration.name or migration.image_name,
                 migration.visibility)
             self._set(migration, target, status='copying', image_id=image_id)
         except Exception as error:
             self._fail(migration, target, describe(error))
 
-    def _stream(self, migration, source, targets):
+    def _stream(self, migration, data, targets):
         """Read the source once into every copying target's upload.
 
         Returns None, or why the whole transfer stopped.
@@ -159,10 +192,9 @@ class Runner(object):
         progress = Progress(self, migration, copying)
         stopped = None
         try:
-            chunks = source.open_data(migration.image_id,
-                                      self.conf.chunk_size)
-            total = transfer.fan_out(chunks, [t.pipe for t in copying],
-                                     progress.after_chunk)
+            total = transfer.fan_out(
+                data.iter_content(self.conf.chunk_size),
+                [t.pipe for t in copying], progress.after_chunk)
             still_copying = any(not t.pipe.closed for t in copying)
             if still_copying and total != migration.size:
                 raise SourceError('read %d bytes, the source image has %s'

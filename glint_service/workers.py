@@ -34,6 +34,8 @@ class Workers(object):
         self._pool = concurrent.futures.ThreadPoolExecutor(
             self.conf.workers, thread_name_prefix='glint-migration')
         self._running = set()
+        # migration id -> the auth of the user who just asked for it.
+        self._callers = {}
         self._lock = threading.Lock()
         self._wake = threading.Event()
         self._stop = threading.Event()
@@ -49,8 +51,22 @@ class Workers(object):
         self._thread.join()
         self._pool.shutdown(wait=True)
 
-    def nudge(self):
-        """Look for queued migrations now, not at the next poll."""
+    def nudge(self, migration_id=None, caller=None):
+        """Look for queued migrations now, not at the next poll.
+
+        ``caller`` is the auth of the user who has just asked for
+        ``migration_id`` (``context.user_auth``). If this process runs that
+        migration while the user's token is still good, it opens the source
+        with the token: no trust-scoped login, and a token the source's Glance
+        knows already (see ``cloud_access.source_glance``). Kept only in
+        memory, and only while the token lasts.
+        """
+        if caller is not None:
+            with self._lock:
+                self._callers = {
+                    known: auth for known, auth in self._callers.items()
+                    if not auth.user.will_expire_soon()}
+                self._callers[migration_id] = caller
         self._wake.set()
 
     def _loop(self):
@@ -76,13 +92,14 @@ class Workers(object):
                              self.conf.lease_seconds):
                 with self._lock:
                     self._running.add(migration_id)
-                self._pool.submit(self._run, migration_id)
+                    caller = self._callers.pop(migration_id, None)
+                self._pool.submit(self._run, migration_id, caller)
         for record in self.db.leftovers():
             self._safely(self.runner.remove_leftover, record)
 
-    def _run(self, migration_id):
+    def _run(self, migration_id, caller):
         try:
-            self.runner.run(migration_id)
+            self.runner.run(migration_id, caller)
         except Exception:
             LOG.exception('Migration %s failed unexpectedly', migration_id)
             self._safely(self.runner.recover, migration_id,

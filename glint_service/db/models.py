@@ -54,6 +54,9 @@ class Migration(Base):
     size = sa.Column(sa.BigInteger)
     os_hash_algo = sa.Column(sa.String(64))
     os_hash_value = sa.Column(sa.String(128))
+    # What each copy takes from the source image (glance.copied_metadata),
+    # as it was when the migration was asked for.
+    image_metadata = sa.Column(sa.JSON)
     status = sa.Column(sa.String(16), nullable=False, index=True)
     bytes_read = sa.Column(sa.BigInteger, nullable=False, default=0)
     error = sa.Column(sa.Text)

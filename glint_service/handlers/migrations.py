@@ -52,9 +52,10 @@ def create_migration(request):
         'visibility': spec['visibility'],
         'on_conflict': spec['on_conflict'], 'size': image.get('size'),
         'os_hash_algo': image.get('os_hash_algo'),
-        'os_hash_value': image.get('os_hash_value'), 'trust_id': trust_id,
+        'os_hash_value': image.get('os_hash_value'),
+        'image_metadata': glance.copied_metadata(image), 'trust_id': trust_id,
     }, spec['targets'])
-    state.workers.nudge()
+    state.workers.nudge(migration.id, context.user_auth)
     LOG.info('Migration %s queued: image %s from %s to %s', migration.id,
              image['id'], spec['source'], ', '.join(spec['targets']))
     return util.json_response(
@@ -83,8 +84,9 @@ def make_trust(state, context):
     """A trust for the migration to act as the caller in the local cloud."""
     try:
         return keystone.create_trust(
-            state.local_auth_url(), context.auth_token, context.user_id,
-            context.project_id, context.roles,
+            keystone.user_session(context.user_auth,
+                                  state.conf.remote_clouds.timeout),
+            context.user_id, context.project_id, context.roles,
             state.conf.migrations.trust_lifetime,
             state.service_session().get_user_id())
     except ks_exc.ClientException as error:
