@@ -37,10 +37,16 @@ def make_file(folder, size):
     return path
 
 
+def settle():
+    """Write out what earlier runs left dirty, not while the next is timed."""
+    os.sync()
+
+
 def direct_upload(cloud, path, name):
     """What openstack image create --file does, once logged in."""
     client = cloudbed.glance_client(cloud, cloud.users['demo'])
     client.http_client.get_endpoint()  # the login, not timed
+    settle()
     started = time.monotonic()
     image = client.images.create(name=name, disk_format='raw',
                                  container_format='bare')
@@ -58,6 +64,7 @@ def naive_copy(source, target, image_id, folder, name):
     target_client = cloudbed.glance_client(target, target.users['demo'])
     client.http_client.get_endpoint()
     target_client.http_client.get_endpoint()
+    settle()
     started = time.monotonic()
     with open(path, 'wb') as f:
         for chunk in client.images.data(image_id):
@@ -96,6 +103,7 @@ class Glint(object):
 
     def migrate(self, image_id, clouds):
         """Seconds from the request to the end of the migration."""
+        settle()
         started = time.monotonic()
         migration = self.post('/v1/migrations', {
             'image_id': image_id, 'on_conflict': 'copy',
@@ -198,6 +206,7 @@ def run(bed, folder, args):
         def upload(n, cloud):
             times[n] = direct_upload(cloud, path, 'parallel')
 
+        settle()
         started = time.monotonic()
         threads = [threading.Thread(target=upload, args=(n, c))
                    for n, c in enumerate(targets)]
