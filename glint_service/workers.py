@@ -48,7 +48,8 @@ class Workers(object):
     def stop(self):
         self._stop.set()
         self._wake.set()
-        self._thread.join()
+        if self._thread.is_alive():
+            self._thread.join()
         self._pool.shutdown(wait=True)
 
     def nudge(self, migration_id=None, caller=None):

@@ -1,0 +1,44 @@
+"""The caller's token handed from the request to the worker that runs it."""
+
+from unittest import mock
+
+from glint_service import deploy
+from tests.unit import test_cloud_access
+
+
+def queue_migration(state):
+    return state.db.create_migration({
+        'project_id': 'project-a', 'created_by': 'user-a',
+        'image_id': 'a1', 'source': 'local', 'visibility': 'private',
+        'on_conflict': 'copy', 'size': 10}, ['cloud-b']).id
+
+
+def test_the_worker_gets_the_caller_of_the_migration_it_runs(conf):
+    state = deploy.State(conf)
+    caller = test_cloud_access.caller(3600)
+    migration_id = queue_migration(state)
+    state.workers.nudge(migration_id, caller)
+    with mock.patch.object(state.workers.runner, 'run') as run:
+        state.workers.tick()
+        state.workers.stop()
+    run.assert_called_once_with(migration_id, caller)
+
+
+def test_callers_whose_tokens_ran_out_are_forgotten(conf):
+    """Such as those of migrations another process ran."""
+    state = deploy.State(conf)
+    state.workers.nudge('run-elsewhere', test_cloud_access.caller(-10))
+    state.workers.nudge('run-elsewhere-too', test_cloud_access.caller(3600))
+    state.workers.nudge('asked-for-now', test_cloud_access.caller(3600))
+    assert set(state.workers._callers) == {'run-elsewhere-too',
+                                           'asked-for-now'}
+
+
+def test_without_a_caller_the_worker_runs_with_the_trust(conf):
+    state = deploy.State(conf)
+    migration_id = queue_migration(state)
+    state.workers.nudge()
+    with mock.patch.object(state.workers.runner, 'run') as run:
+        state.workers.tick()
+        state.workers.stop()
+    run.assert_called_once_with(migration_id, None)
