@@ -15,9 +15,9 @@ from glint_service import keystone
 
 LOCAL = 'local'
 
-# A caller's token is used to open a migration's source only if it is good
-# for this many seconds yet: the download starts at once, and Glance checks
-# the token only when it starts.
+# A caller's token is used after the request only if it is good for this many
+# seconds yet: what it is used for starts at once (a download, which Glance
+# checks only when it starts; the deletion of a trust).
 CALLER_TOKEN_MARGIN = 60
 
 
@@ -75,15 +75,25 @@ def trusted_glance(state, migration, cloud_id):
     return remote_glance(state, cloud_id, migration.project_id)
 
 
+def callers_session(state, caller):
+    """A session with ``caller``'s token, or None if it is about to expire.
+
+    ``caller`` is the auth of the user who has just asked for a migration
+    (``context.user_auth``), handed to the worker that runs it, or None.
+    """
+    if caller is None or caller.user.will_expire_soon(CALLER_TOKEN_MARGIN):
+        return None
+    return keystone.user_session(caller, state.conf.remote_clouds.timeout)
+
+
 def source_glance(state, migration, caller=None):
     """A migration's source, to read its data from right away.
 
-    A local source is opened with ``caller``, the auth of the user who has
-    just asked for the migration, while its token is good; else as
-    trusted_glance does.
+    A local source is opened with the caller's token while it is good (see
+    callers_session); else as trusted_glance does.
     """
-    if (migration.source == LOCAL and caller is not None
-            and not caller.user.will_expire_soon(CALLER_TOKEN_MARGIN)):
-        return local_glance(state, keystone.user_session(
-            caller, state.conf.remote_clouds.timeout))
+    if migration.source == LOCAL:
+        session = callers_session(state, caller)
+        if session is not None:
+            return local_glance(state, session)
     return trusted_glance(state, migration, migration.source)

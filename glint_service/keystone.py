@@ -152,6 +152,12 @@ def create_trust(session, user_id, project_id, roles, lifetime,
     return trust.id
 
 
+def delete_trust(session, trust_id):
+    """Delete a trust, with its trustor's session (see user_session)."""
+    ks_client.Client(session=session, interface='public').trusts.delete(
+        trust_id)
+
+
 class TrustAuth(v3.Token):
     """A trust-scoped login of Glint's service user, by token.
 

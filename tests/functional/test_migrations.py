@@ -5,6 +5,7 @@ import os
 import time
 import uuid
 
+from keystoneclient.v3 import client as ks_client
 import pytest
 
 from tests import cloudbed
@@ -80,6 +81,33 @@ def test_one_image_to_two_remote_clouds(bed, api, remotes):
         assert copy['owner'] == cloud.users['demo']['project_id']
         assert hashlib.sha512(b''.join(client.images.data(copy['id']))
                               ).hexdigest() == source['os_hash_value']
+
+
+def trust_ids(cloud, user='demo'):
+    """The trusts the user has given, as the local Keystone lists them."""
+    session = cloud.session(cloud.users[user])
+    client = ks_client.Client(session=session, interface='public')
+    return {trust.id for trust in client.trusts.list(
+        trustor_user=session.get_user_id())}
+
+
+def test_a_finished_migration_leaves_no_trust(bed, api, remotes):
+    """Glint deletes the migration's trust with the caller's fresh token."""
+    local = bed.clouds[0]
+    source = cloudbed.upload_image(local, local.users['demo'],
+                                   os.urandom(MiB), 'trusted-%s'
+                                   % uuid.uuid4().hex[:6])
+    before = trust_ids(local)
+    demo = api('demo')
+    response = demo.post('/v1/migrations', {'image_id': source['id'],
+                                            'targets': remotes[:1]})
+    assert response.status_code == 202, response.text
+    migration = wait_until_finished(demo, response.json()['id'])
+    assert migration['status'] == 'succeeded', migration
+    deadline = time.monotonic() + 10
+    while trust_ids(local) - before and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not trust_ids(local) - before
 
 
 def test_remote_to_local_with_a_new_name_and_visibility(bed, api, remotes):
