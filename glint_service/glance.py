@@ -1,8 +1,8 @@
 """Glint's one module that talks to Glances.
 
-Metadata goes through glanceclient; image data is read as a stream of
-chunks of the configured size and written from a file-like object, so that
-nothing is held whole in memory or put on disk.
+Metadata goes through glanceclient; image data goes straight through the
+keystoneauth session, read as a stream of chunks and written from an
+iterable of chunks, so that nothing is held whole in memory or put on disk.
 """
 
 from glanceclient import client as glance_client
@@ -52,8 +52,17 @@ class Glance(object):
                                           **metadata)
         return image['id']
 
-    def upload(self, image_id, reader, size):
-        self.client.images.upload(image_id, reader, image_size=size)
+    def upload(self, image_id, chunks, size):
+        """Upload ``size`` bytes, taken from the iterable ``chunks``.
+
+        Sent with their length, not chunked: each chunk goes to the socket
+        as it is, without a copy to frame it.
+        """
+        self.session.put(
+            '/v2/images/%s/file' % image_id, data=_Body(chunks, size),
+            headers={'Content-Type': 'application/octet-stream',
+                     'x-openstack-image-size': str(size)},
+            endpoint_filter=self.endpoint_filter)
 
     def delete_image(self, image_id):
         """Delete an image; one that is gone already is fine."""
@@ -67,6 +76,26 @@ class Glance(object):
         return self.session.get(
             '/v2/images/%s/file' % image_id, stream=True,
             endpoint_filter=self.endpoint_filter)
+
+
+class _Body(object):
+    """A request body of known length from an iterable of chunks."""
+
+    def __init__(self, chunks, size):
+        self.chunks = chunks
+        self.size = size
+
+    def __iter__(self):
+        sent = 0
+        for chunk in self.chunks:
+            sent += len(chunk)
+            if sent > self.size:
+                raise ValueError('more data than the %d bytes announced'
+                                 % self.size)
+            yield chunk
+
+    def __len__(self):
+        return self.size
 
 
 def copied_metadata(image):

@@ -1,7 +1,7 @@
 """Fan-out: read a stream once, write it to many at the same time.
 
 One reader takes chunks from the source and puts each into every target's
-pipe: a bounded queue that the target's upload reads as a file. A slow target
+pipe: a bounded queue that the target's upload takes them from. A slow target
 holds the others back only once its own pipe is full; a target that fails
 closes its pipe and the reader goes on without it. Memory is bounded by the
 pipes' sizes, whatever the size of the image.
@@ -43,7 +43,7 @@ class Pipe(object):
         self.stopped_by_reader = error
         self.put(_END if error is None else error)
 
-    # The upload's side: a file-like object.
+    # The upload's side: read like a file, or iterated over.
 
     def read(self, size=-1):
         if not self._pending and not self._ended:
@@ -61,6 +61,14 @@ class Pipe(object):
             data, self._pending = self._pending[:size], self._pending[size:]
         self.bytes_taken += len(data)
         return data
+
+    def __iter__(self):
+        """The chunks, as they come."""
+        while True:
+            data = self.read()
+            if not data:
+                return
+            yield data
 
     def close(self):
         """The upload is over: the reader stops feeding this pipe."""

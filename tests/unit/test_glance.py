@@ -1,4 +1,6 @@
-"""What a copy takes from its source image."""
+"""What a copy takes from its source image, and how its data is sent."""
+
+import pytest
 
 from glint_service import glance
 
@@ -26,3 +28,12 @@ def test_a_copy_takes_formats_properties_and_tags():
 def test_unset_formats_are_left_to_the_target():
     metadata = glance.copied_metadata({'disk_format': None, 'tags': None})
     assert metadata == {'tags': []}
+
+
+def test_an_upload_body_has_its_length_and_sends_no_more():
+    body = glance._Body(iter([b'abc', b'de']), 5)
+    assert len(body) == 5
+    assert b''.join(body) == b'abcde'
+    too_long = glance._Body(iter([b'abc', b'def']), 5)
+    with pytest.raises(ValueError, match='more data than the 5 bytes'):
+        b''.join(too_long)

@@ -100,3 +100,22 @@ def test_on_chunk_may_stop_the_transfer():
 
     with pytest.raises(KeyError):
         transfer.fan_out(iter([b'a'] * 10), [transfer.Pipe(20)], stop)
+
+
+def test_a_pipe_iterates_over_its_chunks_until_the_end():
+    pipe = transfer.Pipe(4)
+    for chunk in (b'ab', b'cd', b'e'):
+        pipe.put(chunk)
+    pipe.end()
+    assert list(pipe) == [b'ab', b'cd', b'e']
+    assert pipe.bytes_taken == 5
+
+
+def test_a_pipe_raises_the_readers_error_to_its_iteration():
+    pipe = transfer.Pipe(4)
+    pipe.put(b'ab')
+    pipe.end(RuntimeError('source gone'))
+    chunks = iter(pipe)
+    assert next(chunks) == b'ab'
+    with pytest.raises(RuntimeError, match='source gone'):
+        next(chunks)
