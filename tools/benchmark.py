@@ -44,23 +44,49 @@ def settle():
     os.sync()
 
 
+class FileBody(object):
+    """A file's bytes in chunks of 1 MiB, with its length."""
+
+    def __init__(self, f):
+        self.f = f
+
+    def __iter__(self):
+        return iter(lambda: self.f.read(MiB), b'')
+
+    def __len__(self):
+        return os.fstat(self.f.fileno()).st_size
+
+
+def upload_file(client, image_id, path):
+    """The fastest way to a Glance here: what Glint itself does.
+
+    The file goes with its length (as openstack image create sends it), not
+    chunked (as glanceclient sends it, which costs the Glance more), in
+    chunks of 1 MiB.
+    """
+    with open(path, 'rb') as f:
+        client.http_client.session.put(
+            '/v2/images/%s/file' % image_id, data=FileBody(f),
+            headers={'Content-Type': 'application/octet-stream'},
+            endpoint_filter={'service_type': 'image', 'interface': 'public'})
+
+
 def direct_upload(cloud, path, name):
-    """What openstack image create --file does, once logged in."""
+    """Create an image and upload the file, once logged in."""
     client = cloudbed.glance_client(cloud, cloud.users['demo'])
     client.http_client.get_endpoint()  # the login, not timed
     settle()
     started = time.monotonic()
     image = client.images.create(name=name, disk_format='raw',
                                  container_format='bare')
-    with open(path, 'rb') as f:
-        client.images.upload(image['id'], f)
+    upload_file(client, image['id'], path)
     elapsed = time.monotonic() - started
     client.images.delete(image['id'])
     return elapsed
 
 
 def naive_copy(source, target, image_id, folder, name):
-    """What openstack image save + openstack image create do, logged in."""
+    """Download to a file, then upload it as direct_upload does."""
     path = os.path.join(folder, 'naive.raw')
     client = cloudbed.glance_client(source, source.users['demo'])
     target_client = cloudbed.glance_client(target, target.users['demo'])
@@ -73,8 +99,7 @@ def naive_copy(source, target, image_id, folder, name):
             f.write(chunk)
     image = target_client.images.create(name=name, disk_format='raw',
                                         container_format='bare')
-    with open(path, 'rb') as f:
-        target_client.images.upload(image['id'], f)
+    upload_file(target_client, image['id'], path)
     elapsed = time.monotonic() - started
     os.unlink(path)
     target_client.images.delete(image['id'])
