@@ -86,7 +86,7 @@ class Runner(object):
     # The run.
 
     def run(self, migration_id, caller=None):
-        """Run a migration (``caller``: see cloud_access.source_glance)."""
+        """Run a migration (``caller``: see cloud_access.callers_session)."""
         migration = self.db.get_migration(migration_id)
         targets = [Target(record) for record in migration.targets]
         LOG.info('Migration %s: image %s from %s to %s', migration.id,

@@ -59,8 +59,9 @@ class Workers(object):
         ``migration_id`` (``context.user_auth``). If this process runs that
         migration while the user's token is still good, it opens the source
         with the token: no trust-scoped login, and a token the source's Glance
-        knows already (see ``cloud_access.source_glance``). Kept only in
-        memory, and only while the token lasts.
+        knows already (see ``cloud_access.source_glance``); and at the end it
+        deletes the migration's trust with it. Kept only in memory, and only
+        while the token lasts.
         """
         if caller is not None:
             with self._lock:
