@@ -34,13 +34,15 @@ def group(listings):
                 'name': image.get('name'), 'status': image.get('status'),
                 'visibility': image.get('visibility')})
     images = list(groups.values())
-    _flag_duplicate_names(images)
-    _flag_name_mismatches(images)
-    _flag_content_mismatches(images)
+    # The details name the clouds as their users do; cloud_id has the id.
+    names = {cloud['id']: cloud['name'] for cloud in clouds}
+    _flag_duplicate_names(images, names)
+    _flag_name_mismatches(images, names)
+    _flag_content_mismatches(images, names)
     return {'clouds': clouds, 'images': images}
 
 
-def _flag_duplicate_names(images):
+def _flag_duplicate_names(images, names):
     count = collections.Counter(
         (copy['cloud_id'], copy['name'])
         for image in images for copy in image['copies'])
@@ -54,10 +56,10 @@ def _flag_duplicate_names(images):
                     'type': 'duplicate_name', 'cloud_id': copy['cloud_id'],
                     'detail': '%d images are named %r in cloud %s'
                               % (count[where], copy['name'],
-                                 copy['cloud_id'])})
+                                 names[copy['cloud_id']])})
 
 
-def _flag_name_mismatches(images):
+def _flag_name_mismatches(images, names):
     for image in images:
         for copy in image['copies']:
             if copy['name'] != image['name']:
@@ -65,11 +67,11 @@ def _flag_name_mismatches(images):
                     'type': 'name_mismatch', 'cloud_id': copy['cloud_id'],
                     'detail': 'the same content is named %r in cloud %s '
                               'and %r elsewhere'
-                              % (copy['name'], copy['cloud_id'],
+                              % (copy['name'], names[copy['cloud_id']],
                                  image['name'])})
 
 
-def _flag_content_mismatches(images):
+def _flag_content_mismatches(images, names):
     """The same name on other content in another cloud."""
     holders = collections.defaultdict(set)
     for image in images:
@@ -85,4 +87,5 @@ def _flag_content_mismatches(images):
                 image['conflicts'].append({
                     'type': 'content_mismatch', 'cloud_id': copy['cloud_id'],
                     'detail': 'the name %r is on other content in %s'
-                              % (copy['name'], ', '.join(sorted(others)))})
+                              % (copy['name'], ', '.join(
+                                  sorted(names[other] for other in others)))})

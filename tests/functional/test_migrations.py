@@ -304,6 +304,12 @@ def test_image_list_groups_copies_and_flags_conflicts(bed, api, remotes):
     assert ('duplicate_name', 'local') in conflicts('dup-' + tag)
     assert ('content_mismatch', 'local') in conflicts('clash-' + tag)
     assert ('content_mismatch', remotes[1]) in conflicts('clash-' + tag)
+    renamed, = [c['detail'] for i in body['images'] for c in i['conflicts']
+                if c['type'] == 'name_mismatch'
+                and c['detail'].startswith("the same content is named "
+                                           "'renamed-%s'" % tag)]
+    second_name = body['clouds'][1]['name']
+    assert "in cloud %s and 'same-%s'" % (second_name, tag) in renamed
 
     only_local = api('demo').get('/v1/images?cloud=local').json()
     assert [c['id'] for c in only_local['clouds']] == ['local']

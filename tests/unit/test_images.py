@@ -67,3 +67,20 @@ def test_an_unreachable_cloud_is_reported_and_the_rest_listed():
         'id': 'c2', 'name': 'there', 'reachable': False,
         'error': 'unreachable: ConnectFailure'}
     assert len(document['images']) == 1
+
+
+def test_conflict_details_name_the_clouds():
+    document = images.group([
+        ('local', 'here', [image('a', 'x', 'h1'), image('b', 'x', 'h2')],
+         None),
+        ('c2', 'there', [image('c', 'x', 'h3'), image('d', 'y', 'h1')],
+         None),
+    ])
+    details = {(i['key'], c['type']): c['detail']
+               for i in document['images'] for c in i['conflicts']}
+    assert details[('h1', 'duplicate_name')] == (
+        "2 images are named 'x' in cloud here")
+    assert details[('h1', 'name_mismatch')] == (
+        "the same content is named 'y' in cloud there and 'x' elsewhere")
+    assert details[('h3', 'content_mismatch')] == (
+        "the name 'x' is on other content in here")
