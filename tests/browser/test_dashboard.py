@@ -122,6 +122,19 @@ def test_a_user_adds_two_clouds_and_migrates_an_image_to_both(
     assert '100% \u00b7 24.0\xa0MB / 24.0\xa0MB' in text
     # Some values between 0 and 100 were shown on the way.
     assert len(seen - {'0', '100'}) >= 1, seen
+
+    # The images table is drawn again in place: the copies are there.
+    def copied():
+        cells = dashboard.driver.execute_script(
+            'return Array.from(document.querySelectorAll('
+            '\'#images tr[data-display="sample-image"] td\'), '
+            'td => td.innerText);')
+        return (len(cells) >= 4
+                and all('sample-image' in cell for cell in cells[-4:-1]))
+
+    dashboard.wait_until(copied, timeout=30,
+                         message='the images table shows no copies')
+    assert dashboard.driver.execute_script('return window.glintSamePage;')
     dashboard.screenshot('migration-finished')
 
     # The image is in both target Glances, byte for byte.
