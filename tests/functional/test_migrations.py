@@ -1,7 +1,9 @@
 """/v1/migrations and /v1/images against real clouds and real image bytes."""
 
 import hashlib
+import json
 import os
+import subprocess
 import time
 import uuid
 
@@ -81,6 +83,42 @@ def test_one_image_to_two_remote_clouds(bed, api, remotes):
         assert copy['owner'] == cloud.users['demo']['project_id']
         assert hashlib.sha512(b''.join(client.images.data(copy['id']))
                               ).hexdigest() == source['os_hash_value']
+
+
+def qcow2_image(folder, size):
+    """A real qcow2 made by qemu-img from random data: its bytes."""
+    raw, qcow2 = folder / 'disk.raw', folder / 'disk.qcow2'
+    raw.write_bytes(os.urandom(size))
+    subprocess.run(['qemu-img', 'convert', '-f', 'raw', '-O', 'qcow2',
+                    str(raw), str(qcow2)], check=True)
+    return qcow2.read_bytes()
+
+
+def test_a_qcow2_image_keeps_its_format(bed, api, remotes, tmp_path):
+    """The target Glance inspects the content against disk_format."""
+    local, remote = bed.clouds[0], bed.clouds[1]
+    data = qcow2_image(tmp_path, 5 * MiB)
+    source = cloudbed.upload_image(local, local.users['demo'], data,
+                                   'qcow2-%s' % uuid.uuid4().hex[:6],
+                                   disk_format='qcow2')
+    assert source['virtual_size'] == 5 * MiB
+    demo = api('demo')
+    response = demo.post('/v1/migrations', {'image_id': source['id'],
+                                            'targets': remotes[:1]})
+    assert response.status_code == 202, response.text
+    migration = wait_until_finished(demo, response.json()['id'])
+    assert migration['status'] == 'succeeded', migration
+    client = cloudbed.glance_client(remote, remote.users['demo'])
+    copy = dict(client.images.get(migration['targets'][0]['image_id']))
+    assert copy['disk_format'] == 'qcow2'
+    assert copy['virtual_size'] == 5 * MiB
+    assert copy['os_hash_value'] == source['os_hash_value']
+    copied = tmp_path / 'copy.qcow2'
+    copied.write_bytes(b''.join(client.images.data(copy['id'])))
+    info = json.loads(subprocess.run(
+        ['qemu-img', 'info', '--output=json', str(copied)], check=True,
+        capture_output=True, text=True).stdout)
+    assert (info['format'], info['virtual-size']) == ('qcow2', 5 * MiB)
 
 
 def trust_ids(cloud, user='demo'):
