@@ -135,7 +135,13 @@ class Database(object):
             return list(session.scalars(query))
 
     def delete_migration(self, migration_id):
+        """Delete a migration and its targets.
+
+        The targets explicitly: SQLite does not enforce foreign keys.
+        """
         with self._session.begin() as session:
+            session.execute(sa.delete(models.MigrationTarget).where(
+                models.MigrationTarget.migration_id == migration_id))
             session.execute(sa.delete(models.Migration).where(
                 models.Migration.id == migration_id))
 

@@ -76,6 +76,12 @@ def delete_migration(request):
         LOG.info('Migration %s: cancel asked for', migration.id)
         return util.json_response(migration_spec.to_dict(
             db.get_migration(migration.id)), status=202)
+    pending = [t.cloud_id for t in migration.targets if t.leftover]
+    if pending:
+        raise exception.Conflict(
+            'Glint has not yet deleted the partial image it left at cloud %s '
+            '(it tries again by itself); the record can be deleted once it '
+            'has.' % ', '.join(pending))
     db.delete_migration(migration.id)
     return util.no_content()
 

@@ -121,15 +121,19 @@ def test_a_remote_cloud_in_use_cannot_be_deleted(bed, demo):
     wait_until_finished(demo, migration_id)
 
 
-def finish_with_glance_down(demo, migration_id, cloud):
+def finish_with_glance_down(demo, migration_id, cloud, while_down=None):
     """The migration's end when ``cloud``'s Glance is killed mid-transfer.
 
-    The Glance is started again before this returns.
+    ``while_down(migration)`` runs once it has ended, the Glance still down;
+    the Glance is started again before this returns.
     """
     wait_for_bytes(demo, migration_id, 4 * MiB)
     cloud.glance.kill()
     try:
-        return wait_until_finished(demo, migration_id)
+        migration = wait_until_finished(demo, migration_id)
+        if while_down is not None:
+            while_down(migration)
+        return migration
     finally:
         cloud.glance.start()
 
@@ -137,13 +141,27 @@ def finish_with_glance_down(demo, migration_id, cloud):
 def test_target_glance_stopped_mid_transfer(bed, demo):
     third = bed.clouds[2]
     name, source, migration_id = start_migration(bed, demo, 24 * MiB)
-    migration = finish_with_glance_down(demo, migration_id, third)
+    path = '/v1/migrations/%s' % migration_id
+
+    def record_kept(migration):
+        # Its partial image at cloud3 still to delete: the record stays.
+        refused = demo.delete(path)
+        assert refused.status_code == 409, refused.text
+        assert 'partial image' in refused.json()['errors'][0]['detail']
+
+    migration = finish_with_glance_down(demo, migration_id, third,
+                                        record_kept)
     assert migration['status'] == 'partial', migration
     ok, failed = migration['targets']
     assert ok['status'] == 'succeeded'
     assert failed['status'] == 'failed' and failed['error']
     assert len(images_named(bed.clouds[1], name)) == 1
     assert no_image_left([third], name)
+    deadline = time.monotonic() + 30
+    while demo.delete(path).status_code == 409:
+        assert time.monotonic() < deadline, 'the record is still kept'
+        time.sleep(0.5)
+    assert demo.get(path).status_code == 404
 
 
 def test_source_glance_stopped_mid_transfer(bed, demo):

@@ -3,7 +3,10 @@
 from unittest import mock
 
 import pytest
+import sqlalchemy as sa
 
+from glint_service.conf import database as database_conf
+from glint_service.db import api as db_api
 from glint_service import exception
 from glint_service import keystone
 
@@ -122,3 +125,31 @@ def test_healthcheck_reports_a_dead_database(app):
                     side_effect=RuntimeError('gone')):
         error = error_of(app('GET', '/healthcheck'), 503)
     assert 'database' in error['detail']
+
+
+def finished_migration(conf, leftover):
+    db = db_api.Database(database_conf.connection_url(conf))
+    migration = db.create_migration({
+        'project_id': 'project-a', 'created_by': 'user-a',
+        'image_id': 'a1', 'source': 'local', 'visibility': 'private',
+        'on_conflict': 'copy', 'size': 10}, ['cloud-b'])
+    db.update_migration(migration.id, status='failed',
+                        finished_at=db_api.utcnow())
+    db.update_target(migration.id, 0, status='failed', image_id='i1',
+                     leftover=leftover)
+    return db, migration.id
+
+
+def test_a_record_stays_while_glint_has_an_image_to_delete(app, conf, tokens):
+    db, migration_id = finished_migration(conf, leftover=True)
+    token = tokens()
+    path = '/v1/migrations/%s' % migration_id
+    error = error_of(app('DELETE', path, token=token), 409)
+    assert 'partial image it left at cloud cloud-b' in error['detail']
+    db.update_target(migration_id, 0, leftover=False)
+    assert app('DELETE', path, token=token).status_int == 204
+    assert app('GET', path, token=token).status_int == 404
+    assert db.leftovers() == []
+    with db.engine.connect() as connection:
+        assert connection.execute(sa.text(
+            'SELECT count(*) FROM migration_targets')).scalar() == 0

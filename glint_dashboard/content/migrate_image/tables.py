@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext_lazy
 
+from horizon import messages
 from horizon import tables
 from horizon.utils import filters
 from horizon.utils import memoized
@@ -138,7 +139,11 @@ class DeleteMigration(tables.DeleteAction):
         return migration is None or migration.finished
 
     def delete(self, request, migration_id):
-        glint.migration_delete(request, migration_id)
+        try:
+            glint.migration_delete(request, migration_id)
+        except glint_exceptions.GlintError as e:
+            messages.error(request, str(e))
+            raise
 
 
 class MigrationRow(tables.Row):

@@ -128,6 +128,18 @@ class CancelTests(helpers.TestCase):
         self.assertRedirectsNoFollow(response, INDEX_URL)
         migration_delete.assert_called_once_with(mock.ANY, 'm1')
 
+    def test_a_refused_record_deletion_shows_glints_reason(
+            self, image_list, migration_list, migration_delete, cloud_list):
+        image_list.return_value = glint.ImageListing(LISTING)
+        migration_list.return_value = [glint.Migration(
+            dict(MIGRATION, status='failed'))]
+        migration_delete.side_effect = exceptions.GlintError(
+            'Glint has not yet deleted the partial image it left at cloud '
+            'c2.', 409)
+        response = self.client.post(
+            INDEX_URL, {'action': 'migrations__delete__m1'}, follow=True)
+        self.assertContains(response, 'has not yet deleted the partial image')
+
 
 @mock.patch.object(glint, 'migration_create')
 @mock.patch.object(glint, 'image_list')
