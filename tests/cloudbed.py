@@ -196,6 +196,11 @@ class Cloud(object):
         self.keystone = None
         self.glance = None
 
+    def image_downloads(self, image_id):
+        """How many times the image's data was asked of this Glance."""
+        with open(self.path('glance-server.log')) as f:
+            return f.read().count('"GET /v2/images/%s/file' % image_id)
+
     def path(self, *parts):
         return os.path.join(self.root, *parts)
 

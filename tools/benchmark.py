@@ -165,12 +165,6 @@ class Glint(object):
             tzinfo=datetime.timezone.utc)
 
 
-def source_downloads(cloud, image_id):
-    """How many times the image's data was asked of the cloud's Glance."""
-    with open(cloud.path('glance-server.log')) as f:
-        return f.read().count('"GET /v2/images/%s/file' % image_id)
-
-
 def worker_pid(master_pid):
     with open('/proc/%d/task/%d/children' % (master_pid, master_pid)) as f:
         return int(f.read().split()[0])
@@ -227,7 +221,7 @@ def run(bed, folder, args):
     for cloud in targets:
         direct_upload(cloud, path, 'warm-up')
     glint.migrate(image['id'], targets)
-    downloads_before = source_downloads(local, image['id'])
+    downloads_before = local.image_downloads(image['id'])
 
     single, naive = [], []
     for i in range(args.repeat):
@@ -263,7 +257,7 @@ def run(bed, folder, args):
               % (i + 1, parallel, migrated, migration['bytes_read']),
               flush=True)
     # The naive copies downloaded once each.
-    glint_downloads = (source_downloads(local, image['id'])
+    glint_downloads = (local.image_downloads(image['id'])
                        - downloads_before - args.repeat)
 
     pid = worker_pid(bed.glint.server.process.pid)

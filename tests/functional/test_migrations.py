@@ -29,11 +29,6 @@ def wait_until_finished(api, migration_id, timeout=180):
                          % (migration_id, migration['status'], timeout))
 
 
-def file_reads(cloud, image_id):
-    with open(cloud.path('glance-server.log')) as f:
-        return f.read().count('"GET /v2/images/%s/file' % image_id)
-
-
 def images_named(cloud, name, user='demo'):
     client = cloudbed.glance_client(cloud, cloud.users[user])
     return [dict(i) for i in client.images.list(filters={'name': name})]
@@ -64,7 +59,7 @@ def test_one_image_to_two_remote_clouds(bed, api, remotes):
     migration = wait_until_finished(demo, queued['id'])
     assert migration['status'] == 'succeeded', migration
     assert migration['bytes_read'] == len(data)
-    assert file_reads(local, source['id']) == 1
+    assert local.image_downloads(source['id']) == 1
     for target, cloud in zip(migration['targets'], bed.clouds[1:]):
         assert target['status'] == 'succeeded', target
         assert target['bytes_written'] == len(data)

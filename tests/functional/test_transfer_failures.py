@@ -13,7 +13,6 @@ import pytest
 
 from tests import cloudbed
 from tests.functional.conftest import Api
-from tests.functional.test_migrations import file_reads
 from tests.functional.test_migrations import images_named
 from tests.functional.test_migrations import wait_until_finished
 
@@ -192,6 +191,6 @@ def test_two_processes_on_one_database_run_each_migration_once(bed, demo):
     for name, source, migration_id in started:
         migration = wait_until_finished(demo, migration_id)
         assert migration['status'] == 'succeeded', migration
-        assert file_reads(bed.clouds[0], source['id']) == 1
+        assert bed.clouds[0].image_downloads(source['id']) == 1
         for cloud in bed.clouds[1:]:
             assert len(images_named(cloud, name)) == 1
