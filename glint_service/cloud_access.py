@@ -61,8 +61,7 @@ def remote_glance(state, cloud_id, project_id):
 def callers_glance(state, context, cloud_id):
     """During a request: the local cloud with the caller's own token."""
     if cloud_id == LOCAL:
-        return local_glance(state, keystone.user_session(
-            context.user_auth, state.conf.remote_clouds.timeout))
+        return local_glance(state, state.user_session(context.user_auth))
     return remote_glance(state, cloud_id, context.project_id)
 
 
@@ -83,7 +82,7 @@ def callers_session(state, caller):
     """
     if caller is None or caller.user.will_expire_soon(CALLER_TOKEN_MARGIN):
         return None
-    return keystone.user_session(caller, state.conf.remote_clouds.timeout)
+    return state.user_session(caller)
 
 
 def source_glance(state, migration, caller=None):

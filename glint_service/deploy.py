@@ -28,6 +28,9 @@ class State(object):
             conf.remote_clouds.timeout)
         self.workers = workers.Workers(self)
         self._service_session = None
+        # What the local Keystone's version discovery found, shared by the
+        # callers' sessions so that it is asked once, not once per request.
+        self._discovery_cache = {}
 
     def service_session(self):
         """Glint's own login to the local Keystone, made once, kept fresh.
@@ -39,6 +42,12 @@ class State(object):
                 keystone.service_user(self.conf),
                 self.conf.remote_clouds.timeout)
         return self._service_session
+
+    def user_session(self, user_auth):
+        """A session on the local cloud as a caller (see keystone)."""
+        return keystone.user_session(user_auth,
+                                     self.conf.remote_clouds.timeout,
+                                     self._discovery_cache)
 
 
 def loadapp(conf, start_workers=True):

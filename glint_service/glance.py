@@ -1,12 +1,13 @@
 """Glint's one module that talks to Glances.
 
-Metadata goes through glanceclient; image data goes straight through the
-keystoneauth session, read as a stream of chunks and written from an
-iterable of chunks, so that nothing is held whole in memory or put on disk.
+Everything goes through the keystoneauth session, straight to Glance's v2
+REST API: image data is read as a stream of chunks and written from an
+iterable of chunks, so that nothing is held whole in memory or put on disk;
+metadata goes as JSON, without the schema a client library would fetch
+first (one request fewer per Glance and migration).
 """
 
-from glanceclient import client as glance_client
-from glanceclient import exc as glance_exc
+from keystoneauth1 import exceptions as ks_exc
 
 # Image attributes that are not copied to a target: Glance owns them, or
 # Glint sets them itself (name, visibility), or they belong to one cloud.
@@ -18,7 +19,11 @@ NOT_COPIED = {
 }
 COPIED = ('disk_format', 'container_format', 'min_disk', 'min_ram')
 
-NotFound = glance_exc.HTTPNotFound
+NotFound = ks_exc.NotFound
+
+# Images asked for per page of a listing (Glance caps it at its
+# api_limit_max, 1000 by default).
+PAGE_SIZE = 1000
 
 
 class Glance(object):
@@ -29,27 +34,38 @@ class Glance(object):
         self.endpoint_filter = {'service_type': 'image',
                                 'interface': interface,
                                 'region_name': region_name}
-        self.client = glance_client.Client(
-            '2', session=session, interface=interface,
-            region_name=region_name)
+
+    def _call(self, method, path, **kwargs):
+        return self.session.request(path, method,
+                                    endpoint_filter=self.endpoint_filter,
+                                    **kwargs)
 
     def get_image(self, image_id):
-        return dict(self.client.images.get(image_id))
+        return self._call('GET', '/v2/images/%s' % image_id).json()
 
-    def list_images(self):
-        return [dict(image) for image in self.client.images.list()]
+    def list_images(self, **filters):
+        """The images the session's project sees, every page of them."""
+        images = []
+        path = '/v2/images'
+        params = dict(filters, limit=PAGE_SIZE)
+        while path:
+            page = self._call('GET', path, params=params).json()
+            images.extend(page['images'])
+            # "next" carries the query on, with the marker.
+            path, params = page.get('next'), None
+        return images
 
     def find_identical(self, os_hash_value):
         """An active image of the caller's with this content, or None."""
-        for image in self.client.images.list(
-                filters={'os_hash_value': os_hash_value, 'status': 'active'}):
-            return dict(image)
+        for image in self.list_images(os_hash_value=os_hash_value,
+                                      status='active'):
+            return image
         return None
 
     def create_image(self, metadata, name, visibility):
         """A new, empty image with ``metadata`` (see copied_metadata)."""
-        image = self.client.images.create(name=name, visibility=visibility,
-                                          **metadata)
+        image = self._call('POST', '/v2/images', json=dict(
+            metadata, name=name, visibility=visibility)).json()
         return image['id']
 
     def upload(self, image_id, chunks, size):
@@ -58,24 +74,22 @@ class Glance(object):
         Sent with their length, not chunked: each chunk goes to the socket
         as it is, without a copy to frame it.
         """
-        self.session.put(
-            '/v2/images/%s/file' % image_id, data=_Body(chunks, size),
-            headers={'Content-Type': 'application/octet-stream',
-                     'x-openstack-image-size': str(size)},
-            endpoint_filter=self.endpoint_filter)
+        self._call('PUT', '/v2/images/%s/file' % image_id,
+                   data=_Body(chunks, size),
+                   headers={'Content-Type': 'application/octet-stream',
+                            'x-openstack-image-size': str(size)})
 
     def delete_image(self, image_id):
         """Delete an image; one that is gone already is fine."""
         try:
-            self.client.images.delete(image_id)
+            self._call('DELETE', '/v2/images/%s' % image_id)
         except NotFound:
             pass
 
     def open_data(self, image_id):
         """The image's data: a streamed response, to be closed after use."""
-        return self.session.get(
-            '/v2/images/%s/file' % image_id, stream=True,
-            endpoint_filter=self.endpoint_filter)
+        return self._call('GET', '/v2/images/%s/file' % image_id,
+                          stream=True)
 
 
 class _Body(object):

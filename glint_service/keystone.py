@@ -125,13 +125,16 @@ def service_user(conf):
         'project_domain_id')}
 
 
-def user_session(user_auth, timeout):
+def user_session(user_auth, timeout, discovery_cache=None):
     """A session on the local cloud as the caller.
 
     ``user_auth`` is keystonemiddleware's plugin for the caller's token
     (``context.user_auth``): it has the token and its catalog already.
+    ``discovery_cache``: a dict to share what version discovery finds with
+    other sessions.
     """
-    return ks_session.Session(auth=user_auth, timeout=timeout)
+    return ks_session.Session(auth=user_auth, timeout=timeout,
+                              discovery_cache=discovery_cache)
 
 
 def create_trust(session, user_id, project_id, roles, lifetime,

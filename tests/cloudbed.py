@@ -201,6 +201,11 @@ class Cloud(object):
         with open(self.path('glance-server.log')) as f:
             return f.read().count('"GET /v2/images/%s/file' % image_id)
 
+    def version_discoveries(self):
+        """How many times Keystone was asked for its API versions."""
+        with open(self.path('keystone-server.log')) as f:
+            return f.read().count('"GET / HTTP')
+
     def path(self, *parts):
         return os.path.join(self.root, *parts)
 

@@ -90,8 +90,7 @@ def make_trust(state, context):
     """A trust for the migration to act as the caller in the local cloud."""
     try:
         return keystone.create_trust(
-            keystone.user_session(context.user_auth,
-                                  state.conf.remote_clouds.timeout),
+            state.user_session(context.user_auth),
             context.user_id, context.project_id, context.roles,
             state.conf.migrations.trust_lifetime,
             state.service_session().get_user_id())

@@ -143,6 +143,27 @@ def test_a_finished_migration_leaves_no_trust(bed, api, remotes):
     assert not trust_ids(local) - before
 
 
+def test_migrations_ask_the_local_keystone_for_its_versions_once(
+        bed, api, remotes):
+    """The callers' sessions share what version discovery found."""
+    local = bed.clouds[0]
+    source = cloudbed.upload_image(local, local.users['demo'],
+                                   os.urandom(MiB), 'discovered-%s'
+                                   % uuid.uuid4().hex[:6])
+    demo = api('demo')
+    discoveries = []
+    for run in range(3):
+        discoveries.append(local.version_discoveries())
+        response = demo.post('/v1/migrations', {'image_id': source['id'],
+                                                'targets': remotes[:1]})
+        assert response.status_code == 202, response.text
+        migration = wait_until_finished(demo, response.json()['id'])
+        assert migration['status'] == 'succeeded', migration
+    # Made a trust and deleted it each time; asked for the versions at
+    # most for the first.
+    assert discoveries[1] == discoveries[2] == local.version_discoveries()
+
+
 def test_remote_to_local_with_a_new_name_and_visibility(bed, api, remotes):
     remote = bed.clouds[1]
     data = os.urandom(3 * MiB)

@@ -9,6 +9,7 @@ from keystoneauth1 import fixture
 from keystonemiddleware.auth_token import _user_plugin
 
 from glint_service import cloud_access
+from glint_service import keystone
 
 
 def caller(seconds_left):
@@ -27,7 +28,9 @@ def state():
         remote_clouds=types.SimpleNamespace(timeout=15.0))
     service = types.SimpleNamespace(
         auth=types.SimpleNamespace(auth_url='http://keystone.invalid/v3'))
-    return types.SimpleNamespace(conf=conf, service_session=lambda: service)
+    return types.SimpleNamespace(
+        conf=conf, service_session=lambda: service,
+        user_session=lambda auth: keystone.user_session(auth, 15.0))
 
 
 def migration(source=cloud_access.LOCAL):
