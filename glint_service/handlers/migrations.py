@@ -67,11 +67,14 @@ def delete_migration(request):
     """Cancel a queued or running migration, or forget a finished one."""
     context = util.context(request)
     context.can(policies.DELETE)
-    db = util.state(request).db
+    state = util.state(request)
+    db = state.db
     migration = db.get_migration(request.urlvars['migration_id'],
                                  context.project_id)
     if migration.status in ('queued', 'running'):
-        if not db.cancel_queued(migration.id):
+        if db.cancel_queued(migration.id):
+            forget_trust(state, context, migration)
+        else:
             db.request_cancel(migration.id)
         LOG.info('Migration %s: cancel asked for', migration.id)
         return util.json_response(migration_spec.to_dict(
@@ -82,8 +85,29 @@ def delete_migration(request):
             'Glint has not yet deleted the partial image it left at cloud %s '
             '(it tries again by itself); the record can be deleted once it '
             'has.' % ', '.join(pending))
+    forget_trust(state, context, migration)
     db.delete_migration(migration.id)
     return util.no_content()
+
+
+def forget_trust(state, context, migration):
+    """Delete the trust of a migration that will not run any more.
+
+    The worker that ran it deletes it at the end when it can (see
+    migrator.Runner); this catches the others: a migration cancelled while
+    queued, or run by another process. Keystone lets only the trustor delete
+    a trust: if someone else asks, it stays until it expires.
+    """
+    if migration.trust_id is None or context.user_id != migration.created_by:
+        return
+    try:
+        keystone.delete_trust(state.user_session(context.user_auth),
+                              migration.trust_id)
+    except ks_exc.NotFound:
+        pass  # deleted when the migration ended
+    except ks_exc.ClientException as error:
+        LOG.warning('Migration %s: its trust was not deleted (%s); it '
+                    'expires by itself', migration.id, type(error).__name__)
 
 
 def make_trust(state, context):

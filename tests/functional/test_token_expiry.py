@@ -13,6 +13,7 @@ import pytest
 from tests import cloudbed
 from tests.functional.conftest import Api
 from tests.functional.test_migrations import images_named
+from tests.functional.test_migrations import trust_ids
 from tests.functional.test_migrations import wait_until_finished
 
 MiB = 1024 * 1024
@@ -46,6 +47,7 @@ def test_a_transfer_longer_than_the_token_succeeds(short_lived):
     name = 'long-%s' % uuid.uuid4().hex[:6]
     size = int(1.5 * LIFETIME * MiB)
     source = cloudbed.upload_image(local, user, os.urandom(size), name)
+    trusts_before = trust_ids(local)
     response = demo.post('/v1/migrations', {'image_id': source['id'],
                                             'targets': [cloud['id']]})
     assert response.status_code == 202, response.text
@@ -61,3 +63,10 @@ def test_a_transfer_longer_than_the_token_succeeds(short_lived):
     copy, = images_named(remote, name)
     assert copy['os_hash_value'] == source['os_hash_value']
     assert copy['status'] == 'active'
+
+    # The caller's token had expired when the migration ended, so its trust
+    # is still there; the user deleting the record deletes it.
+    assert len(trust_ids(local) - trusts_before) == 1
+    response = fresh.delete('/v1/migrations/%s' % migration_id)
+    assert response.status_code == 204, response.text
+    assert trust_ids(local) == trusts_before

@@ -2,6 +2,7 @@
 
 from unittest import mock
 
+from keystoneauth1 import exceptions as ks_exc
 import pytest
 import sqlalchemy as sa
 
@@ -127,17 +128,23 @@ def test_healthcheck_reports_a_dead_database(app):
     assert 'database' in error['detail']
 
 
-def finished_migration(conf, leftover):
+def queued_migration(conf, trust_id=None):
     db = db_api.Database(database_conf.connection_url(conf))
     migration = db.create_migration({
         'project_id': 'project-a', 'created_by': 'user-a',
         'image_id': 'a1', 'source': 'local', 'visibility': 'private',
-        'on_conflict': 'copy', 'size': 10}, ['cloud-b'])
-    db.update_migration(migration.id, status='failed',
-                        finished_at=db_api.utcnow())
-    db.update_target(migration.id, 0, status='failed', image_id='i1',
-                     leftover=leftover)
+        'on_conflict': 'copy', 'size': 10, 'trust_id': trust_id},
+        ['cloud-b'])
     return db, migration.id
+
+
+def finished_migration(conf, leftover, trust_id=None):
+    db, migration_id = queued_migration(conf, trust_id)
+    db.update_migration(migration_id, status='failed',
+                        finished_at=db_api.utcnow())
+    db.update_target(migration_id, 0, status='failed', image_id='i1',
+                     leftover=leftover)
+    return db, migration_id
 
 
 def test_a_record_stays_while_glint_has_an_image_to_delete(app, conf, tokens):
@@ -153,3 +160,57 @@ def test_a_record_stays_while_glint_has_an_image_to_delete(app, conf, tokens):
     with db.engine.connect() as connection:
         assert connection.execute(sa.text(
             'SELECT count(*) FROM migration_targets')).scalar() == 0
+
+
+@pytest.fixture
+def delete_trust():
+    with mock.patch.object(keystone, 'delete_trust') as delete:
+        yield delete
+
+
+def test_deleting_a_record_deletes_the_trust_the_caller_gave(
+        app, conf, tokens, delete_trust):
+    """Such as one whose migration ran in another process."""
+    db, migration_id = finished_migration(conf, False, trust_id='trust-1')
+    response = app('DELETE', '/v1/migrations/%s' % migration_id,
+                   token=tokens())
+    assert response.status_int == 204
+    delete_trust.assert_called_once_with(mock.ANY, 'trust-1')
+
+
+def test_a_trust_deleted_already_does_not_stop_the_record_deletion(
+        app, conf, tokens, delete_trust):
+    delete_trust.side_effect = ks_exc.NotFound()
+    db, migration_id = finished_migration(conf, False, trust_id='trust-1')
+    path = '/v1/migrations/%s' % migration_id
+    assert app('DELETE', path, token=tokens()).status_int == 204
+    assert app('GET', path, token=tokens()).status_int == 404
+
+
+def test_only_the_trustor_can_delete_a_trust(app, conf, tokens,
+                                             delete_trust):
+    db, migration_id = finished_migration(conf, False, trust_id='trust-1')
+    response = app('DELETE', '/v1/migrations/%s' % migration_id,
+                   token=tokens(user_id='user-b'))
+    assert response.status_int == 204
+    delete_trust.assert_not_called()
+
+
+def test_cancelling_a_queued_migration_deletes_its_trust(
+        app, conf, tokens, delete_trust):
+    db, migration_id = queued_migration(conf, trust_id='trust-1')
+    response = app('DELETE', '/v1/migrations/%s' % migration_id,
+                   token=tokens())
+    assert response.status_int == 202
+    assert response.json['status'] == 'cancelled'
+    delete_trust.assert_called_once_with(mock.ANY, 'trust-1')
+
+
+def test_cancelling_a_running_migration_leaves_the_trust_to_its_worker(
+        app, conf, tokens, delete_trust):
+    db, migration_id = queued_migration(conf, trust_id='trust-1')
+    db.update_migration(migration_id, status='running')
+    response = app('DELETE', '/v1/migrations/%s' % migration_id,
+                   token=tokens())
+    assert response.status_int == 202
+    delete_trust.assert_not_called()
