@@ -29,6 +29,13 @@ def wait_until_finished(api, migration_id, timeout=180):
                          % (migration_id, migration['status'], timeout))
 
 
+def migrate(api, body):
+    """Ask for a migration and wait for its end: the migration then."""
+    response = api.post('/v1/migrations', body)
+    assert response.status_code == 202, response.text
+    return wait_until_finished(api, response.json()['id'])
+
+
 def images_named(cloud, name, user='demo'):
     client = cloudbed.glance_client(cloud, cloud.users[user])
     return [dict(i) for i in client.images.list(filters={'name': name})]
@@ -98,10 +105,8 @@ def test_a_qcow2_image_keeps_its_format(bed, api, remotes, tmp_path):
                                    disk_format='qcow2')
     assert source['virtual_size'] == 5 * MiB
     demo = api('demo')
-    response = demo.post('/v1/migrations', {'image_id': source['id'],
-                                            'targets': remotes[:1]})
-    assert response.status_code == 202, response.text
-    migration = wait_until_finished(demo, response.json()['id'])
+    migration = migrate(demo, {'image_id': source['id'],
+                               'targets': remotes[:1]})
     assert migration['status'] == 'succeeded', migration
     client = cloudbed.glance_client(remote, remote.users['demo'])
     copy = dict(client.images.get(migration['targets'][0]['image_id']))
@@ -132,10 +137,8 @@ def test_a_finished_migration_leaves_no_trust(bed, api, remotes):
                                    % uuid.uuid4().hex[:6])
     before = trust_ids(local)
     demo = api('demo')
-    response = demo.post('/v1/migrations', {'image_id': source['id'],
-                                            'targets': remotes[:1]})
-    assert response.status_code == 202, response.text
-    migration = wait_until_finished(demo, response.json()['id'])
+    migration = migrate(demo, {'image_id': source['id'],
+                               'targets': remotes[:1]})
     assert migration['status'] == 'succeeded', migration
     deadline = time.monotonic() + 10
     while trust_ids(local) - before and time.monotonic() < deadline:
@@ -154,10 +157,8 @@ def test_migrations_ask_the_local_keystone_for_its_versions_once(
     discoveries = []
     for run in range(3):
         discoveries.append(local.version_discoveries())
-        response = demo.post('/v1/migrations', {'image_id': source['id'],
-                                                'targets': remotes[:1]})
-        assert response.status_code == 202, response.text
-        migration = wait_until_finished(demo, response.json()['id'])
+        migration = migrate(demo, {'image_id': source['id'],
+                                   'targets': remotes[:1]})
         assert migration['status'] == 'succeeded', migration
     # Made a trust and deleted it each time; asked for the versions at
     # most for the first.
@@ -171,11 +172,9 @@ def test_remote_to_local_with_a_new_name_and_visibility(bed, api, remotes):
                                    'from-afar-%s' % uuid.uuid4().hex[:6])
     new_name = 'arrived-%s' % uuid.uuid4().hex[:6]
     demo = api('demo')
-    response = demo.post('/v1/migrations', {
+    migration = migrate(demo, {
         'image_id': source['id'], 'source': remotes[0], 'targets': ['local'],
         'name': new_name, 'visibility': 'shared'})
-    assert response.status_code == 202, response.text
-    migration = wait_until_finished(demo, response.json()['id'])
     assert migration['status'] == 'succeeded', migration
     copies = images_named(bed.clouds[0], new_name)
     assert len(copies) == 1
@@ -193,9 +192,8 @@ def test_identical_image_at_a_target_is_skipped(bed, api, remotes):
     twin = cloudbed.upload_image(remote, remote.users['demo'], data,
                                  'other-name')
     demo = api('demo')
-    response = demo.post('/v1/migrations', {'image_id': source['id'],
-                                            'targets': remotes})
-    migration = wait_until_finished(demo, response.json()['id'])
+    migration = migrate(demo, {'image_id': source['id'],
+                               'targets': remotes})
     assert migration['status'] == 'succeeded', migration
     skipped, copied = migration['targets']
     assert skipped['status'] == 'skipped'
@@ -212,10 +210,9 @@ def test_copy_even_if_identical_when_asked(bed, api, remotes):
     source = cloudbed.upload_image(local, local.users['demo'], data, name)
     cloudbed.upload_image(remote, remote.users['demo'], data, name)
     demo = api('demo')
-    response = demo.post('/v1/migrations', {
+    migration = migrate(demo, {
         'image_id': source['id'], 'targets': remotes[:1],
         'on_conflict': 'copy'})
-    migration = wait_until_finished(demo, response.json()['id'])
     assert migration['targets'][0]['status'] == 'succeeded', migration
     assert len(images_named(remote, name)) == 2
 
