@@ -135,13 +135,18 @@ def parallel_uploads(clouds, path):
     return elapsed
 
 
+def first(run):
+    """Which way goes first in run number ``run`` (from 0)."""
+    return 'Glint' if run % 2 else 'direct'
+
+
 def in_turn(run, direct, glint):
-    """The results of ``direct()`` and ``glint()``, the first going first.
+    """The results of ``direct()`` and ``glint()``, in turns.
 
     Of two runs back to back the second is a few per cent slower, whichever
     way it is: the two ways take turns going first.
     """
-    if run % 2:
+    if first(run) == 'Glint':
         glint_result = glint()
         return direct(), glint_result
     direct_result = direct()
@@ -273,8 +278,9 @@ def run(bed, folder, args):
         copied = naive_copy(local, targets[0], image['id'], folder, 'naive')
         single.append((migrated, direct))
         naive.append((copied, direct))
-        print('  single target, run %d: direct %.2f s, Glint %.2f s, naive '
-              '%.2f s' % (i + 1, direct, migrated, copied), flush=True)
+        print('  single target, run %d (%s first): direct %.2f s, Glint '
+              '%.2f s, naive %.2f s' % (i + 1, first(i), direct, migrated,
+                                        copied), flush=True)
 
     fan_out, reads = [], []
     for i in range(args.repeat):
@@ -283,10 +289,10 @@ def run(bed, folder, args):
             lambda: glint.migrate(image['id'], targets))
         fan_out.append((migrated, parallel))
         reads.append(migration['bytes_read'])
-        print('  three targets, run %d: 3 direct in parallel %.2f s, Glint '
-              'fan-out %.2f s, read %d bytes'
-              % (i + 1, parallel, migrated, migration['bytes_read']),
-              flush=True)
+        print('  three targets, run %d (%s first): 3 direct in parallel '
+              '%.2f s, Glint fan-out %.2f s, read %d bytes'
+              % (i + 1, first(i), parallel, migrated,
+                 migration['bytes_read']), flush=True)
     # The naive copies downloaded once each.
     glint_downloads = (local.image_downloads(image['id'])
                        - downloads_before - args.repeat)
