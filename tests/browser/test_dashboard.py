@@ -93,12 +93,16 @@ def test_a_user_adds_two_clouds_and_migrates_an_image_to_both(
     assert cells[-3:-1] == ['\u2014', '\u2014']
     dashboard.screenshot('migrate-image')
 
-    # Migrate it to both: the two clouds that lack it are already ticked.
+    # Migrate it to both: the two clouds that lack it are already ticked,
+    # and the source's cloud is not offered.
     row.find_element('css selector', 'a[id$="action_migrate"]').click()
     dashboard.wait_for('#migrate_image_modal #id_name')
+    remote_ids = sorted(c['id'] for c in glint_clouds(stack, user))
+    offered = [box.get_attribute('value') for box in
+               dashboard.find_all('input[name=targets]')]
     ticked = [box.get_attribute('value') for box in
               dashboard.find_all('input[name=targets]:checked')]
-    assert sorted(ticked) == sorted(c['id'] for c in glint_clouds(stack, user))
+    assert sorted(offered) == sorted(ticked) == remote_ids
     dashboard.screenshot('migrate-image-form')
     dashboard.submit_modal()
 

@@ -38,9 +38,13 @@ class MigrateForm(forms.SelfHandlingForm):
             ('%s/%s' % (copy['cloud_id'], copy['image_id']),
              '%s: %s' % (names.get(copy['cloud_id']), copy['name']))
             for copy in image.copies if copy['status'] == 'active']
+        sources = self.fields['source'].choices
+        # A lone copy is the source: its cloud is no target. With several
+        # copies the one chosen decides, and clean() checks it.
+        fixed = sources[0][0].split('/')[0] if len(sources) == 1 else None
         self.fields['targets'].choices = [
             (cloud.id, cloud.name) for cloud in listing.clouds
-            if cloud.reachable]
+            if cloud.reachable and cloud.id != fixed]
 
     def clean(self):
         data = super().clean()

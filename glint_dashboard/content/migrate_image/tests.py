@@ -151,7 +151,20 @@ class MigrateTests(helpers.TestCase):
         form = response.context['form']
         self.assertEqual(form.initial, {'source': 'local/i1',
                                         'targets': ['c1']})
-        # An unreachable cloud cannot be chosen.
+        # Neither the source's cloud nor an unreachable one is offered.
+        self.assertEqual([c[0] for c in form.fields['targets'].choices],
+                         ['c1'])
+
+    def test_with_two_copies_either_can_be_the_source(self, image_list,
+                                                      migration_create):
+        image = dict(LISTING['images'][0])
+        image['copies'] = image['copies'] + [dict(
+            image['copies'][0], cloud_id='c1', image_id='i3')]
+        image_list.return_value = glint.ImageListing(dict(
+            LISTING, images=[image]))
+        form = self.client.get(migrate_url('h1')).context['form']
+        self.assertEqual([c[0] for c in form.fields['source'].choices],
+                         ['local/i1', 'c1/i3'])
         self.assertEqual([c[0] for c in form.fields['targets'].choices],
                          ['local', 'c1'])
 
