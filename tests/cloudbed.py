@@ -341,9 +341,10 @@ class Cloud(object):
              'db_sync'], log)
         env = dict(os.environ, OS_GLANCE_CONFIG_DIR=folder)
         self.glance = gunicorn('glance of %s' % self.name,
-                               'glance.wsgi.api:application',
+                               'glance_wsgi:application',
                                self.glance_port,
-                               self.path('glance-server.log'), env)
+                               self.path('glance-server.log'), env,
+                               pythonpath=HERE)
         self.glance.start()
 
 
