@@ -9,9 +9,14 @@ unchanged, so that its token serves many requests and migrations.
 
 import threading
 
+from keystoneauth1 import exceptions as ks_exc
+from oslo_log import log as logging
+
 from glint_service import cloud_spec
 from glint_service import glance
 from glint_service import keystone
+
+LOG = logging.getLogger(__name__)
 
 LOCAL = 'local'
 
@@ -83,6 +88,26 @@ def callers_session(state, caller):
     if caller is None or caller.user.will_expire_soon(CALLER_TOKEN_MARGIN):
         return None
     return state.user_session(caller)
+
+
+def delete_trust(session, migration):
+    """Delete a migration's trust with ``session``, its trustor's.
+
+    Keystone lets only the trustor delete a trust, and not through the
+    trust: without a session (such as callers_session's, once the caller's
+    token is about to expire) the trust stays until it expires ([migrations]
+    trust_lifetime). One deleted already is fine; any other failure is
+    logged, and the trust expires by itself.
+    """
+    if migration.trust_id is None or session is None:
+        return
+    try:
+        keystone.delete_trust(session, migration.trust_id)
+    except ks_exc.NotFound:
+        pass
+    except Exception as error:
+        LOG.warning('Migration %s: its trust was not deleted (%s); it '
+                    'expires by itself', migration.id, type(error).__name__)
 
 
 def source_glance(state, migration, caller=None):

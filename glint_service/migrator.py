@@ -16,7 +16,6 @@ from oslo_log import log as logging
 from glint_service import cloud_access
 from glint_service.db import api as db_api
 from glint_service import glance
-from glint_service import keystone
 from glint_service import transfer
 
 LOG = logging.getLogger(__name__)
@@ -94,7 +93,8 @@ class Runner(object):
                  ', '.join(t.cloud_id for t in targets))
         status = self._transfer(migration, targets, caller)
         if not any(target.leftover for target in targets):
-            self._delete_trust(migration, caller)
+            cloud_access.delete_trust(
+                cloud_access.callers_session(self.state, caller), migration)
         return status
 
     def _transfer(self, migration, targets, caller):
@@ -132,24 +132,6 @@ class Runner(object):
             if target.status in ('failed', 'cancelled'):
                 self._remove_image(migration, target)
         return self._finish(migration, targets, error=outcome)
-
-    def _delete_trust(self, migration, caller):
-        """Delete the migration's trust, which nothing needs any more.
-
-        Keystone lets only the trustor delete a trust, and not through the
-        trust: this takes the caller's token, so a trust stays when the
-        token has expired (or another process ran the migration), until the
-        trust expires itself ([migrations] trust_lifetime).
-        """
-        session = cloud_access.callers_session(self.state, caller)
-        if migration.trust_id is None or session is None:
-            return
-        try:
-            keystone.delete_trust(session, migration.trust_id)
-        except Exception as error:
-            LOG.warning('Migration %s: its trust was not deleted (%s); it '
-                        'expires by itself', migration.id,
-                        type(error).__name__)
 
     def _metadata(self, migration):
         """What the copies take from the source image."""

@@ -93,21 +93,13 @@ def delete_migration(request):
 def forget_trust(state, context, migration):
     """Delete the trust of a migration that will not run any more.
 
-    The worker that ran it deletes it at the end when it can (see
-    migrator.Runner); this catches the others: a migration cancelled while
-    queued, or run by another process. Keystone lets only the trustor delete
-    a trust: if someone else asks, it stays until it expires.
+    The worker that ran it deletes it at the end when it can; this catches
+    the others: a migration cancelled while queued, or run by another
+    process. Only its trustor can: for anyone else it stays until it expires.
     """
-    if migration.trust_id is None or context.user_id != migration.created_by:
-        return
-    try:
-        keystone.delete_trust(state.user_session(context.user_auth),
-                              migration.trust_id)
-    except ks_exc.NotFound:
-        pass  # deleted when the migration ended
-    except ks_exc.ClientException as error:
-        LOG.warning('Migration %s: its trust was not deleted (%s); it '
-                    'expires by itself', migration.id, type(error).__name__)
+    if context.user_id == migration.created_by:
+        cloud_access.delete_trust(state.user_session(context.user_auth),
+                                  migration)
 
 
 def make_trust(state, context):
