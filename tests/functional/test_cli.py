@@ -122,10 +122,11 @@ def test_remote_cloud_create_list_show_set_delete(bed, cli):
     remote = bed.clouds[1]
     user = remote.users['demo']
     name = unique('cli-cloud')
+    # One word with its option: a password may start with "-".
     created = cli.ok('cloud', 'create', name, '--auth-url', remote.auth_url,
-                     '--username', user['username'], '--password',
-                     user['password'], '--project-name', 'demo', '--debug',
-                     '-f', 'json')
+                     '--username', user['username'],
+                     '--password=' + user['password'], '--project-name',
+                     'demo', '--debug', '-f', 'json')
     cloud = json.loads(created.stdout)
     assert cloud['name'] == name
     assert cloud['image_endpoint'] == remote.glance_url
@@ -259,8 +260,9 @@ def slow_cli(bed, home, tmp_path_factory):
                   str(home))
         remote = bed.clouds[1]
         cli.ok('cloud', 'create', 'slow-cloud2', '--auth-url',
-               remote.auth_url, '--username', 'demo', '--password',
-               remote.users['demo']['password'], '--project-name', 'demo')
+               remote.auth_url, '--username', 'demo',
+               '--password=' + remote.users['demo']['password'],
+               '--project-name', 'demo')
         yield cli
     finally:
         glint.stop()
