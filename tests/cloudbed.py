@@ -5,12 +5,15 @@ databases, on free loopback ports, in a folder of its own; users and projects
 are made through Keystone's own API. A Glint API server runs beside them,
 registered in the first cloud's Keystone by ``glint-manage register``.
 
-Every server is started by this module, waited for, and stopped by its own
-process id. Nothing is written outside the bed's folder. When something does
-not start, :class:`BedError` says what and shows the end of its log.
+A MariaDB server (Debian's, started by :class:`MariaDB`) can hold a Glint's
+database instead of SQLite. Every server is started by this module, waited
+for, and stopped by its own process id. Nothing is written outside the bed's
+folder. When something does not start, :class:`BedError` says what and
+shows the end of its log.
 """
 
 import concurrent.futures
+import getpass
 import os
 import secrets
 import shutil
@@ -29,6 +32,8 @@ BIN = os.path.dirname(sys.executable)
 HERE = os.path.dirname(os.path.abspath(__file__))
 REGION = 'RegionOne'
 START_TIMEOUT = 120
+# Debian puts mariadbd in /usr/sbin, which a user's PATH may lack.
+MARIADB_PATH = os.pathsep.join([os.environ.get('PATH', ''), '/usr/sbin'])
 
 
 class BedError(Exception):
@@ -75,13 +80,16 @@ class Server(object):
     """One server process, on a loopback port, with its log in a file."""
 
     def __init__(self, name, argv, log_path, url, env=None,
-                 stop_signal=signal.SIGINT):
+                 stop_signal=signal.SIGINT, answers=None):
         self.name = name
         self.stop_signal = stop_signal
         self.argv = argv
         self.log_path = log_path
         self.url = url
         self.env = env
+        # Whether the server takes requests yet: by default, an HTTP GET
+        # of ``url`` that gets any answer.
+        self.answers = answers or self.answers_http
         self.process = None
 
     def start(self, timeout=START_TIMEOUT):
@@ -103,15 +111,20 @@ class Server(object):
                 raise BedError('%s exited with %s at start-up:\n%s'
                                % (self.name, self.process.returncode,
                                   tail(self.log_path)))
-            try:
-                requests.get(self.url, timeout=5)
+            if self.answers():
                 return
-            except requests.ConnectionError:
-                time.sleep(0.25)
+            time.sleep(0.25)
         self.stop()
         raise BedError('%s did not answer at %s within %ds:\n%s'
                        % (self.name, self.url, timeout,
                           tail(self.log_path)))
+
+    def answers_http(self):
+        try:
+            requests.get(self.url, timeout=5)
+            return True
+        except requests.ConnectionError:
+            return False
 
     @property
     def running(self):
@@ -353,7 +366,7 @@ class Glint(object):
 
     def __init__(self, cloud, root, name='glint', workers=1,
                  keystone_url=None, password=None, options=None,
-                 database_path=None, key_file=None):
+                 database_path=None, database_url=None, key_file=None):
         self.cloud = cloud
         self.root = os.path.join(root, name)
         # The Keystone that checks tokens: the cloud's, unless told.
@@ -367,6 +380,8 @@ class Glint(object):
         self.log_path = os.path.join(self.root, 'glint-api.log')
         self.database_path = database_path or os.path.join(self.root,
                                                            'glint.sqlite')
+        # An SQLite file unless told (a MariaDB database, for instance).
+        self.database_url = database_url or 'sqlite:///' + self.database_path
         self.key_file = key_file or os.path.join(self.root, 'credential.key')
         self.env = dict(os.environ, OS_GLINT_CONFIG_FILES=self.conf_path)
         self.server = gunicorn(name, 'glint_service.wsgi.api:application',
@@ -402,7 +417,7 @@ class Glint(object):
             f.write('{}\n')
         sections = {
             'DEFAULT': {'state_path': self.root, 'debug': 'true'},
-            'database': {'connection': 'sqlite:///%s' % self.database_path},
+            'database': {'connection': self.database_url},
             'crypto': {'key_file': self.key_file},
             'keystone_authtoken': {
                 'www_authenticate_uri': self.keystone_url,
@@ -430,6 +445,78 @@ class Glint(object):
 
     def stop(self):
         self.server.stop()
+
+
+class MariaDB(object):
+    """A real MariaDB server on loopback (Debian's mariadbd).
+
+    Its data and socket are in a folder of its own; root logs in on that
+    socket without a password. Glint reaches it over TCP as a user with a
+    password, as a deployed Glint reaches a database server.
+    """
+
+    def __init__(self, root):
+        self.root = os.path.join(root, 'mariadb')
+        self.port = free_port()
+        self.socket = os.path.join(self.root, 'mariadb.sock')
+        self.data = os.path.join(self.root, 'data')
+        self.log_path = os.path.join(self.root, 'mariadb.log')
+        self.password = secrets.token_hex(12)
+        # As root, mariadbd runs only if told to run as root.
+        user = '--user=%s' % getpass.getuser()
+        self.install_argv = ['mariadb-install-db', '--no-defaults', user,
+                             '--datadir=%s' % self.data, '--skip-test-db',
+                             '--auth-root-authentication-method=normal']
+        argv = ['mariadbd', '--no-defaults', user, '--datadir=%s' % self.data,
+                '--socket=%s' % self.socket, '--port=%d' % self.port,
+                '--bind-address=127.0.0.1', '--skip-name-resolve',
+                '--innodb-buffer-pool-size=64M',
+                '--pid-file=%s' % os.path.join(self.root, 'mariadb.pid')]
+        self.server = Server('mariadb', argv, self.log_path, self.socket,
+                             stop_signal=signal.SIGTERM,
+                             answers=self.answers)
+
+    def start(self):
+        for program in ('mariadb-install-db', 'mariadbd'):
+            if not shutil.which(program, path=MARIADB_PATH):
+                raise BedError('%s is missing: install Debian\'s '
+                               'mariadb-server-core and mariadb-client-core '
+                               '(tox -e functional does).' % program)
+        os.makedirs(self.root, exist_ok=True)
+        env = dict(os.environ, PATH=MARIADB_PATH)
+        run(self.install_argv, self.log_path, env)
+        self.server.env = env
+        self.server.start()
+
+    def stop(self):
+        self.server.stop()
+
+    def connect_as_root(self):
+        import pymysql
+        return pymysql.connect(unix_socket=self.socket, user='root',
+                               autocommit=True)
+
+    def answers(self):
+        import pymysql
+        try:
+            self.connect_as_root().close()
+            return True
+        except pymysql.err.OperationalError:
+            return False
+
+    def create_database(self, name):
+        """A new empty database for Glint, and its SQLAlchemy URL."""
+        with self.connect_as_root() as connection:
+            with connection.cursor() as cursor:
+                cursor.execute('CREATE DATABASE `%s` CHARACTER SET utf8mb4'
+                               % name)
+                cursor.execute("CREATE USER IF NOT EXISTS "
+                               "'glint'@'127.0.0.1' IDENTIFIED BY %s",
+                               (self.password,))
+                cursor.execute("GRANT ALL ON `%s`.* TO 'glint'@'127.0.0.1'"
+                               % name)
+        return ('mysql+pymysql://glint:%s@127.0.0.1:%d/%s?charset=utf8mb4'
+                % (self.password, self.port, name))
 
 
 class Horizon(object):

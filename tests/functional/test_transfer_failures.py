@@ -2,7 +2,9 @@
 
 A Glint of its own (two gunicorn worker processes on one database, its
 migrations slowed to 4 MiB/s, short leases) makes "mid-transfer" last long
-enough to act in.
+enough to act in. Every test runs twice: that Glint's database is first an
+SQLite file, then on a real MariaDB server, as a Glint on several hosts
+(and DevStack's) would have it.
 """
 
 import os
@@ -10,6 +12,7 @@ import time
 import uuid
 
 import pytest
+import sqlalchemy as sa
 
 from tests import cloudbed
 from tests.functional.conftest import Api
@@ -21,10 +24,23 @@ RATE = 4 * MiB
 
 
 @pytest.fixture(scope='module')
-def slow(bed, tmp_path_factory):
+def mariadb(tmp_path_factory):
+    mariadb = cloudbed.MariaDB(str(tmp_path_factory.mktemp('db')))
+    mariadb.start()
+    yield mariadb
+    mariadb.stop()
+
+
+@pytest.fixture(scope='module', params=['sqlite', 'mariadb'])
+def slow(request, bed, tmp_path_factory):
+    database_url = None
+    if request.param == 'mariadb':
+        mariadb = request.getfixturevalue('mariadb')
+        database_url = mariadb.create_database('glint')
     glint = cloudbed.Glint(
         bed.clouds[0], str(tmp_path_factory.mktemp('slow')),
         name='glint-slow', workers=2, password=bed.glint.password,
+        database_url=database_url,
         options={'migrations': {'max_rate': RATE, 'poll_interval': 0.5,
                                 'lease_seconds': 5,
                                 'progress_interval': 0.2}})
@@ -52,14 +68,23 @@ def demo(bed, slow):
 
 
 def start_migration(bed, demo, size, targets=None):
+    name, source = upload_source(bed, size)
+    return name, source, post_migration(demo, source, targets)
+
+
+def upload_source(bed, size):
     local = bed.clouds[0]
     name = 'slow-%s' % uuid.uuid4().hex[:6]
     source = cloudbed.upload_image(local, local.users['demo'],
                                    os.urandom(size), name)
+    return name, source
+
+
+def post_migration(demo, source, targets=None):
     response = demo.post('/v1/migrations', {
         'image_id': source['id'], 'targets': targets or demo.remotes})
     assert response.status_code == 202, response.text
-    return name, source, response.json()['id']
+    return response.json()['id']
 
 
 def wait_for_bytes(demo, migration_id, at_least, timeout=60):
@@ -184,13 +209,32 @@ def test_restart_of_glint_mid_transfer(bed, demo, slow):
     assert no_image_left(bed.clouds[1:], name)
 
 
-def test_two_processes_on_one_database_run_each_migration_once(bed, demo):
+def test_two_processes_on_one_database_run_each_migration_once(
+        bed, demo, slow):
     # The slow Glint has two worker processes on one database: each one
     # looks for queued migrations, and a claim goes to one of them only.
-    started = [start_migration(bed, demo, 2 * MiB) for _ in range(4)]
+    # Asked for one right after another, within the same second.
+    sources = [upload_source(bed, 2 * MiB) for _ in range(4)]
+    started = [(name, source, post_migration(demo, source))
+               for name, source in sources]
     for name, source, migration_id in started:
         migration = wait_until_finished(demo, migration_id)
         assert migration['status'] == 'succeeded', migration
         assert bed.clouds[0].image_downloads(source['id']) == 1
         for cloud in bed.clouds[1:]:
             assert len(images_named(cloud, name)) == 1
+    # Newest first.
+    listed = [m['id'] for m in demo.get('/v1/migrations').json()['migrations']]
+    ours = [m for _, _, m in started]
+    assert [m for m in listed if m in ours] == ours[::-1]
+    # In the database that Glint was given, whose password (if it has one)
+    # is in no log line.
+    url = sa.engine.make_url(slow.database_url)
+    engine = sa.create_engine(url)
+    with engine.connect() as connection:
+        statuses = dict(connection.execute(
+            sa.text('SELECT id, status FROM migrations')).all())
+    engine.dispose()
+    assert {statuses[m] for m in ours} == {'succeeded'}
+    with open(slow.log_path) as log:
+        assert url.password is None or url.password not in log.read()
