@@ -26,6 +26,7 @@ import time
 from keystoneauth1.identity import v3
 from keystoneauth1 import session as ks_session
 from keystoneclient.v3 import client as ks_client
+import pymysql
 import requests
 
 BIN = os.path.dirname(sys.executable)
@@ -472,8 +473,9 @@ class MariaDB(object):
                 '--bind-address=127.0.0.1', '--skip-name-resolve',
                 '--innodb-buffer-pool-size=64M',
                 '--pid-file=%s' % os.path.join(self.root, 'mariadb.pid')]
+        self.env = dict(os.environ, PATH=MARIADB_PATH)
         self.server = Server('mariadb', argv, self.log_path, self.socket,
-                             stop_signal=signal.SIGTERM,
+                             env=self.env, stop_signal=signal.SIGTERM,
                              answers=self.answers)
 
     def start(self):
@@ -483,21 +485,17 @@ class MariaDB(object):
                                'mariadb-server-core and mariadb-client-core '
                                '(tox -e functional does).' % program)
         os.makedirs(self.root, exist_ok=True)
-        env = dict(os.environ, PATH=MARIADB_PATH)
-        run(self.install_argv, self.log_path, env)
-        self.server.env = env
+        run(self.install_argv, self.log_path, self.env)
         self.server.start()
 
     def stop(self):
         self.server.stop()
 
     def connect_as_root(self):
-        import pymysql
         return pymysql.connect(unix_socket=self.socket, user='root',
                                autocommit=True)
 
     def answers(self):
-        import pymysql
         try:
             self.connect_as_root().close()
             return True
