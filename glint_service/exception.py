@@ -78,3 +78,11 @@ class ServiceUnavailable(GlintError):
     status = 503
     title = 'Service Unavailable'
     code = 'glint.service_unavailable'
+
+
+class DatabaseUnavailable(ServiceUnavailable):
+    """Glint's database cannot be reached (the reason is in the log)."""
+
+    def __init__(self):
+        super().__init__("Glint's database cannot be reached; try again "
+                         "later.", headers={'Retry-After': '10'})

@@ -20,8 +20,8 @@ from glint_service import transfer
 
 LOG = logging.getLogger(__name__)
 
-INTERRUPTED = ('interrupted: the Glint process that ran it stopped before '
-               'it ended')
+INTERRUPTED = ('interrupted: the Glint process that ran it stopped, or lost '
+               'its database, before it ended')
 
 
 class Cancelled(Exception):

@@ -3,8 +3,9 @@
 Each API process runs up to ``[migrations] workers`` migrations at a time.
 A migration is claimed in the database before it runs, atomically, so that of
 several processes sharing the database exactly one runs it; the claim is a
-lease that the process renews while it lives. A running migration whose lease
-has run out belongs to a process that is gone: the first process to see it
+lease that the process renews while it runs the migration. A running
+migration whose lease has run out belongs to a process that is gone (or that
+lost its database mid-transfer and stopped): the first process to see it
 claims it and ends it as failed, deleting its partial images. A live
 process's migrations are never touched.
 """
@@ -17,6 +18,7 @@ import uuid
 
 from oslo_log import log as logging
 
+from glint_service import exception
 from glint_service import migrator
 
 LOG = logging.getLogger(__name__)
@@ -75,13 +77,19 @@ class Workers(object):
         while not self._stop.is_set():
             try:
                 self.tick()
+            except exception.DatabaseUnavailable:
+                pass  # Said in the log already, in one line.
             except Exception:
                 LOG.exception('Migration workers: a round failed')
             self._wake.wait(self.conf.poll_interval)
             self._wake.clear()
 
     def tick(self):
-        self.db.renew_leases(self.owner, self.conf.lease_seconds)
+        # Only those it runs: a run that ended without recording its end
+        # (its database was gone) is left to its lease's end, then ended.
+        with self._lock:
+            running = list(self._running)
+        self.db.renew_leases(self.owner, running, self.conf.lease_seconds)
         for migration_id in self.db.abandoned_migration_ids():
             if self.db.claim(migration_id, self.owner,
                              self.conf.lease_seconds):
@@ -102,6 +110,10 @@ class Workers(object):
     def _run(self, migration_id, caller):
         try:
             self.runner.run(migration_id, caller)
+        except exception.DatabaseUnavailable:
+            # Its lease runs out: it is ended once the database is back.
+            LOG.warning('Migration %s stopped: it could not be recorded',
+                        migration_id)
         except Exception:
             LOG.exception('Migration %s failed unexpectedly', migration_id)
             self._safely(self.runner.recover, migration_id,
@@ -114,6 +126,8 @@ class Workers(object):
     def _safely(self, function, *args):
         try:
             return function(*args)
+        except exception.DatabaseUnavailable:
+            pass  # Said in the log already; the next round tries again.
         except Exception:
             LOG.exception('Migration workers: %s failed for %s',
                           function.__name__, args)

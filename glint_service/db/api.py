@@ -3,6 +3,7 @@
 import datetime
 import uuid
 
+from oslo_log import log as logging
 import sqlalchemy as sa
 from sqlalchemy import exc as sa_exc
 from sqlalchemy import orm
@@ -11,9 +12,22 @@ from glint_service.db import migration
 from glint_service.db import models
 from glint_service import exception
 
+LOG = logging.getLogger(__name__)
+
 
 def utcnow():
     return datetime.datetime.now(datetime.timezone.utc).replace(tzinfo=None)
+
+
+def _unreachable(context):
+    """A database that cannot be reached: one line in the log, and a 503."""
+    if context.is_pre_ping:
+        return  # The pool tries a new connection.
+    # No connection: the error came when connecting.
+    if context.is_disconnect or context.connection is None:
+        LOG.error("Glint's database cannot be reached: %s",
+                  context.original_exception)
+        raise exception.DatabaseUnavailable()
 
 
 class Database(object):
@@ -26,6 +40,7 @@ class Database(object):
         self.url = url
         self.engine = sa.create_engine(url, connect_args=connect_args,
                                        pool_pre_ping=True)
+        sa.event.listen(self.engine, 'handle_error', _unreachable)
         self._session = orm.sessionmaker(self.engine, expire_on_commit=False)
 
     def ping(self):
@@ -209,12 +224,16 @@ class Database(object):
                         updated_at=now)).rowcount
         return bool(done)
 
-    def renew_leases(self, owner, lease_seconds):
+    def renew_leases(self, owner, migration_ids, lease_seconds):
+        """Extend the claims ``owner`` holds on these running migrations."""
+        if not migration_ids:
+            return
         lease = utcnow() + datetime.timedelta(seconds=lease_seconds)
         with self._session.begin() as session:
             session.execute(
                 sa.update(models.Migration)
                 .where(models.Migration.owner == owner,
+                       models.Migration.id.in_(migration_ids),
                        models.Migration.status == 'running')
                 .values(lease_until=lease))
 

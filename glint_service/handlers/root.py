@@ -21,6 +21,8 @@ def version_document(request):
 def healthcheck(request):
     try:
         util.state(request).db.ping()
+    except exception.DatabaseUnavailable:
+        raise  # Logged already, in one line.
     except Exception:
         LOG.exception('Health check: the database does not answer')
         raise exception.ServiceUnavailable('The database does not answer.')

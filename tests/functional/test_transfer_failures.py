@@ -209,6 +209,38 @@ def test_restart_of_glint_mid_transfer(bed, demo, slow):
     assert no_image_left(bed.clouds[1:], name)
 
 
+@pytest.mark.parametrize('slow', ['mariadb'], indirect=True)
+def test_database_server_stopped_mid_transfer(bed, demo, slow, mariadb):
+    # The process running the migration cannot record its progress, nor its
+    # end: once the database is back, the migration's lease runs out and it
+    # is ended as interrupted, its partial images deleted.
+    name, source, migration_id = start_migration(bed, demo, 24 * MiB)
+    wait_for_bytes(demo, migration_id, 2 * MiB)
+    log_start = os.path.getsize(slow.log_path)
+    mariadb.server.stop()
+    try:
+        response = demo.get('/v1/migrations/' + migration_id)
+        assert response.status_code == 503, response.text
+        error = response.json()['errors'][0]
+        assert error['code'] == 'glint.service_unavailable'
+        assert "Glint's database cannot be reached" in error['detail']
+        assert response.headers['Retry-After'] == '10'
+        time.sleep(2)
+    finally:
+        mariadb.server.start()
+    migration = wait_until_finished(demo, migration_id, timeout=60)
+    assert migration['status'] == 'failed', migration
+    assert 'lost its database' in migration['error']
+    assert {t['status'] for t in migration['targets']} == {'failed'}
+    assert no_image_left(bed.clouds[1:], name)
+    # The log says so in a line at a time, without tracebacks.
+    with open(slow.log_path) as log:
+        log.seek(log_start)
+        said = log.read()
+    assert "Glint's database cannot be reached" in said
+    assert 'Traceback' not in said
+
+
 def test_two_processes_on_one_database_run_each_migration_once(
         bed, demo, slow):
     # The slow Glint has two worker processes on one database: each one

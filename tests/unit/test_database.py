@@ -68,3 +68,12 @@ def test_names_are_unique_within_a_project(url):
     with pytest.raises(exception.Conflict):
         db.update_cloud(second.id, 'p', {'name': 'cern'})
     assert db.get_cloud(second.id, 'p').name == 'ral'
+
+
+def test_a_database_that_cannot_be_reached_is_said_in_one_line(tmp_path):
+    db = db_api.Database('sqlite:///%s/no-such-folder/glint.sqlite'
+                         % tmp_path)
+    with pytest.raises(exception.DatabaseUnavailable) as raised:
+        db.list_clouds()
+    assert raised.value.status == 503
+    assert raised.value.headers == {'Retry-After': '10'}

@@ -1,4 +1,5 @@
-"""The caller's token handed from the request to the worker that runs it."""
+"""The workers' rounds: leases, and the caller's token handed from the
+request to the worker that runs the migration."""
 
 from unittest import mock
 
@@ -42,3 +43,21 @@ def test_without_a_caller_the_worker_runs_with_the_trust(conf):
         state.workers.tick()
         state.workers.stop()
     run.assert_called_once_with(migration_id, None)
+
+
+def test_a_process_renews_the_leases_of_the_migrations_it_runs_only(conf):
+    # Both claimed by this process, their leases run out; one is still
+    # running here, the other's run ended without recording its end (the
+    # database was gone at that moment): that one is ended as interrupted.
+    state = deploy.State(conf)
+    workers = state.workers
+    running, ended = queue_migration(state), queue_migration(state)
+    for migration_id in (running, ended):
+        assert state.db.claim(migration_id, workers.owner, lease_seconds=-1)
+    workers._running.add(running)
+    with mock.patch.object(workers.runner, 'recover') as recover:
+        workers.tick()
+        workers.stop()
+    recover.assert_called_once_with(ended)
+    assert state.db.abandoned_migration_ids() == []
+    assert state.db.get_migration(running).owner == workers.owner
