@@ -452,8 +452,9 @@ class MariaDB(object):
     """A real MariaDB server on loopback (Debian's mariadbd).
 
     Its data and socket are in a folder of its own; root logs in on that
-    socket without a password. Glint reaches it over TCP as a user with a
-    password, as a deployed Glint reaches a database server.
+    socket without a password. Glint reaches it over TCP as the user
+    ``glint``, with a password and every right (as DevStack's services reach
+    DevStack's server as its root user).
     """
 
     def __init__(self, root):
@@ -487,6 +488,9 @@ class MariaDB(object):
         os.makedirs(self.root, exist_ok=True)
         run(self.install_argv, self.log_path, self.env)
         self.server.start()
+        self._as_root("CREATE USER 'glint'@'127.0.0.1' IDENTIFIED BY %s",
+                      self.password)
+        self._as_root("GRANT ALL ON *.* TO 'glint'@'127.0.0.1'")
 
     def stop(self):
         self.server.stop()
@@ -502,19 +506,20 @@ class MariaDB(object):
         except pymysql.err.OperationalError:
             return False
 
-    def create_database(self, name):
-        """A new empty database for Glint, and its SQLAlchemy URL."""
+    def _as_root(self, statement, *args):
         with self.connect_as_root() as connection:
             with connection.cursor() as cursor:
-                cursor.execute('CREATE DATABASE `%s` CHARACTER SET utf8mb4'
-                               % name)
-                cursor.execute("CREATE USER IF NOT EXISTS "
-                               "'glint'@'127.0.0.1' IDENTIFIED BY %s",
-                               (self.password,))
-                cursor.execute("GRANT ALL ON `%s`.* TO 'glint'@'127.0.0.1'"
-                               % name)
-        return ('mysql+pymysql://glint:%s@127.0.0.1:%d/%s?charset=utf8mb4'
-                % (self.password, self.port, name))
+                cursor.execute(statement, args or None)
+
+    def url(self, database, charset='utf8mb4'):
+        """The SQLAlchemy URL of ``database``, as the user ``glint``."""
+        return ('mysql+pymysql://glint:%s@127.0.0.1:%d/%s?charset=%s'
+                % (self.password, self.port, database, charset))
+
+    def create_database(self, name):
+        """A new empty database for Glint, and its SQLAlchemy URL."""
+        self._as_root('CREATE DATABASE `%s` CHARACTER SET utf8mb4' % name)
+        return self.url(name)
 
 
 class Horizon(object):

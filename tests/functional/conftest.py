@@ -20,6 +20,15 @@ def bed(tmp_path_factory):
     bed.stop()
 
 
+@pytest.fixture(scope='session')
+def mariadb(tmp_path_factory):
+    """A real MariaDB server, for the Glints that do not use SQLite."""
+    mariadb = cloudbed.MariaDB(str(tmp_path_factory.mktemp('db')))
+    mariadb.start()
+    yield mariadb
+    mariadb.stop()
+
+
 class Api(object):
     """Glint's API over HTTP, as one user of the first cloud."""
 

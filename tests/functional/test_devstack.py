@@ -1,8 +1,9 @@
 """The DevStack plugin's phases, run against the real first cloud.
 
 DevStack itself is not here: its functions that the plugin calls are played
-by the small stand-ins below (services are plain background processes, the
-database is SQLite, nothing is installed). Everything Glint's own
+by the small stand-ins below (services are plain background processes,
+nothing is installed; the database is made on the bed's MariaDB server as
+DevStack's MySQL functions make it, CHARACTER SET utf8). Everything Glint's own
 (glint.conf as the plugin writes it, glint-manage key create, db sync and
 register, the API under the plugin's gunicorn command) runs for real, and
 the openstack command finds that Glint in the catalog.
@@ -39,8 +40,15 @@ function get_python_exec_prefix { echo "$BIN"; }
 function setup_develop { :; }
 function pip_install { :; }
 function setup_logging { :; }
-function recreate_database { rm -f "$DATA_DIR/$1.sqlite"; }
-function database_connection_url { echo "sqlite:///$DATA_DIR/$1.sqlite"; }
+function recreate_database {
+    mariadb --no-defaults -h 127.0.0.1 -P "$DATABASE_PORT" -u glint \
+        -p"$DATABASE_PASSWORD" -e "DROP DATABASE IF EXISTS $1;
+        CREATE DATABASE $1 CHARACTER SET utf8;"
+}
+function database_connection_url {
+    local server="glint:$DATABASE_PASSWORD@127.0.0.1:$DATABASE_PORT"
+    echo "mysql+pymysql://$server/$1?charset=utf8"
+}
 function iniset {
     "$BIN/python" - "$@" <<'EOF'
 import configparser, sys
@@ -103,7 +111,7 @@ def run_phases(env, *phases):
 
 
 @pytest.fixture
-def devstack(bed, tmp_path):
+def devstack(bed, mariadb, tmp_path):
     """DevStack's variables, on the first cloud, in a region of its own."""
     cloud = bed.clouds[0]
     glint_dir = tmp_path / 'glint'
@@ -133,6 +141,8 @@ def devstack(bed, tmp_path):
         # The glint service user exists already, with this password.
         'SERVICE_PASSWORD': bed.glint.password,
         'SERVICE_DOMAIN_NAME': 'Default', 'SERVICE_PROJECT_NAME': 'service',
+        'DATABASE_PORT': str(mariadb.port),
+        'DATABASE_PASSWORD': mariadb.password,
     })
     yield env
     pid_file = tmp_path / 'data' / 'glint-api.pid'
@@ -148,13 +158,12 @@ def devstack(bed, tmp_path):
         admin.regions.delete(REGION)
 
 
-def test_stack_then_unstack_and_clean(bed, devstack, tmp_path):
+def test_stack_then_unstack_and_clean(bed, devstack, mariadb, tmp_path):
     run_phases(devstack, 'stack install', 'stack post-config', 'stack extra')
 
     conf = configparser.RawConfigParser()
     conf.read(tmp_path / 'etc' / 'glint' / 'glint.conf')
-    assert conf.get('database', 'connection') == (
-        'sqlite:///%s/data/glint.sqlite' % tmp_path)
+    assert conf.get('database', 'connection') == mariadb.url('glint', 'utf8')
     assert conf.get('keystone_authtoken', 'auth_url') == (
         bed.clouds[0].auth_url)
     assert os.path.exists(conf.get('crypto', 'key_file'))

@@ -23,20 +23,12 @@ MiB = 1024 * 1024
 RATE = 4 * MiB
 
 
-@pytest.fixture(scope='module')
-def mariadb(tmp_path_factory):
-    mariadb = cloudbed.MariaDB(str(tmp_path_factory.mktemp('db')))
-    mariadb.start()
-    yield mariadb
-    mariadb.stop()
-
-
 @pytest.fixture(scope='module', params=['sqlite', 'mariadb'])
 def slow(request, bed, tmp_path_factory):
     database_url = None
     if request.param == 'mariadb':
         mariadb = request.getfixturevalue('mariadb')
-        database_url = mariadb.create_database('glint')
+        database_url = mariadb.create_database('glint_slow')
     glint = cloudbed.Glint(
         bed.clouds[0], str(tmp_path_factory.mktemp('slow')),
         name='glint-slow', workers=2, password=bed.glint.password,
