@@ -15,6 +15,7 @@ from oslo_log import log as logging
 
 from glint_service import cloud_access
 from glint_service.db import api as db_api
+from glint_service import exception
 from glint_service import glance
 from glint_service import transfer
 
@@ -337,7 +338,11 @@ class Progress(object):
         self.bytes_read = 0
         self.interval = runner.conf.progress_interval
         self.max_rate = runner.conf.max_rate
-        self.started = self.last = time.monotonic()
+        # How long the transfer goes on while its database cannot be
+        # reached: half its lease, so that it stops well before another
+        # process may take it for abandoned.
+        self.patience = runner.conf.lease_seconds / 2
+        self.started = self.last = self.recorded = time.monotonic()
 
     def after_chunk(self, bytes_read):
         self.bytes_read = bytes_read
@@ -351,10 +356,22 @@ class Progress(object):
                 raise Cancelled('cancelled')
 
     def save(self):
+        """Record progress; returns whether a cancel was asked for.
+
+        A database that cannot be reached for a moment does not stop the
+        transfer: that record is skipped, up to ``patience`` seconds.
+        """
         self.last = time.monotonic()
-        return self.runner.db.save_progress(
-            self.migration.id, self.bytes_read,
-            {t.position: t.pipe.bytes_taken for t in self.targets})
+        try:
+            cancel = self.runner.db.save_progress(
+                self.migration.id, self.bytes_read,
+                {t.position: t.pipe.bytes_taken for t in self.targets})
+        except exception.DatabaseUnavailable:
+            if self.last - self.recorded > self.patience:
+                raise
+            return False
+        self.recorded = self.last
+        return cancel
 
 
 def describe(error):

@@ -18,7 +18,9 @@ OPTS = [
                help='How long a process holds a migration without renewing '
                     'its claim. A migration whose claim has run out belongs '
                     'to a process that is gone: another process ends it as '
-                    'failed and deletes its partial images.'),
+                    'failed and deletes its partial images. A transfer goes '
+                    'on through a loss of the database shorter than half of '
+                    'this.'),
     cfg.FloatOpt('poll_interval', default=2.0, min=0.1,
                  help='Seconds between two looks at the database for queued '
                       'and abandoned migrations.'),

@@ -34,7 +34,7 @@ def slow(request, bed, tmp_path_factory):
         name='glint-slow', workers=2, password=bed.glint.password,
         database_url=database_url,
         options={'migrations': {'max_rate': RATE, 'poll_interval': 0.5,
-                                'lease_seconds': 5,
+                                'lease_seconds': 8,
                                 'progress_interval': 0.2}})
     glint.setup(register=False)
     glint.start()
@@ -202,11 +202,30 @@ def test_restart_of_glint_mid_transfer(bed, demo, slow):
 
 
 @pytest.mark.parametrize('slow', ['mariadb'], indirect=True)
-def test_database_server_stopped_mid_transfer(bed, demo, slow, mariadb):
-    # The process running the migration cannot record its progress, nor its
-    # end: once the database is back, the migration's lease runs out and it
-    # is ended as interrupted, its partial images deleted.
+def test_database_server_restarted_mid_transfer(bed, demo, slow, mariadb):
+    # A moment without its database (well under half the lease): the
+    # transfer goes on, its progress records skipped meanwhile.
     name, source, migration_id = start_migration(bed, demo, 24 * MiB)
+    wait_for_bytes(demo, migration_id, 2 * MiB)
+    mariadb.server.stop()
+    time.sleep(0.5)
+    mariadb.server.start()
+    migration = wait_until_finished(demo, migration_id)
+    assert migration['status'] == 'succeeded', migration
+    assert migration['bytes_read'] == 24 * MiB
+    assert bed.clouds[0].image_downloads(source['id']) == 1
+    for cloud in bed.clouds[1:]:
+        [copy] = images_named(cloud, name)
+        assert copy['os_hash_value'] == source['os_hash_value']
+
+
+@pytest.mark.parametrize('slow', ['mariadb'], indirect=True)
+def test_database_server_stopped_mid_transfer(bed, demo, slow, mariadb):
+    # Longer than half the lease: the process running the migration stops
+    # it, and cannot record its end; once the database is back, the
+    # migration's lease runs out and it is ended as interrupted, its
+    # partial images deleted.
+    name, source, migration_id = start_migration(bed, demo, 32 * MiB)
     wait_for_bytes(demo, migration_id, 2 * MiB)
     log_start = os.path.getsize(slow.log_path)
     mariadb.server.stop()
@@ -217,7 +236,7 @@ def test_database_server_stopped_mid_transfer(bed, demo, slow, mariadb):
         assert error['code'] == 'glint.service_unavailable'
         assert "Glint's database cannot be reached" in error['detail']
         assert response.headers['Retry-After'] == '10'
-        time.sleep(2)
+        time.sleep(6)
     finally:
         mariadb.server.start()
     migration = wait_until_finished(demo, migration_id, timeout=60)

@@ -1,9 +1,13 @@
-"""The runner's use of what the migration record keeps."""
+"""The runner's use of what the migration record keeps, and of its
+progress records."""
 
 import types
 from unittest import mock
 
+import pytest
+
 from glint_service import cloud_access
+from glint_service import exception
 from glint_service import migrator
 
 
@@ -34,3 +38,29 @@ def test_a_migration_queued_without_metadata_reads_the_source_image():
         metadata = runner()._metadata(migration(None))
     assert metadata == {'disk_format': 'raw', 'tags': ['hep']}
     trusted.return_value.get_image.assert_called_once_with('a1')
+
+
+def test_a_transfer_goes_on_through_a_short_loss_of_its_database():
+    db = mock.Mock()
+    conf = types.SimpleNamespace(progress_interval=0.5, max_rate=0,
+                                 lease_seconds=30)
+    target = types.SimpleNamespace(position=0,
+                                   pipe=types.SimpleNamespace(bytes_taken=5))
+    with mock.patch.object(migrator.time, 'monotonic', return_value=100.0):
+        progress = migrator.Progress(types.SimpleNamespace(db=db, conf=conf),
+                                     types.SimpleNamespace(id='m1'), [target])
+    db.save_progress.side_effect = exception.DatabaseUnavailable()
+    # Up to half the lease without a record, it goes on (no cancel seen).
+    with mock.patch.object(migrator.time, 'monotonic', return_value=115.0):
+        assert progress.save() is False
+    # Longer, it stops: another process may soon take it for abandoned.
+    with mock.patch.object(migrator.time, 'monotonic', return_value=115.5):
+        with pytest.raises(exception.DatabaseUnavailable):
+            progress.save()
+    # Once it answers again, progress is recorded, and a cancel asked for
+    # meanwhile is seen.
+    db.save_progress.side_effect = None
+    db.save_progress.return_value = True
+    with mock.patch.object(migrator.time, 'monotonic', return_value=116.0):
+        assert progress.save() is True
+    db.save_progress.assert_called_with('m1', 0, {0: 5})
