@@ -42,6 +42,9 @@ class Target(object):
         self.status = record.status
         self.image_id = record.image_id
         self.leftover = record.leftover
+        # Whether image_id is an image Glint made, which it may delete (not
+        # the identical image a skipped target reports).
+        self.made = self.unfinished and self.image_id is not None
         self.error = None
         self.glance = None
         self.pipe = None
@@ -73,7 +76,7 @@ class Runner(object):
 
     def _remove_image(self, migration, target):
         """Delete the image Glint made at a target that did not succeed."""
-        if not target.image_id or target.glance is None:
+        if not target.made or target.glance is None:
             return
         try:
             target.glance.delete_image(target.image_id)
@@ -179,9 +182,13 @@ class Runner(object):
             image_id = target.glance.create_image(
                 metadata, migration.name or migration.image_name,
                 migration.visibility)
+            target.made = True
             self._set(migration, target, status='copying', image_id=image_id)
         except Exception as error:
-            self._fail(migration, target, describe(error))
+            try:
+                self._fail(migration, target, describe(error))
+            except exception.DatabaseUnavailable:
+                pass  # Failed in memory: the run deletes the image.
 
     def _stream(self, migration, data, targets):
         """Read the source once into every copying target's upload.
@@ -232,14 +239,19 @@ class Runner(object):
 
     def _upload(self, migration, target):
         try:
-            target.glance.upload(target.image_id, target.pipe,
-                                 migration.size)
-            if target.status == 'copying':
-                self._set(migration, target, status='verifying')
-        except Exception as error:
-            if not target.pipe.stopped_by_reader:
-                self._fail(migration, target,
-                           'upload: %s' % describe(error))
+            try:
+                target.glance.upload(target.image_id, target.pipe,
+                                     migration.size)
+                if target.status == 'copying':
+                    self._set(migration, target, status='verifying')
+            except exception.DatabaseUnavailable:
+                raise
+            except Exception as error:
+                if not target.pipe.stopped_by_reader:
+                    self._fail(migration, target,
+                               'upload: %s' % describe(error))
+        except exception.DatabaseUnavailable:
+            pass  # The state is kept in memory: the run's end records it.
         finally:
             target.pipe.close()
 
@@ -274,9 +286,14 @@ class Runner(object):
         if error is None and status in ('partial', 'failed'):
             error = '; '.join('%s: %s' % (t.cloud_id, t.error)
                               for t in targets if t.status == 'failed')
-        self.db.update_migration(migration.id, status=status, error=error,
-                                 owner=None, lease_until=None,
-                                 finished_at=db_api.utcnow())
+        # Every target's end too: one may not have been recorded, if the
+        # database could not be reached at that moment.
+        self.db.end_migration(
+            migration.id,
+            {t.position: {'status': t.status, 'error': t.error,
+                          'image_id': t.image_id, 'leftover': t.leftover}
+             for t in targets},
+            status=status, error=error, finished_at=db_api.utcnow())
         LOG.info('Migration %s %s', migration.id, status)
         return status
 

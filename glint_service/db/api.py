@@ -251,6 +251,21 @@ class Database(object):
             session.execute(sa.update(models.Migration).where(
                 models.Migration.id == migration_id).values(**values))
 
+    def end_migration(self, migration_id, targets, **values):
+        """Record a migration's end, and its targets' at once.
+
+        ``targets``: {position: values}. The migration's claim ends with it.
+        """
+        values.update(owner=None, lease_until=None, updated_at=utcnow())
+        with self._session.begin() as session:
+            for position, target_values in targets.items():
+                session.execute(sa.update(models.MigrationTarget).where(
+                    models.MigrationTarget.migration_id == migration_id,
+                    models.MigrationTarget.position == position).values(
+                    **target_values))
+            session.execute(sa.update(models.Migration).where(
+                models.Migration.id == migration_id).values(**values))
+
     def update_target(self, migration_id, position, **values):
         with self._session.begin() as session:
             session.execute(sa.update(models.MigrationTarget).where(

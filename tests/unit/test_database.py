@@ -77,3 +77,26 @@ def test_a_database_that_cannot_be_reached_is_said_in_one_line(tmp_path):
         db.list_clouds()
     assert raised.value.status == 503
     assert raised.value.headers == {'Retry-After': '10'}
+
+
+def test_a_migrations_end_records_its_targets_ends_with_it(url):
+    migration.upgrade(url)
+    db = db_api.Database(url)
+    created = db.create_migration({
+        'project_id': 'p', 'created_by': 'u', 'image_id': 'a1',
+        'source': 'local', 'visibility': 'private', 'on_conflict': 'copy',
+        'size': 10}, ['cloud-b', 'cloud-c'])
+    assert db.claim(created.id, 'me', lease_seconds=30)
+    db.end_migration(created.id, {
+        0: {'status': 'succeeded', 'error': None, 'image_id': 'b1',
+            'leftover': False},
+        1: {'status': 'failed', 'error': 'upload: refused',
+            'image_id': 'c1', 'leftover': True}},
+        status='partial', error='cloud-c: upload: refused')
+    ended = db.get_migration(created.id)
+    assert (ended.status, ended.owner, ended.lease_until) == (
+        'partial', None, None)
+    assert [(t.status, t.error, t.image_id, t.leftover)
+            for t in ended.targets] == [
+        ('succeeded', None, 'b1', False),
+        ('failed', 'upload: refused', 'c1', True)]

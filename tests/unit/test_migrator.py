@@ -64,3 +64,24 @@ def test_a_transfer_goes_on_through_a_short_loss_of_its_database():
     with mock.patch.object(migrator.time, 'monotonic', return_value=116.0):
         assert progress.save() is True
     db.save_progress.assert_called_with('m1', 0, {0: 5})
+
+
+def test_an_identical_image_is_never_deleted_even_if_its_skip_is_unrecorded():
+    # The database cannot take "skipped" at that moment: the target fails,
+    # and its image is the user's own, which Glint must leave alone.
+    db = mock.Mock()
+    db.update_target.side_effect = exception.DatabaseUnavailable()
+    runner = migrator.Runner(types.SimpleNamespace(
+        db=db, conf=types.SimpleNamespace(migrations=None)))
+    record = types.SimpleNamespace(position=0, cloud_id='c2', status='queued',
+                                   image_id=None, leftover=False)
+    target = migrator.Target(record)
+    target_migration = types.SimpleNamespace(
+        id='m1', on_conflict='skip_identical', os_hash_value='h')
+    with mock.patch.object(cloud_access, 'trusted_glance') as trusted:
+        glance = trusted.return_value
+        glance.find_identical.return_value = {'id': 'users-own'}
+        runner._prepare(target_migration, target, {})
+        runner._remove_image(target_migration, target)
+    glance.create_image.assert_not_called()
+    glance.delete_image.assert_not_called()
