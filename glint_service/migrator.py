@@ -70,9 +70,17 @@ class Runner(object):
         self.db.update_target(migration.id, target.position, **values)
 
     def _fail(self, migration, target, error):
+        """Fail a target.
+
+        Kept in memory if the database cannot take it: the run's end records
+        every target's state (see _finish).
+        """
         LOG.warning('Migration %s: target %s failed: %s',
                     migration.id, target.cloud_id, error)
-        self._set(migration, target, status='failed', error=error)
+        try:
+            self._set(migration, target, status='failed', error=error)
+        except exception.DatabaseUnavailable:
+            pass  # Said in the log already.
 
     def _remove_image(self, migration, target):
         """Delete the image Glint made at a target that did not succeed."""
@@ -185,10 +193,7 @@ class Runner(object):
             target.made = True
             self._set(migration, target, status='copying', image_id=image_id)
         except Exception as error:
-            try:
-                self._fail(migration, target, describe(error))
-            except exception.DatabaseUnavailable:
-                pass  # Failed in memory: the run deletes the image.
+            self._fail(migration, target, describe(error))
 
     def _stream(self, migration, data, targets):
         """Read the source once into every copying target's upload.
@@ -239,19 +244,16 @@ class Runner(object):
 
     def _upload(self, migration, target):
         try:
-            try:
-                target.glance.upload(target.image_id, target.pipe,
-                                     migration.size)
-                if target.status == 'copying':
-                    self._set(migration, target, status='verifying')
-            except exception.DatabaseUnavailable:
-                raise
-            except Exception as error:
-                if not target.pipe.stopped_by_reader:
-                    self._fail(migration, target,
-                               'upload: %s' % describe(error))
+            target.glance.upload(target.image_id, target.pipe,
+                                 migration.size)
+            if target.status == 'copying':
+                self._set(migration, target, status='verifying')
         except exception.DatabaseUnavailable:
-            pass  # The state is kept in memory: the run's end records it.
+            pass  # Kept in memory: the run's end records it.
+        except Exception as error:
+            if not target.pipe.stopped_by_reader:
+                self._fail(migration, target,
+                           'upload: %s' % describe(error))
         finally:
             target.pipe.close()
 
