@@ -29,10 +29,20 @@ from keystoneclient.v3 import client as ks_client
 import pymysql
 import requests
 
+from tests import slowdown
+
 BIN = os.path.dirname(sys.executable)
 HERE = os.path.dirname(os.path.abspath(__file__))
 REGION = 'RegionOne'
-START_TIMEOUT = 120
+# Generous deadlines: on a slow or busy machine, starting three clouds at
+# once takes minutes. Only a server that has not answered by then, or has
+# exited, fails the bed.
+START_TIMEOUT = 600
+# The most one request to a server of the bed may take to be answered.
+REQUEST_TIMEOUT = 120
+# The most a test waits for something to happen (a migration to end, a
+# partial image to go): far more than it takes on a busy machine.
+WAIT = 300
 # Debian puts mariadbd in /usr/sbin, which a user's PATH may lack.
 MARIADB_PATH = os.pathsep.join([os.environ.get('PATH', ''), '/usr/sbin'])
 
@@ -60,12 +70,41 @@ def run(argv, log_path, env=None):
     with open(log_path, 'a') as log:
         log.write('$ %s\n' % ' '.join(argv))
         log.flush()
-        result = subprocess.run(argv, stdout=log, stderr=subprocess.STDOUT,
+        result = subprocess.run(slowdown.prefix() + argv, stdout=log,
+                                stderr=subprocess.STDOUT,
                                 env=env, stdin=subprocess.DEVNULL)
     if result.returncode != 0:
         raise BedError('%s exited with %d:\n%s'
                        % (' '.join(argv[:3]), result.returncode,
                           tail(log_path)))
+
+
+def answers(url, timeout=30):
+    """Whether an HTTP GET of ``url`` gets an answer that is not a 5xx.
+
+    No answer yet, whatever the reason (the port not open, no answer within
+    ``timeout``, a server error while it warms up), is False: the caller
+    goes on waiting until its own deadline.
+    """
+    try:
+        return requests.get(url, timeout=timeout).status_code < 500
+    except requests.RequestException:
+        return False
+
+
+def wait_for(condition, timeout, what, interval=0.25):
+    """Wait until ``condition()`` is true; AssertionError after ``timeout``.
+
+    Returns what ``condition`` returned.
+    """
+    deadline = time.monotonic() + timeout
+    while True:
+        result = condition()
+        if result:
+            return result
+        if time.monotonic() > deadline:
+            raise AssertionError('%s: not so within %ds' % (what, timeout))
+        time.sleep(interval)
 
 
 def write_ini(path, sections):
@@ -98,7 +137,8 @@ class Server(object):
         try:
             # A session of its own: its process group is the server's pid.
             self.process = subprocess.Popen(
-                self.argv, stdout=log, stderr=subprocess.STDOUT,
+                slowdown.prefix() + self.argv, stdout=log,
+                stderr=subprocess.STDOUT,
                 stdin=subprocess.DEVNULL, env=self.env,
                 start_new_session=True)
         finally:
@@ -121,11 +161,7 @@ class Server(object):
                           tail(self.log_path)))
 
     def answers_http(self):
-        try:
-            requests.get(self.url, timeout=5)
-            return True
-        except requests.ConnectionError:
-            return False
+        return answers(self.url)
 
     @property
     def running(self):
@@ -143,7 +179,7 @@ class Server(object):
         if self.running:
             self.process.send_signal(self.stop_signal)
 
-    def wait_stopped(self, timeout=20):
+    def wait_stopped(self, timeout=60):
         if self.process is None:
             return
         try:
@@ -394,7 +430,8 @@ class Glint(object):
         env = dict(self.env)
         if admin:
             env.update(self.cloud_admin_env())
-        argv = [os.path.join(BIN, 'glint-manage')] + list(args)
+        argv = slowdown.prefix() + [os.path.join(BIN, 'glint-manage')] + list(
+            args)
         result = subprocess.run(argv, env=env, capture_output=True,
                                 text=True, stdin=subprocess.DEVNULL)
         if result.returncode != 0:
@@ -431,6 +468,8 @@ class Glint(object):
                 'project_domain_name': 'Default',
             },
             'oslo_policy': {'policy_file': self.policy_path},
+            # As patient with the bed's clouds as the tests are with Glint.
+            'remote_clouds': {'timeout': REQUEST_TIMEOUT / 2},
         }
         for section, options in self.options.items():
             sections.setdefault(section, {}).update(options)
@@ -550,16 +589,17 @@ class Horizon(object):
 
     def start(self):
         os.makedirs(self.root, exist_ok=True)
+        # Up once its login page is shown: the first one compiles Horizon's
+        # stylesheets, which takes a while.
+        self.server.answers = self.shows_login_page
         self.server.start()
-        # The first page compiles Horizon's stylesheets: wait for it here.
+
+    def shows_login_page(self):
         try:
-            response = requests.get(self.login_url, timeout=START_TIMEOUT)
-        except requests.RequestException as e:
-            response = e
-        if getattr(response, 'status_code', None) != 200:
-            self.server.stop()
-            raise BedError('horizon did not show its login page (%s):\n%s'
-                           % (response, tail(self.server.log_path)))
+            response = requests.get(self.login_url, timeout=REQUEST_TIMEOUT)
+        except requests.RequestException:
+            return False
+        return response.status_code == 200
 
     def stop(self):
         self.server.stop()

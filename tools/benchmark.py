@@ -171,7 +171,8 @@ class Glint(object):
 
     def post(self, path, body):
         response = requests.post(self.bed.glint.url + path, json=body,
-                                 headers=self.headers(), timeout=60)
+                                 headers=self.headers(),
+                                 timeout=cloudbed.REQUEST_TIMEOUT)
         response.raise_for_status()
         return response.json()
 
@@ -192,7 +193,8 @@ class Glint(object):
             current = requests.get(
                 '%s/v1/migrations/%s' % (self.bed.glint.url,
                                          migration['id']),
-                headers=self.headers(), timeout=60).json()
+                headers=self.headers(),
+                timeout=cloudbed.REQUEST_TIMEOUT).json()
             if current['status'] not in ('queued', 'running'):
                 break
         elapsed = (self.finished_at(migration['id']) - started

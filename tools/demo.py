@@ -17,6 +17,7 @@ import requests
 import yaml
 
 from tests import cloudbed
+from tests import slowdown
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 CLOUDS_YAML = os.path.join(os.path.dirname(HERE), 'clouds.yaml')
@@ -52,7 +53,8 @@ def register_second_cloud(bed):
         bed.glint.url + '/v1/clouds', headers={'X-Auth-Token': token},
         json={'name': remote.name, 'auth_url': remote.auth_url,
               'username': user['username'], 'password': user['password'],
-              'project_name': user['project_name']}, timeout=60)
+              'project_name': user['project_name']},
+        timeout=cloudbed.REQUEST_TIMEOUT)
     response.raise_for_status()
     return response.json()
 
@@ -121,6 +123,11 @@ def main():
     root = tempfile.mkdtemp(prefix='glint-demo-')
     print('Starting two clouds (Keystone and Glance each), Glint and Horizon '
           'in %s ...' % root, flush=True)
+    with slowdown.cpu_hogs():
+        run(root, args.clouds_yaml)
+
+
+def run(root, clouds_yaml_path):
     bed = cloudbed.Bed(root, clouds=2)
     horizon = cloudbed.Horizon(bed.clouds[0], root)
     try:
@@ -128,10 +135,10 @@ def main():
         horizon.start()
         remote_cloud = register_second_cloud(bed)
         upload_sample_image(bed)
-        with open(args.clouds_yaml, 'w') as f:
-            os.chmod(args.clouds_yaml, 0o600)
+        with open(clouds_yaml_path, 'w') as f:
+            os.chmod(clouds_yaml_path, 0o600)
             yaml.safe_dump(clouds_yaml(bed), f, default_flow_style=False)
-        print(banner(bed, horizon, remote_cloud, args.clouds_yaml),
+        print(banner(bed, horizon, remote_cloud, clouds_yaml_path),
               flush=True)
         while True:
             signal.pause()

@@ -74,12 +74,12 @@ class Dashboard(object):
     def find_all(self, css):
         return self.driver.find_elements(By.CSS_SELECTOR, css)
 
-    def wait_for(self, css, timeout=60):
+    def wait_for(self, css, timeout=cloudbed.WAIT):
         return ui.WebDriverWait(self.driver, timeout).until(
             expected_conditions.visibility_of_element_located(
                 (By.CSS_SELECTOR, css)))
 
-    def wait_until(self, condition, timeout=60, message=''):
+    def wait_until(self, condition, timeout=cloudbed.WAIT, message=''):
         return ui.WebDriverWait(self.driver, timeout).until(
             lambda driver: condition(), message)
 

@@ -118,7 +118,7 @@ def test_a_user_adds_two_clouds_and_migrates_an_image_to_both(
         seen.update(values)
         return 'Succeeded' in text
 
-    dashboard.wait_until(finished, timeout=120,
+    dashboard.wait_until(finished,
                          message='the migration did not end')
     assert dashboard.driver.execute_script('return window.glintSamePage;')
     text, values = progress(dashboard)
@@ -136,7 +136,7 @@ def test_a_user_adds_two_clouds_and_migrates_an_image_to_both(
         return (len(cells) >= 4
                 and all('sample-image' in cell for cell in cells[-4:-1]))
 
-    dashboard.wait_until(copied, timeout=30,
+    dashboard.wait_until(copied,
                          message='the images table shows no copies')
     assert dashboard.driver.execute_script('return window.glintSamePage;')
     dashboard.screenshot('migration-finished')

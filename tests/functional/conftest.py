@@ -44,7 +44,7 @@ class Api(object):
         all_headers.update(headers or {})
         response = requests.request(method, self.url + path, json=body,
                                     data=data, headers=all_headers,
-                                    timeout=60)
+                                    timeout=cloudbed.REQUEST_TIMEOUT)
         self.responses.append(response)
         return response
 

@@ -41,7 +41,7 @@ class Cli(object):
     def run(self, *args):
         return subprocess.run(self.argv(args), env=self.environ(),
                               cwd=self.cwd, capture_output=True, text=True,
-                              stdin=subprocess.DEVNULL, timeout=300)
+                              stdin=subprocess.DEVNULL, timeout=cloudbed.WAIT)
 
     def ok(self, *args):
         result = self.run(*args)
@@ -290,7 +290,7 @@ def test_migration_list_show_cancel_while_waiting(bed, slow_cli):
         assert shown['status'] == 'running'
         assert shown['targets'][0]['cloud'] == 'slow-cloud2'
         slow_cli.ok('migration', 'cancel', migration_id)
-        out, err = waiting.communicate(timeout=60)
+        out, err = waiting.communicate(timeout=cloudbed.WAIT)
     finally:
         if waiting.poll() is None:
             waiting.kill()

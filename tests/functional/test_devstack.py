@@ -20,6 +20,7 @@ import pytest
 from tests import cloudbed
 from tests.functional.test_cli import Cli
 from tests.functional.test_cli import os_env
+from tests import slowdown
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(
     os.path.abspath(__file__))))
@@ -87,7 +88,7 @@ import sys, time, urllib.request
 deadline = time.monotonic() + float(sys.argv[1])
 while time.monotonic() < deadline:
     try:
-        urllib.request.urlopen(sys.argv[2], timeout=2)
+        urllib.request.urlopen(sys.argv[2], timeout=30)
         sys.exit(0)
     except OSError:
         time.sleep(0.2)
@@ -103,9 +104,12 @@ done
 
 def run_phases(env, *phases):
     """Source the plugin in each phase ("stack install", "unstack", ...)."""
-    argv = ['bash', '-c', DEVSTACK, 'devstack'] + list(phases)
+    # On a slowed machine, what the plugin starts shares the bed's core.
+    argv = slowdown.prefix() + ['bash', '-c', DEVSTACK, 'devstack'] + list(
+        phases)
     result = subprocess.run(argv, env=env, cwd=ROOT, capture_output=True,
-                            text=True, timeout=300, stdin=subprocess.DEVNULL)
+                            text=True, timeout=cloudbed.WAIT * 2,
+                            stdin=subprocess.DEVNULL)
     assert result.returncode == 0, result.stdout + result.stderr
     return result
 
@@ -133,7 +137,7 @@ def devstack(bed, mariadb, tmp_path):
         'GLINT_CONF_DIR': str(tmp_path / 'etc' / 'glint'),
         'GLINT_SERVICE_PORT': str(cloudbed.free_port()),
         'SERVICE_PROTOCOL': 'http', 'SERVICE_HOST': '127.0.0.1',
-        'SERVICE_TIMEOUT': '60', 'REGION_NAME': REGION,
+        'SERVICE_TIMEOUT': str(cloudbed.START_TIMEOUT), 'REGION_NAME': REGION,
         'ENABLE_DEBUG_LOG_LEVEL': 'True',
         'KEYSTONE_SERVICE_URI': cloud.keystone_url,
         'KEYSTONE_SERVICE_URI_V3': cloud.auth_url,

@@ -16,7 +16,7 @@ from tests.functional import conftest
 MiB = 1024 * 1024
 
 
-def wait_until_finished(api, migration_id, timeout=180):
+def wait_until_finished(api, migration_id, timeout=cloudbed.WAIT):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         response = api.get('/v1/migrations/%s' % migration_id)

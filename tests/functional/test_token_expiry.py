@@ -58,7 +58,7 @@ def test_a_transfer_longer_than_the_token_succeeds(short_lived):
 
     # Polling for the end takes new tokens as they expire.
     fresh = Api(bed.glint.url, local.session(user).get_token)
-    migration = wait_until_finished(fresh, migration_id, timeout=120)
+    migration = wait_until_finished(fresh, migration_id)
     assert migration['status'] == 'succeeded', migration
     copy, = images_named(remote, name)
     assert copy['os_hash_value'] == source['os_hash_value']

@@ -1,8 +1,8 @@
 """Migrations that go wrong mid-transfer, against real clouds.
 
 A Glint of its own (two gunicorn worker processes on one database, its
-migrations slowed to 4 MiB/s, short leases) makes "mid-transfer" last long
-enough to act in. Every test runs twice: that Glint's database is first an
+migrations slowed to 4 MiB/s, leases of 20 s) makes "mid-transfer" last
+long enough to act in. Every test runs twice: that Glint's database is first an
 SQLite file, then on a real MariaDB server, as a Glint on several hosts
 (and DevStack's) would have it.
 """
@@ -21,6 +21,9 @@ from tests.functional.test_migrations import wait_until_finished
 
 MiB = 1024 * 1024
 RATE = 4 * MiB
+# A transfer goes on through half a lease without its database: long enough
+# for a MariaDB server to stop and start again on a busy machine.
+LEASE = 20
 
 
 @pytest.fixture(scope='module', params=['sqlite', 'mariadb'])
@@ -34,7 +37,7 @@ def slow(request, bed, tmp_path_factory):
         name='glint-slow', workers=2, password=bed.glint.password,
         database_url=database_url,
         options={'migrations': {'max_rate': RATE, 'poll_interval': 0.5,
-                                'lease_seconds': 8,
+                                'lease_seconds': LEASE,
                                 'progress_interval': 0.2}})
     glint.setup(register=False)
     glint.start()
@@ -79,7 +82,7 @@ def post_migration(demo, source, targets=None):
     return response.json()['id']
 
 
-def wait_for_bytes(demo, migration_id, at_least, timeout=60):
+def wait_for_bytes(demo, migration_id, at_least, timeout=cloudbed.WAIT):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         migration = demo.get('/v1/migrations/%s' % migration_id).json()
@@ -90,7 +93,7 @@ def wait_for_bytes(demo, migration_id, at_least, timeout=60):
     raise AssertionError('no progress')
 
 
-def no_image_left(clouds, name, timeout=30):
+def no_image_left(clouds, name, timeout=cloudbed.WAIT):
     """No image named ``name`` in any of ``clouds``, within ``timeout``.
 
     A target whose Glance was down loses Glint's image once it is back.
@@ -103,6 +106,12 @@ def no_image_left(clouds, name, timeout=30):
         if time.monotonic() > deadline:
             raise AssertionError('images left behind: %s' % left)
         time.sleep(0.5)
+
+
+def log_since(path, offset):
+    with open(path) as log:
+        log.seek(offset)
+        return log.read()
 
 
 def test_progress_moves_while_a_migration_runs(bed, demo):
@@ -173,7 +182,7 @@ def test_target_glance_stopped_mid_transfer(bed, demo):
     assert failed['status'] == 'failed' and failed['error']
     assert len(images_named(bed.clouds[1], name)) == 1
     assert no_image_left([third], name)
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + cloudbed.WAIT
     while demo.delete(path).status_code == 409:
         assert time.monotonic() < deadline, 'the record is still kept'
         time.sleep(0.5)
@@ -194,7 +203,7 @@ def test_restart_of_glint_mid_transfer(bed, demo, slow):
     wait_for_bytes(demo, migration_id, 2 * MiB)
     slow.server.kill()
     slow.start()
-    migration = wait_until_finished(demo, migration_id, timeout=60)
+    migration = wait_until_finished(demo, migration_id)
     assert migration['status'] == 'failed', migration
     assert 'interrupted' in migration['error']
     assert {t['status'] for t in migration['targets']} == {'failed'}
@@ -236,18 +245,20 @@ def test_database_server_stopped_mid_transfer(bed, demo, slow, mariadb):
         assert error['code'] == 'glint.service_unavailable'
         assert "Glint's database cannot be reached" in error['detail']
         assert response.headers['Retry-After'] == '10'
-        time.sleep(6)
+        # Half a lease later, the process running it gives up.
+        cloudbed.wait_for(
+            lambda: 'Migration %s stopped' % migration_id in log_since(
+                slow.log_path, log_start),
+            cloudbed.WAIT, 'the migration stopped')
     finally:
         mariadb.server.start()
-    migration = wait_until_finished(demo, migration_id, timeout=60)
+    migration = wait_until_finished(demo, migration_id)
     assert migration['status'] == 'failed', migration
     assert 'lost its database' in migration['error']
     assert {t['status'] for t in migration['targets']} == {'failed'}
     assert no_image_left(bed.clouds[1:], name)
     # The log says so in a line at a time, without tracebacks.
-    with open(slow.log_path) as log:
-        log.seek(log_start)
-        said = log.read()
+    said = log_since(slow.log_path, log_start)
     assert "Glint's database cannot be reached" in said
     assert 'Traceback' not in said
 

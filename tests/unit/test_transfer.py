@@ -48,8 +48,14 @@ def test_source_is_read_lazily_and_memory_is_bounded():
     thread = threading.Thread(target=transfer.fan_out,
                               args=(source(), [pipe]))
     thread.start()
+    # Three chunks queued, one in the reader's hand waiting for room; a
+    # reader that read ahead would have taken more by the time the pipe is
+    # full, and more again a moment later.
+    deadline = time.monotonic() + 60
+    while not pipe._queue.full():
+        assert time.monotonic() < deadline, 'the pipe never filled'
+        time.sleep(0.01)
     time.sleep(0.3)
-    # Three chunks queued, one in the reader's hand waiting for room.
     assert len(produced) <= 5
     pipe.close()
     thread.join(5)
