@@ -35,11 +35,10 @@ def test_a_transfer_longer_than_the_token_succeeds(short_lived):
     bed = short_lived
     local, remote = bed.clouds
     user = local.users['demo']
-    token = local.session(user).get_token()
-    issued = time.monotonic()
-    demo = Api(bed.glint.url, token)
+    # A fresh token for each request but the migration's.
+    fresh = Api(bed.glint.url, local.session(user).get_token)
     remote_user = remote.users['demo']
-    cloud = demo.post('/v1/clouds', {
+    cloud = fresh.post('/v1/clouds', {
         'name': 'far', 'auth_url': remote.auth_url,
         'username': remote_user['username'],
         'password': remote_user['password'],
@@ -48,6 +47,11 @@ def test_a_transfer_longer_than_the_token_succeeds(short_lived):
     size = int(1.5 * LIFETIME * MiB)
     source = cloudbed.upload_image(local, user, os.urandom(size), name)
     trusts_before = trust_ids(local)
+    # The migration is asked for with a token that expires long before it
+    # ends.
+    token = local.session(user).get_token()
+    issued = time.monotonic()
+    demo = Api(bed.glint.url, token)
     response = demo.post('/v1/migrations', {'image_id': source['id'],
                                             'targets': [cloud['id']]})
     assert response.status_code == 202, response.text
@@ -57,7 +61,6 @@ def test_a_transfer_longer_than_the_token_succeeds(short_lived):
     assert demo.get('/v1/migrations').status_code == 401  # token expired
 
     # Polling for the end takes new tokens as they expire.
-    fresh = Api(bed.glint.url, local.session(user).get_token)
     migration = wait_until_finished(fresh, migration_id)
     assert migration['status'] == 'succeeded', migration
     copy, = images_named(remote, name)
