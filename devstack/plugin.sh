@@ -34,6 +34,9 @@ function configure_glint {
     iniset "$GLINT_CONF" crypto key_file "$GLINT_KEY_FILE"
     iniset "$GLINT_CONF" api public_endpoint "$GLINT_URL"
     iniset "$GLINT_CONF" local_cloud region_name "$REGION_NAME"
+    if [[ -n "$GLINT_OUTBOUND_ALLOWED_NETWORKS" ]]; then
+        iniset "$GLINT_CONF" outbound allowed_networks "$GLINT_OUTBOUND_ALLOWED_NETWORKS"
+    fi
     # The service user "glint" in the service project, with
     # $SERVICE_PASSWORD: "glint-manage register" creates it as configured
     # here.

@@ -33,8 +33,8 @@ class RemoteSessions(object):
     the cloud (its ``updated_at``) gives it a new one.
     """
 
-    def __init__(self, timeout):
-        self.timeout = timeout
+    def __init__(self, rules):
+        self.rules = rules
         self._sessions = {}
         self._lock = threading.Lock()
 
@@ -46,7 +46,7 @@ class RemoteSessions(object):
                 if remote is not None:
                     remote[1].close()
                 spec = cloud_spec.from_row(cloud, vault)
-                remote = (version, keystone.RemoteSession(spec, self.timeout),
+                remote = (version, keystone.RemoteSession(spec, self.rules),
                           spec)
                 self._sessions[cloud.id] = remote
             return remote[1].session, remote[2]
@@ -60,7 +60,8 @@ def local_glance(state, session):
 def remote_glance(state, cloud_id, project_id):
     cloud = state.db.get_cloud(cloud_id, project_id)
     session, spec = state.remote_sessions.get(cloud, state.vault)
-    return glance.Glance(session, spec['interface'], spec['region_name'])
+    return glance.Glance(session, spec['interface'], spec['region_name'],
+                         max_pages=state.outbound.max_listing_pages)
 
 
 def callers_glance(state, context, cloud_id):

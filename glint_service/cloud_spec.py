@@ -19,6 +19,9 @@ APPLICATION_CREDENTIAL = 'v3applicationcredential'
 SECRET_FIELDS = ('password', 'application_credential_secret')
 CONNECTION_FIELDS = ('auth_url', 'region_name', 'interface', 'verify',
                      'cacert', 'auth_type')
+# Where the stored secret would be sent: a change of any of these needs the
+# secret again, so that nobody can send a colleague's secret elsewhere.
+DESTINATION_FIELDS = ('auth_url', 'auth_type', 'verify', 'cacert')
 AUTH_FIELDS = {
     PASSWORD: ('username', 'password', 'user_domain_name', 'user_domain_id',
                'project_name', 'project_id', 'project_domain_name',
@@ -85,6 +88,19 @@ def reason(error):
     return 'is not valid'
 
 
+def check_name(field, value):
+    """A name a person reads: printable text, without spaces at its ends.
+
+    Nova's rule for names: no control or format characters, no line or
+    paragraph separators, nothing but a space around it.
+    """
+    if value != value.strip():
+        raise exception.InvalidField(
+            field, 'must not begin or end with white space')
+    if not all(ch.isprintable() for ch in value):
+        raise exception.InvalidField(field, 'must be printable text')
+
+
 def check_fields(body):
     """Check each field of a request body on its own."""
     if not isinstance(body, dict):
@@ -96,6 +112,8 @@ def check_fields(body):
     errors = sorted(_VALIDATOR.iter_errors(body), key=lambda e: list(e.path))
     if errors:
         raise exception.InvalidField(errors[0].path[0], reason(errors[0]))
+    if 'name' in body:
+        check_name('name', body['name'])
 
 
 def _check_auth_url(url):
@@ -163,9 +181,19 @@ def merge(stored, patch):
     """The spec of a cloud after a PATCH: ``patch`` over ``stored``.
 
     A field set to null is removed; a change of auth_type drops the stored
-    fields of the old one.
+    fields of the old one. A change of where the secret goes (see
+    DESTINATION_FIELDS) needs the secret in ``patch``.
     """
     check_fields(patch)
+    moved = [f for f in DESTINATION_FIELDS
+             if f in patch and patch[f] != stored.get(f)]
+    if moved:
+        auth_type = patch.get('auth_type') or stored['auth_type']
+        for secret in AUTH_FIELDS[auth_type]:
+            if secret in SECRET_FIELDS and not patch.get(secret):
+                raise exception.InvalidField(
+                    secret, 'must be given again to change %s'
+                    % ', '.join(moved))
     merged = dict(stored)
     new_type = patch.get('auth_type')
     if new_type and new_type != stored['auth_type']:

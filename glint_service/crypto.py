@@ -2,12 +2,15 @@
 
 The key file holds one Fernet key per line: the first encrypts, every one of
 them decrypts, so a new key can be put first and the old ones kept until the
-stored secrets are re-encrypted. There is no plaintext fallback: without a
-valid key Glint does not start.
+stored secrets are re-encrypted (``glint-manage key rotate``, then ``key
+prune``). A Vault reads the file again when it changes, so that running
+services follow a rotation. There is no plaintext fallback: without a valid
+key, or with a key file that others may read, Glint does not start.
 """
 
 import json
 import os
+import tempfile
 
 from cryptography import fernet
 
@@ -18,41 +21,106 @@ class Vault(object):
 
     def __init__(self, keys, key_file):
         self._fernet = fernet.MultiFernet([fernet.Fernet(k) for k in keys])
+        self.keys = list(keys)
         self.key_file = key_file
+        self._version = _file_version(key_file)
 
     @classmethod
     def from_key_file(cls, key_file):
+        keys = read_keys(key_file)
         try:
-            with open(key_file, 'rb') as f:
-                lines = f.read().split()
-        except OSError as error:
-            raise exception.KeyFileError(
-                '[crypto] key_file %s cannot be read (%s); create it with '
-                '"glint-manage key create".' % (key_file, error.strerror))
-        if not lines:
-            raise exception.KeyFileError(
-                '[crypto] key_file %s holds no key.' % key_file)
-        try:
-            return cls(lines, key_file)
+            return cls(keys, key_file)
         except ValueError:
             raise exception.KeyFileError(
                 '[crypto] key_file %s holds something that is not a Fernet '
                 'key (32 url-safe base64-encoded bytes per line).' % key_file)
 
+    def _current(self):
+        """The keys of the key file as it is now (re-read if it changed)."""
+        if _file_version(self.key_file) != self._version:
+            fresh = Vault.from_key_file(self.key_file)
+            self._fernet, self.keys, self._version = (
+                fresh._fernet, fresh.keys, fresh._version)
+        return self._fernet
+
     def seal(self, secrets):
         """Encrypt a dict of secrets into text for the database."""
-        return self._fernet.encrypt(
+        return self._current().encrypt(
             json.dumps(secrets).encode('utf-8')).decode('ascii')
 
     def open(self, sealed):
         """The dict of secrets that :meth:`seal` encrypted."""
         try:
-            return json.loads(self._fernet.decrypt(sealed.encode('ascii')))
+            return json.loads(self._current().decrypt(
+                sealed.encode('ascii')))
         except fernet.InvalidToken:
             raise exception.SecretsUnreadable(
                 'Stored credentials cannot be decrypted with the keys in '
                 '[crypto] key_file %s: it is not the key they were '
                 'encrypted with.' % self.key_file)
+
+    def reseal(self, sealed):
+        """The same secrets, encrypted with the first key."""
+        try:
+            return self._current().rotate(sealed.encode('ascii')).decode(
+                'ascii')
+        except fernet.InvalidToken:
+            raise exception.SecretsUnreadable(
+                'Stored credentials cannot be decrypted with the keys in '
+                '[crypto] key_file %s.' % self.key_file)
+
+    def opens_with_first_key(self, sealed):
+        try:
+            fernet.Fernet(self.keys[0]).decrypt(sealed.encode('ascii'))
+            return True
+        except fernet.InvalidToken:
+            return False
+
+
+def _file_version(path):
+    try:
+        stat = os.stat(path)
+    except OSError:
+        return None
+    return (stat.st_ino, stat.st_mtime_ns, stat.st_size)
+
+
+def read_keys(key_file):
+    """The keys of a key file that only its owner may read."""
+    try:
+        with open(key_file, 'rb') as f:
+            mode = os.fstat(f.fileno()).st_mode
+            keys = f.read().split()
+    except OSError as error:
+        raise exception.KeyFileError(
+            '[crypto] key_file %s cannot be read (%s); create it with '
+            '"glint-manage key create".' % (key_file, error.strerror))
+    if mode & 0o077:
+        raise exception.KeyFileError(
+            '[crypto] key_file %s may be read by others (mode %o): make it '
+            'readable by its owner only (chmod 600).'
+            % (key_file, mode & 0o777))
+    if not keys:
+        raise exception.KeyFileError(
+            '[crypto] key_file %s holds no key.' % key_file)
+    return keys
+
+
+def write_keys(key_file, keys):
+    """Replace the key file's keys, at once, readable by its owner only."""
+    directory = os.path.dirname(os.path.abspath(key_file))
+    fd, path = tempfile.mkstemp(dir=directory, prefix='.glint-key-')
+    try:
+        with os.fdopen(fd, 'wb') as f:
+            f.write(b''.join(key + b'\n' for key in keys))
+        os.replace(path, key_file)
+    except BaseException:
+        os.unlink(path)
+        raise
+
+
+def new_key():
+    return fernet.Fernet.generate_key()
 
 
 def create_key_file(key_file):
@@ -67,5 +135,5 @@ def create_key_file(key_file):
     except FileExistsError:
         return False
     with os.fdopen(fd, 'wb') as f:
-        f.write(fernet.Fernet.generate_key() + b'\n')
+        f.write(new_key() + b'\n')
     return True

@@ -1,6 +1,7 @@
 """Builds Glint's WSGI app from a ConfigOpts, in plain Python."""
 
 from keystonemiddleware import auth_token
+from oslo_middleware import sizelimit
 
 from glint_service import cloud_access
 from glint_service.conf import database as database_conf
@@ -10,6 +11,7 @@ from glint_service.db import api as db_api
 from glint_service import fault_wrap
 from glint_service import handler
 from glint_service import keystone
+from glint_service import outbound
 from glint_service import policy
 from glint_service import util
 from glint_service import workers
@@ -24,8 +26,8 @@ class State(object):
         self.db = db_api.Database(database_conf.connection_url(conf))
         self.db.check_schema()
         self.enforcer = policy.get_enforcer(conf)
-        self.remote_sessions = cloud_access.RemoteSessions(
-            conf.remote_clouds.timeout)
+        self.outbound = outbound.Rules(conf)
+        self.remote_sessions = cloud_access.RemoteSessions(self.outbound)
         self.workers = workers.Workers(self)
         self._service_session = None
         # What the local Keystone's version discovery found, shared by the
@@ -53,8 +55,8 @@ class State(object):
 def loadapp(conf, start_workers=True):
     """The WSGI app for ``conf``.
 
-    The fault wrapper, then auth_token for all but the open paths, then the
-    router.
+    The fault wrapper, the body size limit, then auth_token for all but
+    the open paths, then the router.
     """
     state = State(conf)
     if start_workers:
@@ -77,4 +79,6 @@ def loadapp(conf, start_workers=True):
             return router(environ, start_response)
         return authenticated(environ, start_response)
 
-    return fault_wrap.FaultWrapper(glint)
+    # Bodies larger than [oslo_middleware] max_request_body_size: 413.
+    return fault_wrap.FaultWrapper(sizelimit.RequestBodySizeLimiter(
+        glint, {'oslo_config_config': conf}))

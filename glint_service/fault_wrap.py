@@ -10,6 +10,7 @@ import uuid
 
 from oslo_log import log as logging
 import webob
+import webob.exc
 
 from glint_service import exception
 from glint_service import util
@@ -20,9 +21,12 @@ REQUEST_ID_ENV = 'openstack.request_id'
 REQUEST_ID_HEADER = 'X-OpenStack-Request-ID'
 
 # Codes for the errors that arrive from below Glint's own handlers.
-_CODES = {401: 'glint.unauthorized', 503: 'glint.service_unavailable'}
+_CODES = {401: 'glint.unauthorized', 413: 'glint.request_too_large',
+          503: 'glint.service_unavailable'}
 _DETAILS = {
     401: 'The request needs a valid X-Auth-Token from the local Keystone.',
+    413: 'The request body is larger than Glint takes '
+         '([oslo_middleware] max_request_body_size).',
     503: 'The local Keystone could not be reached to check the token.',
 }
 # Headers of such an answer that are kept when its body is rewritten.
@@ -53,6 +57,9 @@ class FaultWrapper(object):
             response = request.get_response(self.application)
         except exception.GlintError as error:
             response = response_for(error, request_id)
+        except webob.exc.HTTPException as error:
+            # Such as the body size limit's, raised while a body is read.
+            response = error
         except Exception:
             LOG.exception('Unexpected error in %s %s (%s)',
                           request.method, request.path, request_id)

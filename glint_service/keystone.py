@@ -13,6 +13,7 @@ from keystoneclient.v3 import client as ks_client
 
 from glint_service import cloud_spec
 from glint_service import exception
+from glint_service import outbound
 
 
 def auth_plugin(spec):
@@ -42,7 +43,7 @@ class RemoteSession(object):
     the session does; ``close`` removes it.
     """
 
-    def __init__(self, spec, timeout):
+    def __init__(self, spec, rules):
         self._ca_file = None
         verify = spec['verify']
         if verify and spec.get('cacert'):
@@ -50,8 +51,11 @@ class RemoteSession(object):
             self._ca_file.write(spec['cacert'])
             self._ca_file.flush()
             verify = self._ca_file.name
-        self.session = ks_session.Session(auth=auth_plugin(spec),
-                                          verify=verify, timeout=timeout)
+        # Every connection checked by Glint's outbound policy; redirects are
+        # refused there (they would carry the token elsewhere).
+        self.session = ks_session.Session(
+            auth=auth_plugin(spec), verify=verify, timeout=rules.timeout,
+            session=rules.session(), redirect=False)
 
     def close(self):
         if self._ca_file is not None:
@@ -59,57 +63,62 @@ class RemoteSession(object):
 
 
 @contextlib.contextmanager
-def remote_session(spec, timeout):
+def remote_session(spec, rules):
     """A :class:`RemoteSession`'s session, for one use."""
-    remote = RemoteSession(spec, timeout)
+    remote = RemoteSession(spec, rules)
     try:
         yield remote.session
     finally:
         remote.close()
 
 
-def find_image_endpoint(spec, timeout):
+def find_image_endpoint(spec, rules):
     """Log in to the remote Keystone and find its Glance.
 
-    Raises RemoteCloudRejected, saying which step failed and why.
+    ``rules``: outbound.Rules. Raises RemoteCloudRejected, saying which
+    step failed and why, in Glint's words: never what the remote end
+    answered, nor where it sent Glint.
     """
-    where = spec['auth_url']
     try:
-        with remote_session(spec, timeout) as session:
+        with remote_session(spec, rules) as session:
             endpoint = session.get_endpoint(
                 service_type='image', interface=spec['interface'],
                 region_name=spec['region_name'])
     except ks_exc.EndpointNotFound:
         endpoint = None
+    except outbound.Refused as error:
+        raise exception.RemoteCloudRejected('auth_url: %s.' % error)
     except ks_exc.Unauthorized:
         raise exception.RemoteCloudRejected(
-            'The remote Keystone at %s refused the credentials (HTTP 401).'
-            % where)
+            'The remote Keystone refused the credentials (HTTP 401).')
     except ks_exc.SSLError:
         raise exception.RemoteCloudRejected(
-            'auth_url: the TLS certificate of %s could not be verified; '
-            'give its CA as cacert.' % where)
+            'auth_url: the TLS certificate of the remote Keystone could not '
+            'be verified; give its CA as cacert.')
     except (ks_exc.ConnectFailure, ks_exc.ConnectTimeout):
         raise exception.RemoteCloudRejected(
-            'auth_url: the remote Keystone at %s could not be reached.'
-            % where)
-    except (ks_exc.NotFound, ks_exc.InvalidResponse):
+            'auth_url: the remote Keystone could not be reached.')
+    except (ks_exc.NotFound, ks_exc.InvalidResponse, ValueError):
         raise exception.RemoteCloudRejected(
-            'auth_url: %s did not answer a login like a Keystone v3; is it '
-            'the v3 URL of a Keystone (ending in /v3)?' % where)
+            'auth_url: it did not answer a login like a Keystone v3; is it '
+            'the v3 URL of a Keystone (ending in /v3)?')
     except ks_exc.HttpError as error:
         raise exception.RemoteCloudRejected(
-            'The remote Keystone at %s answered HTTP %s to the login.'
-            % (where, error.http_status))
-    except ks_exc.ClientException as error:
+            'The remote Keystone answered the login with an HTTP %s error.'
+            % outbound.status_class(error.http_status))
+    except ks_exc.ClientException:
         raise exception.RemoteCloudRejected(
-            'The remote Keystone at %s could not be used: %s.'
-            % (where, type(error).__name__))
+            'auth_url: the remote Keystone could not be used.')
     if not endpoint:
         raise exception.RemoteCloudRejected(
             'The remote catalog has no image endpoint (Glance) for region '
             '%s and interface %s.' % (spec['region_name'] or '(any)',
                                       spec['interface']))
+    try:
+        rules.policy.check_url(endpoint)
+    except outbound.Refused as error:
+        raise exception.RemoteCloudRejected(
+            "The remote catalog's image endpoint cannot be used: %s." % error)
     return endpoint
 
 

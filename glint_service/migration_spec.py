@@ -9,8 +9,10 @@ from glint_service import util
 LOCAL = 'local'
 STATUSES = ('queued', 'running', 'succeeded', 'partial', 'failed',
             'cancelled')
+UUID_PATTERN = ('^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-'
+                '[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$')
 FIELD_SCHEMAS = {
-    'image_id': {'type': 'string', 'minLength': 1, 'maxLength': 64},
+    'image_id': {'type': 'string', 'pattern': UUID_PATTERN},
     'source': {'type': 'string', 'minLength': 1, 'maxLength': 36},
     'targets': {'type': 'array', 'minItems': 1, 'maxItems': 50,
                 'items': {'type': 'string', 'minLength': 1,
@@ -33,6 +35,8 @@ def _reason(error):
         return 'must name at most %d clouds' % error.schema['maxItems']
     if error.validator == 'type' and error.schema['type'] == 'array':
         return 'must be a list of cloud ids'
+    if error.validator == 'pattern':
+        return "must be an image's id (a UUID)"
     return cloud_spec.reason(error)
 
 
@@ -53,6 +57,8 @@ def complete(body):
     for field in ('image_id', 'targets'):
         if field not in body:
             raise exception.InvalidField(field, 'is required')
+    if body.get('name') is not None:
+        cloud_spec.check_name('name', body['name'])
     spec = dict(DEFAULTS)
     spec.update({k: v for k, v in body.items() if v is not None})
     if len(set(spec['targets'])) != len(spec['targets']):

@@ -17,6 +17,7 @@ from glint_service import cloud_access
 from glint_service.db import api as db_api
 from glint_service import exception
 from glint_service import glance
+from glint_service import outbound
 from glint_service import transfer
 
 LOG = logging.getLogger(__name__)
@@ -162,10 +163,8 @@ class Runner(object):
         if response.status_code != 200 or (
                 length is not None and int(length) != migration.size):
             response.close()
-            raise SourceError('the source image has no data of %s bytes to '
-                              'read (HTTP %d, %s bytes)'
-                              % (migration.size, response.status_code,
-                                 length))
+            raise SourceError('the source image has no data of its size '
+                              'to read')
         return response
 
     def _stop_before_data(self, migration, targets, reason):
@@ -182,7 +181,7 @@ class Runner(object):
                 self.state, migration, target.cloud_id)
             if migration.on_conflict == 'skip_identical':
                 identical = target.glance.find_identical(
-                    migration.os_hash_value)
+                    migration.os_hash_algo, migration.os_hash_value)
                 if identical is not None:
                     self._set(migration, target, status='skipped',
                               image_id=identical['id'])
@@ -218,8 +217,8 @@ class Runner(object):
                 [t.pipe for t in copying], progress.after_chunk)
             still_copying = any(not t.pipe.closed for t in copying)
             if still_copying and total != migration.size:
-                raise SourceError('read %d bytes, the source image has %s'
-                                  % (total, migration.size))
+                raise SourceError('the source sent a length of data '
+                                  'other than its size')
         except Cancelled as error:
             stopped = error
         except Exception as error:
@@ -267,9 +266,8 @@ class Runner(object):
             return self._fail(migration, target, 'the copy is %s, not active'
                               % copy['status'])
         if copy.get('size') != migration.size:
-            return self._fail(migration, target, 'the copy has %s bytes, the '
-                              'source %s' % (copy.get('size'),
-                                             migration.size))
+            return self._fail(migration, target, 'the copy does not have the '
+                              "source's size")
         if copy.get('os_hash_value') != migration.os_hash_value:
             return self._fail(migration, target, "the copy's os_hash_value "
                               "differs from the source's")
@@ -396,11 +394,9 @@ class Progress(object):
 def describe(error):
     """A short account of an error, for a migration's record.
 
-    The kind of error and its message, which come from Glance or Keystone,
-    never a secret.
+    Glint's own words (see outbound.describe): never a secret, nor what a
+    remote end answered.
     """
-    if isinstance(error, (SourceError, Cancelled)):
+    if isinstance(error, (SourceError, Cancelled, glance.TooManyPages)):
         return str(error)
-    lines = str(error).strip().splitlines()
-    text = '%s: %s' % (type(error).__name__, lines[0] if lines else '')
-    return text[:500]
+    return outbound.describe(error)

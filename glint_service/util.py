@@ -26,6 +26,8 @@ def json_body(request):
         raise exception.BadRequest('The request needs a JSON body.')
     try:
         return json.loads(request.body)
+    except RecursionError:
+        raise exception.BadRequest('The body is JSON nested too deeply.')
     except ValueError as error:
         raise exception.BadRequest(
             'The body is not valid JSON: %s at line %d column %d.'

@@ -34,6 +34,10 @@ from tests import slowdown
 BIN = os.path.dirname(sys.executable)
 HERE = os.path.dirname(os.path.abspath(__file__))
 REGION = 'RegionOne'
+# Where every server of the bed listens.
+HOST = '127.0.0.1'
+# The one network a bed's Glint may reach: its clouds' address.
+ALLOWED_NETWORK = HOST + '/32'
 # Generous deadlines: on a slow or busy machine, starting three clouds at
 # once takes minutes. Only a server that has not answered by then, or has
 # exited, fails the bed.
@@ -227,6 +231,8 @@ class Cloud(object):
     # The users every cloud has: name -> (project, role).
     USERS = {
         'demo': ('demo', 'member'),
+        # Another member of the demo project.
+        'colleague': ('demo', 'member'),
         'reader': ('demo', 'reader'),
         'other': ('other', 'member'),
         'operator': ('demo', 'admin'),
@@ -469,7 +475,12 @@ class Glint(object):
             },
             'oslo_policy': {'policy_file': self.policy_path},
             # As patient with the bed's clouds as the tests are with Glint.
-            'remote_clouds': {'timeout': REQUEST_TIMEOUT / 2},
+            'remote_clouds': {'timeout': REQUEST_TIMEOUT / 2,
+                              'deadline': REQUEST_TIMEOUT},
+            # The bed's clouds are on 127.0.0.1; the rest of loopback stands
+            # for the control plane's own addresses, which Glint must not
+            # reach (see tests/functional/test_outbound.py).
+            'outbound': {'allowed_networks': ALLOWED_NETWORK},
         }
         for section, options in self.options.items():
             sections.setdefault(section, {}).update(options)

@@ -1,7 +1,7 @@
 """glint-manage: set up what the Glint API service needs.
 
     glint-manage [--config-file F] db sync
-    glint-manage [--config-file F] key create
+    glint-manage [--config-file F] key create | rotate | prune
     glint-manage [--config-file F] register --public-url URL [...]
 
 ``register`` logs in to the local Keystone as an administrator with the
@@ -18,7 +18,9 @@ from keystoneauth1 import session as ks_session
 from glint_service import conf as glint_conf
 from glint_service.conf import database as database_conf
 from glint_service import crypto
+from glint_service.db import api as db_api
 from glint_service.db import migration
+from glint_service import exception
 from glint_service import keystone
 
 
@@ -43,6 +45,34 @@ def key_create(conf, args):
     else:
         crypto.Vault.from_key_file(key_file)
         print('The credential key file %s exists: left alone.' % key_file)
+
+
+def key_rotate(conf, args):
+    """A new first key; every stored secret encrypted again with it."""
+    key_file = conf.crypto.key_file
+    old = crypto.Vault.from_key_file(key_file)
+    crypto.write_keys(key_file, [crypto.new_key()] + old.keys)
+    vault = crypto.Vault.from_key_file(key_file)
+    db = db_api.Database(database_conf.connection_url(conf))
+    count = db.reseal_clouds(vault.reseal)
+    print('A new key is first in %s; the secrets of %d remote cloud(s) are '
+          'encrypted with it. The %d older key(s) stay in the file until '
+          '"glint-manage key prune".' % (key_file, count, len(old.keys)))
+
+
+def key_prune(conf, args):
+    """Keep the first key only, once no stored secret needs the others."""
+    key_file = conf.crypto.key_file
+    vault = crypto.Vault.from_key_file(key_file)
+    db = db_api.Database(database_conf.connection_url(conf))
+    if not all(vault.opens_with_first_key(sealed)
+               for sealed in db.sealed_secrets()):
+        raise exception.KeyFileError(
+            'some stored secrets still need the older keys: run '
+            '"glint-manage key rotate" first.')
+    crypto.write_keys(key_file, vault.keys[:1])
+    print('%s holds its first key only (%d older key(s) removed).'
+          % (key_file, len(vault.keys) - 1))
 
 
 def register(conf, args):
@@ -78,6 +108,13 @@ def parser(argv):
     key_commands.add_parser(
         'create', help='create [crypto] key_file unless it exists'
     ).set_defaults(run=key_create)
+    key_commands.add_parser(
+        'rotate', help='put a new key first and encrypt every stored secret '
+                       'with it; the older keys are kept'
+    ).set_defaults(run=key_rotate)
+    key_commands.add_parser(
+        'prune', help='drop the older keys, once no stored secret needs them'
+    ).set_defaults(run=key_prune)
 
     reg = commands.add_parser(
         'register', help='make Glint known to the local Keystone: its '

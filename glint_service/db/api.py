@@ -88,6 +88,23 @@ class Database(object):
             self._flush_or_conflict(session, cloud.name)
         return cloud
 
+    def reseal_clouds(self, reseal):
+        """Store every cloud's secrets as ``reseal(sealed)`` gives them.
+
+        In one transaction; the clouds are otherwise unchanged (their
+        updated_at too). Returns how many there are.
+        """
+        with self._session.begin() as session:
+            clouds = list(session.scalars(sa.select(models.Cloud)))
+            for cloud in clouds:
+                cloud.sealed_secrets = reseal(cloud.sealed_secrets)
+            return len(clouds)
+
+    def sealed_secrets(self):
+        with self._session() as session:
+            return list(session.scalars(sa.select(
+                models.Cloud.sealed_secrets)))
+
     def delete_cloud(self, cloud_id, project_id):
         with self._session.begin() as session:
             session.delete(self._get_cloud(session, cloud_id, project_id))

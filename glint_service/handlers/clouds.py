@@ -32,8 +32,8 @@ def create_cloud(request):
     context.can(policies.CREATE)
     state = util.state(request)
     spec = cloud_spec.complete(util.json_body(request))
-    image_endpoint = keystone.find_image_endpoint(
-        spec, state.conf.remote_clouds.timeout)
+    state.outbound.check_cloud(spec)
+    image_endpoint = keystone.find_image_endpoint(spec, state.outbound)
     cloud = state.db.create_cloud(dict(
         cloud_spec.to_row(spec, state.vault),
         project_id=context.project_id, created_by=context.user_id,
@@ -45,18 +45,24 @@ def create_cloud(request):
         headers={'Location': '%s/%s' % (request.path_url, cloud.id)})
 
 
+def _owners(cloud):
+    """The policy target of a stored cloud: its project and creator."""
+    return {'project_id': cloud.project_id, 'created_by': cloud.created_by}
+
+
 def update_cloud(request):
     context = util.context(request)
-    context.can(policies.UPDATE)
     state = util.state(request)
     cloud_id = request.urlvars['cloud_id']
-    stored = cloud_spec.from_row(
-        state.db.get_cloud(cloud_id, context.project_id), state.vault)
+    row = state.db.get_cloud(cloud_id, context.project_id)
+    context.can(policies.UPDATE, _owners(row))
+    stored = cloud_spec.from_row(row, state.vault)
     spec = cloud_spec.merge(stored, util.json_body(request))
     values = cloud_spec.to_row(spec, state.vault)
     if cloud_spec.connection_changed(stored, spec):
+        state.outbound.check_cloud(spec)
         values['image_endpoint'] = keystone.find_image_endpoint(
-            spec, state.conf.remote_clouds.timeout)
+            spec, state.outbound)
     cloud = state.db.update_cloud(cloud_id, context.project_id, values)
     LOG.info('Remote cloud %s (%s) updated', cloud.id, cloud.name)
     return util.json_response(cloud_spec.to_dict(cloud))
@@ -64,10 +70,10 @@ def update_cloud(request):
 
 def delete_cloud(request):
     context = util.context(request)
-    context.can(policies.DELETE)
     cloud_id = request.urlvars['cloud_id']
     db = util.state(request).db
-    db.get_cloud(cloud_id, context.project_id)
+    context.can(policies.DELETE,
+                _owners(db.get_cloud(cloud_id, context.project_id)))
     if db.cloud_in_use(cloud_id):
         raise exception.Conflict('A queued or running migration uses remote '
                                  'cloud %s; cancel it first.' % cloud_id)

@@ -5,9 +5,15 @@ import time
 
 from glint_service import cloud_access
 from glint_service import exception
+from glint_service import glance
 from glint_service import images
+from glint_service import outbound
 from glint_service.policies import migrations as policies
 from glint_service import util
+
+
+# The most clouds listed at once for one request.
+MAX_THREADS = 8
 
 
 def list_images(request):
@@ -25,27 +31,30 @@ def list_images(request):
                 raise exception.InvalidField(
                     'cloud', 'no cloud %s in this project' % cloud_id)
         clouds = [c for c in clouds if c[0] in wanted]
+    # Each cloud's listing stops between two pages once the time is up; a
+    # call already made ends by its own deadline ([remote_clouds]). The
+    # request ends once every listing has: no thread outlives it.
     timeout = state.conf.remote_clouds.timeout * 2
-    pool = concurrent.futures.ThreadPoolExecutor(len(clouds))
-    futures = [pool.submit(_list_one, state, context, cloud_id)
-               for cloud_id, _ in clouds]
-    # A cloud that does not answer in time is reported, not waited for.
-    pool.shutdown(wait=False)
     deadline = time.monotonic() + timeout
+    with concurrent.futures.ThreadPoolExecutor(
+            min(len(clouds), MAX_THREADS)) as pool:
+        futures = [pool.submit(_list_one, state, context, cloud_id, deadline)
+                   for cloud_id, _ in clouds]
     listings = []
     for (cloud_id, name), future in zip(clouds, futures):
         try:
-            listings.append((cloud_id, name, future.result(
-                timeout=max(0, deadline - time.monotonic())), None))
-        except concurrent.futures.TimeoutError:
+            listings.append((cloud_id, name, future.result(), None))
+        except glance.OutOfTime:
             listings.append((cloud_id, name, None,
                              'no answer within %ds' % timeout))
+        except glance.TooManyPages as error:
+            listings.append((cloud_id, name, None, str(error)))
         except Exception as error:
-            listings.append((cloud_id, name, None,
-                             'unreachable: %s' % type(error).__name__))
+            listings.append((cloud_id, name, None, outbound.describe(error)))
     return util.json_response(images.group(listings))
 
 
-def _list_one(state, context, cloud_id):
+def _list_one(state, context, cloud_id, deadline):
     return cloud_access.callers_glance(state, context,
-                                       cloud_id).list_images()
+                                       cloud_id).list_images(
+                                           deadline=deadline)

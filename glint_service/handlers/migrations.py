@@ -44,7 +44,7 @@ def create_migration(request):
     image = find_source_image(state, context, spec)
     trust_id = None
     if cloud_access.LOCAL in [spec['source']] + spec['targets']:
-        trust_id = make_trust(state, context)
+        trust_id = make_trust(state, context, trust_roles(context.roles))
     migration = state.db.create_migration({
         'project_id': context.project_id, 'created_by': context.user_id,
         'image_id': image['id'], 'image_name': image.get('name'),
@@ -102,12 +102,23 @@ def forget_trust(state, context, migration):
                                   migration)
 
 
-def make_trust(state, context):
+def trust_roles(roles):
+    """The roles a migration's trust delegates: no more than it needs.
+
+    ``member``, which Glance asks for to download an image as well as to
+    make one (its default policy), never ``admin``; the caller's own roles
+    if the caller has not that one (Keystone delegates only roles one has,
+    and a policy file may grant migrations to other roles).
+    """
+    return ['member'] if 'member' in roles else list(roles)
+
+
+def make_trust(state, context, roles):
     """A trust for the migration to act as the caller in the local cloud."""
     try:
         return keystone.create_trust(
             state.user_session(context.user_auth),
-            context.user_id, context.project_id, context.roles,
+            context.user_id, context.project_id, roles,
             state.conf.migrations.trust_lifetime,
             state.service_session().get_user_id())
     except ks_exc.ClientException as error:

@@ -8,6 +8,12 @@ CREATE = PREFIX % 'create'
 UPDATE = PREFIX % 'update'
 DELETE = PREFIX % 'delete'
 
+# A remote cloud holds its creator's credentials: the project's other
+# members use it, but only its creator (or a project admin) may change
+# where they are sent, or remove it.
+CREATOR_OR_ADMIN = ('(rule:project_member and rule:cloud_creator) or '
+                    'rule:project_admin')
+
 RULES = [
     policy.DocumentedRuleDefault(
         LIST, 'rule:project_reader', "List the project's remote clouds.",
@@ -25,11 +31,13 @@ RULES = [
         CREATE, 'rule:project_member', 'Add a remote cloud.',
         [{'method': 'POST', 'path': '/v1/clouds'}], scope_types=['project']),
     policy.DocumentedRuleDefault(
-        UPDATE, 'rule:project_member', 'Change a remote cloud.',
+        UPDATE, CREATOR_OR_ADMIN,
+        "Change a remote cloud: its creator or the project's admin.",
         [{'method': 'PATCH', 'path': '/v1/clouds/{cloud_id}'}],
         scope_types=['project']),
     policy.DocumentedRuleDefault(
-        DELETE, 'rule:project_member', 'Remove a remote cloud.',
+        DELETE, CREATOR_OR_ADMIN,
+        "Remove a remote cloud: its creator or the project's admin.",
         [{'method': 'DELETE', 'path': '/v1/clouds/{cloud_id}'}],
         scope_types=['project']),
 ]

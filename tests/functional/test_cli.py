@@ -179,8 +179,8 @@ def test_refused_credentials_give_glints_message(bed, cli):
                      remote.auth_url, '--username', 'demo', '--password',
                      'not-the-password', '--project-name', 'demo')
     assert result.returncode != 0
-    assert ('The remote Keystone at %s refused the credentials (HTTP 401).'
-            % remote.auth_url) in result.stderr
+    assert ('The remote Keystone refused the credentials (HTTP 401).'
+            in result.stderr)
     assert '(HTTP 400, request req-' in result.stderr
     assert 'not-the-password' not in result.stdout + result.stderr
 

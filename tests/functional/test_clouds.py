@@ -300,6 +300,13 @@ BAD_BODIES = [
      'name: must not be empty'),
     ('long name', lambda b, bed: b.update(name='x' * 256),
      'name: must be at most'),
+    ('name of two lines', lambda b, bed: b.update(name='two\nlines'),
+     'name: must be printable text'),
+    ('name with spaces around', lambda b, bed: b.update(name=' padded '),
+     'name: must not begin or end with white space'),
+    ('internal auth_url', lambda b, bed: b.update(
+        auth_url='http://169.254.169.254/v3'),
+     'auth_url: its host is an address Glint may not connect to'),
     ('verify not boolean', lambda b, bed: b.update(verify='yes'),
      'verify: must be true or false'),
     ('malformed URL', lambda b, bed: b.update(auth_url='keystone:5000'),

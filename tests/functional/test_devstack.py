@@ -147,6 +147,9 @@ def devstack(bed, mariadb, tmp_path):
         'SERVICE_DOMAIN_NAME': 'Default', 'SERVICE_PROJECT_NAME': 'service',
         'DATABASE_PORT': str(mariadb.port),
         'DATABASE_PASSWORD': mariadb.password,
+        # The bed's other clouds are on loopback, as a LAN's would be on a
+        # private network.
+        'GLINT_OUTBOUND_ALLOWED_NETWORKS': cloudbed.ALLOWED_NETWORK,
     })
     yield env
     pid_file = tmp_path / 'data' / 'glint-api.pid'
@@ -179,6 +182,17 @@ def test_stack_then_unstack_and_clean(bed, devstack, mariadb, tmp_path):
     cli = Cli(os_env(cloud, cloud.users['demo'], region=REGION),
               str(tmp_path))
     assert cli.json('cloud', 'list') == []
+    # The remote clouds of the network it was told of can be added.
+    assert conf.get('outbound', 'allowed_networks') == (
+        cloudbed.ALLOWED_NETWORK)
+    remote = bed.clouds[1]
+    user = remote.users['demo']
+    added = cli.json('cloud', 'create', 'devstack-remote', '--auth-url',
+                     remote.auth_url, '--username', user['username'],
+                     '--password=' + user['password'], '--project-name',
+                     'demo')
+    assert added['image_endpoint'] == remote.glance_url
+    cli.ok('cloud', 'delete', 'devstack-remote')
     enabled = tmp_path / 'horizon' / 'openstack_dashboard' / 'local' / (
         'enabled')
     assert sorted(os.listdir(enabled)) == list(PANELS)

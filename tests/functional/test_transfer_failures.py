@@ -11,6 +11,7 @@ import os
 import time
 import uuid
 
+from keystoneclient.v3 import client as ks_client
 import pytest
 import sqlalchemy as sa
 
@@ -136,6 +137,31 @@ def test_cancel_mid_transfer_leaves_nothing(bed, demo):
     assert {t['status'] for t in migration['targets']} == {'cancelled'}
     assert no_image_left(bed.clouds[1:], name)
     assert demo.delete('/v1/migrations/%s' % migration_id).status_code == 204
+
+
+def test_a_migrations_trust_delegates_the_member_role_only(bed, demo, slow):
+    """Even when an admin of the project asks for the migration."""
+    local = bed.clouds[0]
+    operator = local.users['operator']
+    session = local.session(operator)
+    admin = Api(slow.url, session.get_token())
+    trusts = ks_client.Client(session=session, interface='public').trusts
+    before = {t.id for t in trusts.list(trustor_user=session.get_user_id())}
+    name, source = upload_source(bed, 16 * MiB)
+    response = admin.post('/v1/migrations', {
+        'image_id': source['id'], 'targets': demo.remotes[:1]})
+    assert response.status_code == 202, response.text
+    migration_id = response.json()['id']
+    wait_for_bytes(admin, migration_id, MiB)
+    [trust] = [t for t in trusts.list(trustor_user=session.get_user_id())
+               if t.id not in before]
+    assert [role['name'] for role in trust.roles] == ['member']
+    assert trust.impersonation is True
+    admin.delete('/v1/migrations/%s' % migration_id)
+    wait_until_finished(admin, migration_id)
+    # Its record deleted by its trustor: the trust goes with it.
+    assert admin.delete('/v1/migrations/%s' % migration_id).status_code == (
+        204)
 
 
 def test_a_remote_cloud_in_use_cannot_be_deleted(bed, demo):

@@ -29,6 +29,8 @@ def conf(tmp_path):
                       group='crypto')
     conf.set_override('www_authenticate_uri', KEYSTONE,
                       group='keystone_authtoken')
+    # Remote clouds of the unit tests are in TEST-NET-1.
+    conf.set_override('allowed_networks', ['192.0.2.0/24'], group='outbound')
     crypto.create_key_file(conf.crypto.key_file)
     migration.upgrade('sqlite:///%s/glint.sqlite' % tmp_path)
     return conf

@@ -1,17 +1,21 @@
 """The app's plumbing: errors, routes, tokens, policy, ownership."""
 
+import io
 from unittest import mock
 
 from keystoneauth1 import exceptions as ks_exc
 import pytest
 import sqlalchemy as sa
+import webob
 
 from glint_service.conf import database as database_conf
 from glint_service.db import api as db_api
+from glint_service import deploy
 from glint_service import exception
 from glint_service import keystone
 
-BODY = {'name': 'cern', 'auth_url': 'https://keystone.cern.invalid/v3',
+# TEST-NET-1, which the unit tests' outbound policy allows (conftest.py).
+BODY = {'name': 'cern', 'auth_url': 'https://192.0.2.10:5000/v3',
         'username': 'alice', 'password': 'pa55-word',
         'project_name': 'hep'}
 
@@ -99,6 +103,34 @@ def test_bad_input_is_not_checked_remotely(app, tokens, remote_ok):
     error = error_of(app('POST', '/v1/clouds', dict(BODY, verify=1),
                          tokens()), 400)
     assert error['detail'] == 'verify: must be true or false'
+    remote_ok.assert_not_called()
+
+
+def test_json_nested_too_deeply_is_400(app, tokens, remote_ok):
+    error = error_of(app('POST', '/v1/clouds', raw='[' * 50000,
+                         token=tokens()), 400)
+    assert error['detail'] == 'The body is JSON nested too deeply.'
+    remote_ok.assert_not_called()
+
+
+def test_a_body_over_the_size_limit_is_413(app, tokens, remote_ok):
+    error = error_of(app('POST', '/v1/clouds', raw='[' * 200000,
+                         token=tokens()), 413)
+    assert error['code'] == 'glint.request_too_large'
+    assert 'max_request_body_size' in error['detail']
+    remote_ok.assert_not_called()
+
+
+def test_a_chunked_body_over_the_size_limit_is_413(conf, tokens, remote_ok):
+    application = deploy.loadapp(conf, start_workers=False)
+    request = webob.Request.blank('/v1/clouds', method='POST')
+    request.headers['X-Auth-Token'] = tokens()
+    request.headers['Transfer-Encoding'] = 'chunked'
+    request.body_file = io.BytesIO(b' ' * 200000)
+    request.content_length = None
+    request.is_body_seekable = False
+    error = error_of(request.get_response(application), 413)
+    assert error['code'] == 'glint.request_too_large'
     remote_ok.assert_not_called()
 
 
@@ -214,3 +246,15 @@ def test_cancelling_a_running_migration_leaves_the_trust_to_its_worker(
                    token=tokens())
     assert response.status_int == 202
     delete_trust.assert_not_called()
+
+
+@pytest.mark.parametrize('roles, delegated', [
+    (['admin', 'member', 'reader'], ['member']),
+    (['member', 'reader'], ['member']),
+    (['custom'], ['custom']),
+])
+def test_a_trust_delegates_only_the_role_the_migration_needs(
+        roles, delegated):
+    from glint_service.handlers import migrations
+
+    assert migrations.trust_roles(roles) == delegated

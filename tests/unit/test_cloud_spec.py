@@ -68,12 +68,20 @@ def test_application_credential_needs_no_project():
     ({'application_credential_secret': 'x'},
      'application_credential_secret: is not used with auth_type password'),
     ({'username': None}, 'username: is required with auth_type password'),
+    ({'name': 'two\nlines'}, 'name: must be printable text'),
+    ({'name': 'rtl\u202eoverride'}, 'name: must be printable text'),
+    ({'name': 'cern '}, 'name: must not begin or end with white space'),
 ])
 def test_bad_fields_are_named(change, message):
     body = dict(PASSWORD_BODY)
     body.update(change)
     body = {k: v for k, v in body.items() if v is not None}
     assert field_error(body).startswith(message)
+
+
+def test_a_name_in_any_script_is_fine():
+    spec = cloud_spec.complete(dict(PASSWORD_BODY, name='CERN Météo 雲 2'))
+    assert spec['name'] == 'CERN Météo 雲 2'
 
 
 def test_a_wrong_type_never_echoes_the_value():
@@ -114,9 +122,34 @@ def test_merge_to_another_auth_type_drops_the_old_fields():
 
 def test_merge_to_another_auth_type_needs_its_fields():
     stored = cloud_spec.complete(PASSWORD_BODY)
-    message = field_error({'auth_type': 'v3applicationcredential'},
+    message = field_error({'auth_type': 'v3applicationcredential',
+                           'application_credential_secret': 's'},
                           merge_into=stored)
     assert message.startswith('application_credential_id: is required')
+
+
+@pytest.mark.parametrize('change', [
+    {'auth_url': 'https://elsewhere.invalid/v3'},
+    {'verify': False},
+    {'cacert': None, 'verify': False},
+    {'auth_type': 'v3applicationcredential',
+     'application_credential_id': 'x'},
+])
+def test_sending_the_secret_elsewhere_needs_it_again(change):
+    stored = cloud_spec.complete(PASSWORD_BODY)
+    secret = ('application_credential_secret' if 'auth_type' in change
+              else 'password')
+    message = field_error(change, merge_into=stored)
+    assert message.startswith('%s: must be given again to change' % secret)
+    given = dict(change, **{secret: 'again'})
+    assert cloud_spec.merge(stored, given)[secret] == 'again'
+
+
+def test_renaming_or_a_new_region_keeps_the_stored_secret():
+    stored = cloud_spec.complete(PASSWORD_BODY)
+    merged = cloud_spec.merge(stored, {'name': 'new', 'region_name': 'R2',
+                                       'auth_url': stored['auth_url']})
+    assert merged['password'] == stored['password']
 
 
 def test_stored_secrets_are_sealed_and_never_shown(vault):

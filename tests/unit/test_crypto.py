@@ -39,9 +39,22 @@ def test_missing_key_file_is_a_clear_error(tmp_path):
 def test_invalid_key_file_is_a_clear_error(tmp_path, content):
     key_file = tmp_path / 'key'
     key_file.write_bytes(content)
+    key_file.chmod(0o600)
     with pytest.raises(exception.KeyFileError) as raised:
         crypto.Vault.from_key_file(str(key_file))
     assert str(key_file) in raised.value.detail
+    assert 'read by others' not in raised.value.detail
+
+
+@pytest.mark.parametrize('mode', [0o640, 0o604, 0o644])
+def test_a_key_file_others_may_read_is_refused(tmp_path, mode):
+    key_file = tmp_path / 'key'
+    crypto.create_key_file(str(key_file))
+    key_file.chmod(mode)
+    with pytest.raises(exception.KeyFileError) as raised:
+        crypto.Vault.from_key_file(str(key_file))
+    assert 'may be read by others (mode %o)' % mode in raised.value.detail
+    assert 'chmod 600' in raised.value.detail
 
 
 def test_wrong_key_is_a_clear_error_not_plaintext(tmp_path):
@@ -63,5 +76,44 @@ def test_rotation_new_key_first_old_key_still_opens(tmp_path):
                          + key_file.read_bytes())
     rotated = crypto.Vault.from_key_file(str(key_file))
     assert rotated.open(sealed) == {'password': 'x'}
-    with pytest.raises(exception.SecretsUnreadable):
-        old.open(rotated.seal({'password': 'y'}))
+    resealed = rotated.reseal(sealed)
+    assert rotated.opens_with_first_key(resealed)
+    assert not rotated.opens_with_first_key(sealed)
+    # A vault of before the change reads the file again: it follows.
+    assert old.open(resealed) == {'password': 'x'}
+
+
+def test_key_rotate_and_prune_reencrypt_every_stored_secret(conf, capsys):
+    from glint_service.cmd import manage
+    from glint_service.conf import database as database_conf
+    from glint_service.db import api as db_api
+
+    db = db_api.Database(database_conf.connection_url(conf))
+    vault = crypto.Vault.from_key_file(conf.crypto.key_file)
+    cloud = db.create_cloud({
+        'project_id': 'p', 'created_by': 'u', 'name': 'c',
+        'auth_url': 'https://192.0.2.1/v3', 'auth_type': 'password',
+        'interface': 'public', 'verify': True, 'auth': {},
+        'sealed_secrets': vault.seal({'password': 'hunter2'}),
+        'image_endpoint': 'https://192.0.2.1:9292'})
+    # A new key put first by hand, the secret not encrypted with it yet:
+    # prune refuses to drop the key the secret needs.
+    crypto.write_keys(conf.crypto.key_file, [crypto.new_key()] + vault.keys)
+    with pytest.raises(exception.KeyFileError, match='older keys'):
+        manage.key_prune(conf, None)
+    crypto.write_keys(conf.crypto.key_file, vault.keys)
+
+    manage.key_rotate(conf, None)
+    assert 'secrets of 1 remote cloud(s) are encrypted' in (
+        capsys.readouterr().out)
+    rotated = crypto.Vault.from_key_file(conf.crypto.key_file)
+    assert len(rotated.keys) == 2 and rotated.keys[1] == vault.keys[0]
+    [sealed] = db.sealed_secrets()
+    assert rotated.opens_with_first_key(sealed)
+    assert db.get_cloud(cloud.id, 'p').updated_at == cloud.updated_at
+
+    manage.key_prune(conf, None)
+    pruned = crypto.Vault.from_key_file(conf.crypto.key_file)
+    assert pruned.keys == rotated.keys[:1]
+    assert pruned.open(sealed) == {'password': 'hunter2'}
+    assert stat.S_IMODE(os.stat(conf.crypto.key_file).st_mode) == 0o600

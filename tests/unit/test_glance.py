@@ -53,6 +53,9 @@ class Pages(object):
         page = self.pages[len(self.asked) - 1]
         return types.SimpleNamespace(json=lambda: page)
 
+    def get_project_id(self):
+        return 'p1'
+
 
 def test_a_listing_follows_every_page():
     session = Pages([
@@ -67,10 +70,67 @@ def test_a_listing_follows_every_page():
         ('GET', '/v2/images?limit=2&marker=b', None)]
 
 
+def test_a_listing_stops_at_its_page_limit():
+    endless = Pages([{'images': [{'id': str(i)}],
+                      'next': '/v2/images?marker=%d' % i}
+                     for i in range(10)])
+    with pytest.raises(glance.TooManyPages, match='more than 3 pages'):
+        glance.Glance(endless, max_pages=3).list_images()
+    assert len(endless.asked) == 3
+
+
+def test_a_listing_stops_once_its_time_is_up():
+    session = Pages([{'images': [], 'next': '/v2/images?marker=a'}])
+    with pytest.raises(glance.OutOfTime):
+        glance.Glance(session).list_images(deadline=0)
+    assert session.asked == []
+
+
+@pytest.mark.parametrize('link', [
+    'http://169.254.169.254/latest/meta-data', '//elsewhere/v2/images?x=1',
+    '/v3/auth/tokens', ['not', 'a', 'link']])
+def test_a_next_link_elsewhere_than_the_listing_is_refused(link):
+    session = Pages([{'images': [], 'next': link}])
+    with pytest.raises(ValueError, match='next link'):
+        glance.Glance(session).list_images()
+    assert len(session.asked) == 1
+
+
+def test_an_image_id_is_one_path_segment():
+    session = Pages([{'id': 'x'}])
+    glance.Glance(session).get_image('../../v3/x?y#z')
+    assert session.asked[0][1] == '/v2/images/..%2F..%2Fv3%2Fx%3Fy%23z'
+
+
 def test_an_identical_image_is_looked_for_by_hash_among_active_ones():
-    session = Pages([{'images': [{'id': 'same'}]}])
-    assert glance.Glance(session).find_identical('h')['id'] == 'same'
+    mine = {'id': 'same', 'owner': 'p1', 'os_hash_algo': 'sha512',
+            'os_hash_value': 'h'}
+    session = Pages([{'images': [mine]}])
+    assert glance.Glance(session).find_identical('sha512', 'h')['id'] == (
+        'same')
     method, path, params = session.asked[0]
     assert params == {'os_hash_value': 'h', 'status': 'active',
-                      'limit': glance.PAGE_SIZE}
-    assert glance.Glance(Pages([{'images': []}])).find_identical('h') is None
+                      'owner': 'p1', 'limit': glance.PAGE_SIZE}
+    assert glance.Glance(Pages([{'images': []}])).find_identical(
+        'sha512', 'h') is None
+
+
+@pytest.mark.parametrize('image', [
+    {'id': 'theirs', 'owner': 'p2', 'os_hash_algo': 'sha512',
+     'os_hash_value': 'h'},
+    {'id': 'other-algo', 'owner': 'p1', 'os_hash_algo': 'sha256',
+     'os_hash_value': 'h'},
+    {'id': 'other-hash', 'owner': 'p1', 'os_hash_algo': 'sha512',
+     'os_hash_value': 'g'},
+])
+def test_only_the_projects_own_image_with_the_same_hash_is_identical(image):
+    session = Pages([{'images': [image]}])
+    assert glance.Glance(session).find_identical('sha512', 'h') is None
+
+
+@pytest.mark.parametrize('algo, value', [(None, None), ('sha512', None),
+                                         (None, 'h'), ('', '')])
+def test_a_source_without_a_hash_has_no_identical_image(algo, value):
+    session = Pages([{'images': [{'id': 'any', 'owner': 'p1'}]}])
+    assert glance.Glance(session).find_identical(algo, value) is None
+    assert session.asked == []

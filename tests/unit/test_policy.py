@@ -30,7 +30,6 @@ def caller(enforcer, *roles, project_id='p'):
     (clouds.UPDATE, ['reader'], False),
     (clouds.DELETE, ['reader'], False),
     (clouds.CREATE, ['member', 'reader'], True),
-    (clouds.DELETE, ['member', 'reader'], True),
     (clouds.LIST_ALL_PROJECTS, ['member', 'reader'], False),
     (clouds.LIST_ALL_PROJECTS, ['admin', 'member', 'reader'], True),
     (clouds.LIST, [], False),
@@ -42,6 +41,32 @@ def test_defaults(enforcer, rule, roles, allowed):
     else:
         with pytest.raises(exception.Forbidden):
             ctx.can(rule)
+
+
+@pytest.mark.parametrize('rule', [clouds.UPDATE, clouds.DELETE])
+@pytest.mark.parametrize('user_id, roles, allowed', [
+    ('creator', ['member', 'reader'], True),
+    ('colleague', ['member', 'reader'], False),
+    ('colleague', ['admin', 'member', 'reader'], True),
+    ('creator', ['reader'], False),
+])
+def test_only_a_clouds_creator_or_admin_changes_it(enforcer, rule, user_id,
+                                                   roles, allowed):
+    ctx = context.RequestContext(enforcer=enforcer, user_id=user_id,
+                                 project_id='p', roles=roles)
+    target = {'project_id': 'p', 'created_by': 'creator'}
+    if allowed:
+        ctx.can(rule, target)
+    else:
+        with pytest.raises(exception.Forbidden):
+            ctx.can(rule, target)
+
+
+def test_an_admin_of_another_project_does_not_change_a_cloud(enforcer):
+    ctx = context.RequestContext(enforcer=enforcer, user_id='x',
+                                 project_id='q', roles=['admin', 'member'])
+    with pytest.raises(exception.Forbidden):
+        ctx.can(clouds.UPDATE, {'project_id': 'p', 'created_by': 'c'})
 
 
 def test_a_member_of_another_project_is_not_allowed(enforcer):

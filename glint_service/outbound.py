@@ -1,0 +1,296 @@
+"""Where Glint may connect when it reaches out to a remote cloud.
+
+Every URL a remote cloud or a user gives Glint is untrusted: a remote
+``auth_url``, each endpoint of the remote catalog, a ``next`` link, a
+redirect. The sessions made here check, at every connection, the URL's
+scheme and port and *every address its host resolves to* against the
+operator's ``[outbound]`` policy, and then connect to the address they
+checked (no second look-up, so a DNS answer that changes in between cannot
+switch it). By default only public (globally routable, unicast) addresses
+pass: loopback, link-local (the metadata service), private, shared,
+multicast and reserved ranges are refused unless the operator allows a
+network by name.
+
+What the remote end answers is bounded too: redirects are refused (they
+would carry the token to another host), a compressed body is refused (Glint
+asks for none), and a body read whole (JSON) may be at most
+``max_response_bytes``, read within ``deadline`` seconds.
+"""
+
+import ipaddress
+import socket
+import time
+import urllib.parse
+
+from keystoneauth1 import exceptions as ks_exc
+import requests
+from requests import adapters
+from urllib3 import connection
+from urllib3 import connectionpool
+from urllib3 import exceptions as urllib3_exc
+from urllib3.util import connection as connection_util
+
+from glint_service import exception
+
+REDIRECTS = (301, 302, 303, 305, 307, 308)
+DEFAULT_PORTS = {'http': 80, 'https': 443}
+
+
+class Refused(Exception):
+    """Glint will not make (or go on with) this connection.
+
+    The message says why in Glint's words; it never holds an address that
+    the host resolved to.
+    """
+
+
+def _networks(group, name):
+    networks = []
+    for text in group[name]:
+        try:
+            networks.append(ipaddress.ip_network(text, strict=False))
+        except ValueError:
+            raise ValueError('[outbound] %s: %r is not a network (CIDR)'
+                             % (name, text))
+    return networks
+
+
+class Policy(object):
+    """The operator's ``[outbound]`` rules, with the lists parsed once."""
+
+    def __init__(self, group):
+        self.schemes = [s.lower() for s in group.allowed_schemes]
+        self.allowed_ports = set(group.allowed_ports)
+        self.disallowed_ports = set(group.disallowed_ports)
+        self.allowed_networks = _networks(group, 'allowed_networks')
+        self.disallowed_networks = _networks(group, 'disallowed_networks')
+        self.allow_insecure_tls = group.allow_insecure_tls
+
+    def check_url(self, url):
+        """Check a URL's form, scheme, port and host's addresses.
+
+        Raises Refused saying why.
+        """
+        try:
+            parts = urllib.parse.urlsplit(url)
+            port = parts.port
+        except ValueError:
+            raise Refused('it is not a valid URL')
+        scheme = parts.scheme.lower()
+        if scheme not in self.schemes:
+            raise Refused('Glint connects only with %s'
+                          % ' or '.join(self.schemes))
+        if not parts.hostname:
+            raise Refused('it has no host')
+        self.addresses(parts.hostname, port or DEFAULT_PORTS[scheme])
+
+    def check_port(self, port):
+        if port in self.disallowed_ports or (
+                self.allowed_ports and port not in self.allowed_ports):
+            raise Refused('Glint may not connect to port %d' % port)
+
+    def allows_address(self, address):
+        ip = ipaddress.ip_address(address.split('%', 1)[0])
+        if getattr(ip, 'ipv4_mapped', None) is not None:
+            ip = ip.ipv4_mapped
+        if any(ip in network for network in self.disallowed_networks):
+            return False
+        if any(ip in network for network in self.allowed_networks):
+            return True
+        return ip.is_global and not ip.is_multicast
+
+    def addresses(self, host, port):
+        """The addresses to connect to for ``host``: all of them allowed.
+
+        Raises Refused if the port is not allowed, the host does not
+        resolve, or any address it resolves to is not allowed.
+        """
+        self.check_port(port)
+        try:
+            found = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+        except (socket.gaierror, UnicodeError):
+            raise Refused('its host name does not resolve')
+        if not found:
+            raise Refused('its host name does not resolve')
+        for family, _, _, _, sockaddr in found:
+            if not self.allows_address(sockaddr[0]):
+                raise Refused('its host is an address Glint may not connect '
+                              'to (see [outbound] in the service config)')
+        return found
+
+
+def _guarded_connection(base, policy):
+    """A urllib3 connection class that connects only where policy allows."""
+
+    class GuardedConnection(base):
+
+        def _new_conn(self):
+            found = policy.addresses(self._dns_host.strip('[]'), self.port)
+            error = None
+            for _, _, _, _, sockaddr in found:
+                try:
+                    # An address already: no second look-up.
+                    return connection_util.create_connection(
+                        (sockaddr[0], self.port), self.timeout,
+                        source_address=self.source_address,
+                        socket_options=self.socket_options)
+                except socket.timeout as e:
+                    raise urllib3_exc.ConnectTimeoutError(
+                        self, 'Connection to %s timed out' % self.host) from e
+                except OSError as e:
+                    error = e
+            raise urllib3_exc.NewConnectionError(
+                self, 'Failed to establish a new connection: %s'
+                % type(error).__name__) from error
+
+    return GuardedConnection
+
+
+class GuardedAdapter(adapters.HTTPAdapter):
+    """requests' adapter with the policy at every connection and answer."""
+
+    def __init__(self, policy, max_response_bytes, deadline):
+        self.policy = policy
+        self.max_response_bytes = max_response_bytes
+        self.deadline = deadline
+        self._pools = {
+            'http': type('GuardedHTTPPool',
+                         (connectionpool.HTTPConnectionPool,),
+                         {'ConnectionCls': _guarded_connection(
+                             connection.HTTPConnection, policy)}),
+            'https': type('GuardedHTTPSPool',
+                          (connectionpool.HTTPSConnectionPool,),
+                          {'ConnectionCls': _guarded_connection(
+                              connection.HTTPSConnection, policy)}),
+        }
+        super().__init__(max_retries=0)
+
+    def init_poolmanager(self, *args, **kwargs):
+        super().init_poolmanager(*args, **kwargs)
+        self.poolmanager.pool_classes_by_scheme = self._pools
+
+    def send(self, request, stream=False, **kwargs):
+        started = time.monotonic()
+        scheme = urllib.parse.urlsplit(request.url).scheme.lower()
+        if scheme not in self.policy.schemes:
+            raise Refused('Glint connects only with %s'
+                          % ' or '.join(self.policy.schemes))
+        response = super().send(request, stream=True, **kwargs)
+        try:
+            if response.status_code in REDIRECTS:
+                raise Refused('the remote end answered with a redirect, '
+                              'which Glint does not follow')
+            encoding = response.headers.get('Content-Encoding', 'identity')
+            if encoding.lower() != 'identity':
+                raise Refused('the remote end sent a compressed body, which '
+                              'Glint did not ask for')
+            if not stream:
+                response._content = self._read_whole(response, started)
+        except BaseException:
+            response.close()
+            raise
+        return response
+
+    def _read_whole(self, response, started):
+        """The body, at most max_response_bytes, before the deadline."""
+        length = response.headers.get('Content-Length')
+        if length is not None and length.isdigit() and (
+                int(length) > self.max_response_bytes):
+            raise Refused('the remote end sent more than Glint reads')
+        parts = []
+        size = 0
+        while True:
+            if time.monotonic() - started > self.deadline:
+                raise Refused('the remote end did not answer in time')
+            part = response.raw.read1(65536)
+            if not part:
+                return b''.join(parts)
+            size += len(part)
+            if size > self.max_response_bytes:
+                raise Refused('the remote end sent more than Glint reads')
+            parts.append(part)
+
+
+def session(policy, max_response_bytes, deadline):
+    """A requests session whose every connection is checked by ``policy``.
+
+    It ignores the environment's proxies and .netrc (a proxy would connect
+    on Glint's behalf, unchecked) and asks for uncompressed bodies.
+    """
+    guarded = requests.Session()
+    guarded.trust_env = False
+    guarded.headers['Accept-Encoding'] = 'identity'
+    adapter = GuardedAdapter(policy, max_response_bytes, deadline)
+    guarded.mount('http://', adapter)
+    guarded.mount('https://', adapter)
+    return guarded
+
+
+class Rules(object):
+    """How Glint reaches remote clouds: where to, and within what limits.
+
+    From ``[outbound]`` and ``[remote_clouds]``.
+    """
+
+    def __init__(self, conf):
+        self.policy = Policy(conf.outbound)
+        group = conf.remote_clouds
+        self.timeout = group.timeout
+        self.deadline = group.deadline
+        self.max_response_bytes = group.max_response_bytes
+        self.max_listing_pages = group.max_listing_pages
+
+    def check_cloud(self, spec):
+        """Check a remote cloud's spec against the policy, before any call.
+
+        Raises InvalidField naming the field.
+        """
+        try:
+            self.policy.check_url(spec['auth_url'])
+        except Refused as error:
+            raise exception.InvalidField('auth_url', str(error))
+        if not spec['verify'] and not self.policy.allow_insecure_tls:
+            raise exception.InvalidField(
+                'verify', 'must be true: this Glint checks the TLS '
+                'certificate of every remote cloud')
+
+    def session(self):
+        """A requests session for one remote cloud (see :func:`session`)."""
+        return session(self.policy, self.max_response_bytes, self.deadline)
+
+
+def describe(error):
+    """What went wrong in a call to a cloud, in Glint's words.
+
+    Never the remote end's own text (which may echo an internal page),
+    an address, an errno or a length: the kind of failure, and an HTTP
+    status by its class.
+    """
+    if isinstance(error, Refused):
+        return str(error)
+    if isinstance(error, ks_exc.Unauthorized):
+        return 'the cloud refused the credentials (HTTP 401)'
+    if isinstance(error, ks_exc.SSLError):
+        return "the cloud's TLS certificate could not be verified"
+    if isinstance(error, (ks_exc.ConnectTimeout, requests.Timeout)):
+        return 'the cloud did not answer in time'
+    if isinstance(error, (ks_exc.ConnectFailure, requests.ConnectionError)):
+        return 'the cloud could not be reached'
+    if isinstance(error, ks_exc.HttpError):
+        return 'the cloud answered with an HTTP %s error' % status_class(
+            error.http_status)
+    if isinstance(error, ks_exc.EndpointNotFound):
+        return 'the cloud\'s catalog has no image endpoint for it'
+    if isinstance(error, (ks_exc.ClientException,
+                          requests.RequestException)):
+        return 'the cloud could not be used (%s)' % type(error).__name__
+    if isinstance(error, (ValueError, KeyError, TypeError)):
+        return 'the cloud gave an answer Glint cannot read'
+    return 'unexpected error (%s)' % type(error).__name__
+
+
+def status_class(status):
+    """401, 403, 404, 409 and 413 as they are; others as 4xx or 5xx."""
+    if status in (401, 403, 404, 409, 413):
+        return str(status)
+    return '%dxx' % (status // 100) if status else 'unknown'

@@ -1,0 +1,216 @@
+"""Glint under attack by a project member, against the real bed.
+
+The attacker registers "clouds" that are a hostile server of the test's own
+(tests/hostile.py) and tries to make Glint reach the control plane, steal a
+colleague's stored secret, or hold Glint up. The bed's Glint may reach
+127.0.0.1 only ([outbound] allowed_networks): a listener on 127.0.0.2
+stands for the control plane's own addresses, and counts any connection.
+"""
+
+import uuid
+
+import pytest
+
+from tests import cloudbed
+from tests.functional.conftest import Api
+from tests.functional.test_migrations import images_named
+from tests.functional.test_migrations import wait_until_finished
+from tests import hostile
+
+INTERNAL_HOST = '127.0.0.2'
+# The hostile clouds' calls are given little time: only this Glint talks
+# to them, so that how long a trickling answer holds it up is seen fast.
+DEADLINE = 5
+
+
+@pytest.fixture
+def internal():
+    listener = hostile.Listener(INTERNAL_HOST)
+    yield listener
+    listener.stop()
+
+
+@pytest.fixture
+def attacker():
+    cloud = hostile.HostileCloud().start()
+    yield cloud
+    cloud.stop()
+
+
+@pytest.fixture(scope='module')
+def guarded(bed, tmp_path_factory):
+    """A Glint of the bed's Keystone whose remote calls have short limits."""
+    glint = cloudbed.Glint(
+        bed.clouds[0], str(tmp_path_factory.mktemp('guarded')),
+        name='glint-guarded', password=bed.glint.password,
+        options={'remote_clouds': {'deadline': DEADLINE,
+                                   'max_listing_pages': 5}})
+    glint.setup(register=False)
+    glint.start()
+    yield glint
+    glint.stop()
+
+
+def as_user(bed, glint, name='demo'):
+    cloud = bed.clouds[0]
+    return Api(glint.url, cloud.session(cloud.users[name]).get_token())
+
+
+def hostile_cloud(name, auth_url, password='mallory-secret'):
+    return {'name': name, 'auth_url': auth_url, 'username': 'mallory',
+            'password': password, 'project_name': 'mallory'}
+
+
+def error_of(response, status):
+    assert response.status_code == status, response.text
+    return response.json()['errors'][0]
+
+
+def clouds_named(api, name):
+    return [c for c in api.get('/v1/clouds').json()['clouds']
+            if c['name'] == name]
+
+
+@pytest.mark.parametrize('host', [
+    INTERNAL_HOST, '0x7f000002', '2130706434', '[::ffff:127.0.0.2]',
+    '127.2'])
+def test_an_internal_auth_url_is_refused_and_never_reached(
+        bed, api, internal, host):
+    demo = api('demo')
+    name = 'internal-%s' % uuid.uuid4().hex[:6]
+    url = 'http://%s:%d/v3' % (host, internal.port)
+    error = error_of(demo.post('/v1/clouds', hostile_cloud(name, url)), 400)
+    assert error['code'] == 'glint.invalid_field'
+    assert error['detail'].startswith('auth_url: ')
+    assert '127.0.0.2' not in error['detail']
+    assert internal.connections == 0
+    assert clouds_named(demo, name) == []
+
+
+def test_a_catalog_pointing_inside_is_refused(bed, api, attacker, internal):
+    attacker.image_endpoint = internal.url
+    demo = api('demo')
+    error = error_of(demo.post('/v1/clouds', hostile_cloud(
+        'inside-catalog', attacker.auth_url)), 400)
+    assert error['code'] == 'glint.remote_cloud_rejected'
+    assert "image endpoint cannot be used" in error['detail']
+    assert internal.url not in error['detail']
+    assert internal.connections == 0
+    assert clouds_named(demo, 'inside-catalog') == []
+
+
+def test_a_login_redirected_inside_is_refused_with_the_secret_kept(
+        bed, api, attacker, internal):
+    attacker.answers[('POST', '/v3/auth/tokens')] = attacker.redirect_to(
+        internal.url + '/v3/auth/tokens')
+    demo = api('demo')
+    error = error_of(demo.post('/v1/clouds', hostile_cloud(
+        'redirected-login', attacker.auth_url)), 400)
+    assert 'redirect' in error['detail']
+    assert internal.connections == 0
+    assert clouds_named(demo, 'redirected-login') == []
+
+
+@pytest.fixture
+def registered(bed, api, attacker):
+    """The attacker's cloud, registered in the demo project: its id."""
+    demo = api('demo')
+    response = demo.post('/v1/clouds', hostile_cloud(
+        'hostile-%s' % uuid.uuid4().hex[:6], attacker.auth_url))
+    assert response.status_code == 201, response.text
+    yield response.json()['id']
+    demo.delete('/v1/clouds/%s' % response.json()['id'])
+
+
+def test_image_data_redirected_inside_is_never_fetched(
+        bed, api, attacker, registered, internal):
+    """The SSRF of the review: a source image whose /file redirects."""
+    attacker.answers[('GET', '/v2/images/%s/file' % hostile.IMAGE_ID)] = (
+        attacker.redirect_to(internal.url + '/latest/meta-data/'))
+    demo = api('demo')
+    response = demo.post('/v1/migrations', {
+        'image_id': hostile.IMAGE_ID, 'source': registered,
+        'targets': ['local'], 'on_conflict': 'copy'})
+    assert response.status_code == 202, response.text
+    migration = wait_until_finished(demo, response.json()['id'])
+    assert migration['status'] == 'failed', migration
+    [target] = migration['targets']
+    assert 'redirect' in target['error']
+    assert internal.url not in target['error'] and '4096' not in str(
+        migration['error'])
+    assert internal.connections == 0
+    assert images_named(bed.clouds[0], hostile.IMAGE['name']) == []
+
+
+def test_a_catalog_moved_inside_after_registration_is_never_reached(
+        bed, api, attacker, registered, internal):
+    attacker.image_endpoint = internal.url
+    demo = api('demo')
+    listing = demo.get('/v1/images?cloud=%s' % registered)
+    assert listing.status_code == 200, listing.text
+    [cloud] = listing.json()['clouds']
+    assert cloud['reachable'] is False
+    assert 'may not connect' in cloud['error']
+    assert internal.url not in cloud['error']
+    assert internal.connections == 0
+
+
+@pytest.mark.parametrize('misbehaviour, said', [
+    ('gzip_bomb', 'compressed'),
+    ('endless_pages', 'more than 5 pages'),
+    ('drip', 'did not answer in time'),
+])
+def test_a_listing_that_never_ends_is_cut_short(
+        bed, guarded, attacker, misbehaviour, said):
+    demo = as_user(bed, guarded)
+    response = demo.post('/v1/clouds', hostile_cloud(
+        'lister-%s' % uuid.uuid4().hex[:6], attacker.auth_url))
+    assert response.status_code == 201, response.text
+    cloud_id = response.json()['id']
+    attacker.answers[('GET', '/v2/images')] = getattr(
+        attacker, misbehaviour)()
+    try:
+        listing = demo.get('/v1/images')
+        assert listing.status_code == 200, listing.text
+        clouds = {c['id']: c for c in listing.json()['clouds']}
+        assert clouds[cloud_id]['reachable'] is False
+        assert said in clouds[cloud_id]['error']
+        # The local cloud is listed all the same.
+        assert clouds['local']['reachable'] is True
+    finally:
+        demo.delete('/v1/clouds/%s' % cloud_id)
+    if misbehaviour == 'endless_pages':
+        assert attacker.asked('/v2/images') == 5
+
+
+def test_a_colleague_cannot_redirect_or_remove_a_clouds_credentials(
+        bed, api, attacker):
+    """The credential theft of the review, and the rule against it."""
+    remote = bed.clouds[1]
+    owner = remote.users['demo']
+    demo, colleague = api('demo'), api('colleague')
+    response = demo.post('/v1/clouds', {
+        'name': 'shared-%s' % uuid.uuid4().hex[:6],
+        'auth_url': remote.auth_url, 'username': owner['username'],
+        'password': owner['password'],
+        'project_name': owner['project_name']})
+    assert response.status_code == 201, response.text
+    path = '/v1/clouds/%s' % response.json()['id']
+    try:
+        # The colleague sees and uses it, but cannot change or remove it.
+        assert colleague.get(path).status_code == 200
+        listing = colleague.get('/v1/images?cloud=%s'
+                                % response.json()['id'])
+        assert listing.json()['clouds'][0]['reachable'] is True
+        moved = colleague.patch(path, {'auth_url': attacker.auth_url})
+        assert error_of(moved, 403)['code'] == 'glint.forbidden'
+        assert error_of(colleague.delete(path), 403)
+        # Even its creator sends the secret elsewhere only by giving it.
+        error = error_of(demo.patch(path, {'auth_url': attacker.auth_url}),
+                         400)
+        assert error['detail'].startswith('password: must be given again')
+        assert attacker.requests == []
+        assert not attacker.received(owner['password'])
+        assert demo.get(path).json()['auth_url'] == remote.auth_url
+    finally:
+        assert demo.delete(path).status_code == 204

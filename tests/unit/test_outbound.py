@@ -1,0 +1,279 @@
+"""The outbound policy: where Glint connects, and what it reads back.
+
+The sessions are tried against small HTTP servers of the test's own on
+loopback: 127.0.0.1 is allowed here, as the test bed allows it, and any
+other loopback address stands for the control plane's own.
+"""
+
+import gzip
+import http.server
+import socket
+import threading
+import types
+
+from keystoneauth1 import exceptions as ks_exc
+import pytest
+import requests
+
+from glint_service import exception
+from glint_service import outbound
+
+ALLOWED = '127.0.0.1/32'
+
+
+def policy(**options):
+    group = dict(allowed_schemes=['http', 'https'], allowed_ports=[],
+                 disallowed_ports=[], allowed_networks=[ALLOWED],
+                 disallowed_networks=[], allow_insecure_tls=True)
+    group.update(options)
+    return outbound.Policy(_Group(group))
+
+
+class _Group(dict):
+    """An option group: items and attributes."""
+
+    __getattr__ = dict.__getitem__
+
+
+@pytest.mark.parametrize('url', [
+    'http://169.254.169.254/latest/meta-data/',
+    'http://127.0.0.2:35357/v3',
+    'http://[::1]:5000/v3',
+    'http://0x7f000002/v3',
+    'http://2130706434/v3',
+    'http://10.0.0.1/v3',
+    'http://192.168.1.1/v3',
+    'http://172.16.0.1/v3',
+    'http://100.64.0.1/v3',
+    'http://224.0.0.1/v3',
+    'http://0.0.0.0/v3',
+    'http://[::ffff:127.0.0.2]/v3',
+    'http://[fe80::1]/v3',
+    'http://localhost:5000/v3',
+])
+def test_internal_addresses_are_refused_by_default(url):
+    with pytest.raises(outbound.Refused, match='may not connect'):
+        policy(allowed_networks=[]).check_url(url)
+
+
+def test_a_public_address_passes_by_default():
+    policy(allowed_networks=[]).check_url('https://8.8.8.8/v3')
+
+
+def test_an_allowed_network_passes_and_nothing_beside_it():
+    rules = policy(allowed_networks=['127.0.0.1/32'])
+    rules.check_url('http://127.0.0.1:5000/v3')
+    with pytest.raises(outbound.Refused):
+        rules.check_url('http://127.0.0.2:5000/v3')
+
+
+def test_a_disallowed_network_wins_over_everything():
+    rules = policy(allowed_networks=['127.0.0.0/8'],
+                   disallowed_networks=['127.0.0.1/32', '8.8.8.0/24'])
+    with pytest.raises(outbound.Refused):
+        rules.check_url('http://127.0.0.1/v3')
+    with pytest.raises(outbound.Refused):
+        rules.check_url('http://8.8.8.8/v3')
+
+
+@pytest.mark.parametrize('options, url, reason', [
+    ({'allowed_schemes': ['https']}, 'http://127.0.0.1/v3', 'only with'),
+    ({}, 'ftp://127.0.0.1/v3', 'only with'),
+    ({}, 'file:///etc/passwd', 'only with'),
+    ({'allowed_ports': [443, 5000]}, 'http://127.0.0.1:22/', 'port 22'),
+    ({'disallowed_ports': [35357]}, 'http://127.0.0.1:35357/', 'port 35357'),
+    ({}, 'http://127.0.0.1:99999/', 'not a valid URL'),
+    ({}, 'http:///v3', 'no host'),
+    ({}, 'http://no-such-host.invalid/v3', 'does not resolve'),
+])
+def test_schemes_ports_and_names_are_checked(options, url, reason):
+    with pytest.raises(outbound.Refused, match=reason):
+        policy(**options).check_url(url)
+
+
+def test_a_bad_network_in_the_config_is_named():
+    with pytest.raises(ValueError, match='allowed_networks.*not-a-net'):
+        policy(allowed_networks=['not-a-net'])
+
+
+def test_a_cloud_spec_is_checked_naming_the_field():
+    rules = types.SimpleNamespace(policy=policy(allow_insecure_tls=False))
+    check = outbound.Rules.check_cloud
+    with pytest.raises(exception.InvalidField, match='^auth_url: '):
+        check(rules, {'auth_url': 'http://127.0.0.2/v3', 'verify': True})
+    with pytest.raises(exception.InvalidField, match='^verify: must be true'):
+        check(rules, {'auth_url': 'http://127.0.0.1/v3', 'verify': False})
+    check(rules, {'auth_url': 'http://127.0.0.1/v3', 'verify': True})
+
+
+class Recorder(object):
+    """A listener on an address; it records whoever connects."""
+
+    def __init__(self, host):
+        self.socket = socket.socket()
+        self.socket.bind((host, 0))
+        self.socket.listen(8)
+        self.socket.settimeout(0.1)
+        self.port = self.socket.getsockname()[1]
+        self.url = 'http://%s:%d/' % (host, self.port)
+        self.connections = 0
+        self.running = True
+        self.thread = threading.Thread(target=self._accept)
+        self.thread.start()
+
+    def _accept(self):
+        while self.running:
+            try:
+                conn, _ = self.socket.accept()
+            except socket.timeout:
+                continue
+            self.connections += 1
+            conn.close()
+
+    def stop(self):
+        self.running = False
+        self.thread.join()
+        self.socket.close()
+
+
+class Hostile(http.server.BaseHTTPRequestHandler):
+    """Answers as the test says: see the ``answers`` of the server."""
+
+    def do_GET(self):
+        status, headers, body = self.server.answers[self.path]
+        self.send_response(status)
+        for name, value in headers.items():
+            self.send_header(name, value)
+        self.end_headers()
+        if callable(body):
+            body(self.wfile)
+        else:
+            self.wfile.write(body)
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def hostile():
+    server = http.server.ThreadingHTTPServer(('127.0.0.1', 0), Hostile)
+    server.daemon_threads = True
+    server.answers = {}
+    server.url = 'http://127.0.0.1:%d' % server.server_address[1]
+    thread = threading.Thread(target=server.serve_forever)
+    thread.start()
+    yield server
+    server.shutdown()
+    server.server_close()
+    thread.join()
+
+
+@pytest.fixture
+def internal():
+    recorder = Recorder('127.0.0.2')
+    yield recorder
+    recorder.stop()
+
+
+def guarded(max_bytes=1024, deadline=5.0):
+    return outbound.session(policy(), max_bytes, deadline)
+
+
+def test_a_connection_to_a_refused_address_is_never_made(internal):
+    with pytest.raises(outbound.Refused):
+        guarded().get(internal.url, timeout=5)
+    assert internal.connections == 0
+
+
+def test_a_redirect_is_refused_and_not_followed(hostile, internal):
+    hostile.answers['/file'] = (302, {'Location': internal.url,
+                                      'Content-Length': '0'}, b'')
+    with pytest.raises(outbound.Refused, match='redirect'):
+        guarded().get(hostile.url + '/file', timeout=5)
+    assert internal.connections == 0
+
+
+def test_a_redirect_within_keystoneauth_is_refused_too(hostile, internal):
+    from keystoneauth1 import session as ks_session
+
+    hostile.answers['/v2/images'] = (307, {'Location': internal.url,
+                                           'Content-Length': '0'}, b'')
+    session = ks_session.Session(session=guarded(), redirect=False)
+    with pytest.raises(outbound.Refused, match='redirect'):
+        session.get(hostile.url + '/v2/images', authenticated=False)
+    assert internal.connections == 0
+
+
+def test_a_body_is_read_up_to_its_cap(hostile):
+    hostile.answers['/big'] = (200, {}, b'x' * 5000)
+    hostile.answers['/said-big'] = (200, {'Content-Length': '5000'},
+                                    b'x' * 5000)
+    hostile.answers['/small'] = (200, {'Content-Length': '4'}, b'fine')
+    session = guarded(max_bytes=1024)
+    for path in ('/big', '/said-big'):
+        with pytest.raises(outbound.Refused, match='more than Glint reads'):
+            session.get(hostile.url + path, timeout=5)
+    assert session.get(hostile.url + '/small', timeout=5).content == b'fine'
+
+
+def test_a_compressed_body_is_refused(hostile):
+    bomb = gzip.compress(b'\0' * (10 * 1024 * 1024))
+    hostile.answers['/bomb'] = (200, {'Content-Encoding': 'gzip',
+                                      'Content-Length': str(len(bomb))},
+                                bomb)
+    session = guarded(max_bytes=1024 * 1024)
+    with pytest.raises(outbound.Refused, match='compressed'):
+        session.get(hostile.url + '/bomb', timeout=5)
+    assert session.headers['Accept-Encoding'] == 'identity'
+
+
+def test_an_answer_that_trickles_in_ends_at_the_deadline(hostile):
+    stop = threading.Event()
+
+    def drip(out):
+        while not stop.wait(0.2):
+            out.write(b'x')
+            out.flush()
+
+    hostile.answers['/drip'] = (200, {}, drip)
+    try:
+        with pytest.raises(outbound.Refused, match='in time'):
+            # Each byte comes well within the read timeout.
+            guarded(deadline=1.0).get(hostile.url + '/drip', timeout=5)
+    finally:
+        stop.set()
+
+
+def test_a_streamed_answer_is_not_capped(hostile):
+    hostile.answers['/data'] = (200, {'Content-Length': '5000'},
+                                b'y' * 5000)
+    response = guarded(max_bytes=1024).get(hostile.url + '/data',
+                                           stream=True, timeout=5)
+    assert b''.join(response.iter_content(1000)) == b'y' * 5000
+
+
+def test_proxies_of_the_environment_are_not_used(monkeypatch, internal):
+    monkeypatch.setenv('http_proxy', internal.url)
+    session = guarded()
+    assert session.trust_env is False
+    with pytest.raises(requests.ConnectionError):
+        # Nothing listens there; a proxy would have been asked instead.
+        session.get('http://127.0.0.1:1/', timeout=5)
+    assert internal.connections == 0
+
+
+@pytest.mark.parametrize('error, said', [
+    (outbound.Refused('its host is an address Glint may not connect to'),
+     'its host is an address Glint may not connect to'),
+    (ks_exc.Unauthorized(), 'the cloud refused the credentials (HTTP 401)'),
+    (ks_exc.ConnectFailure('Unable to establish connection to '
+                           'http://10.1.2.3:35357/v3: [Errno 111]'),
+     'the cloud could not be reached'),
+    (ks_exc.HttpError(http_status=502, message='<html>secret page</html>'),
+     'the cloud answered with an HTTP 5xx error'),
+    (ks_exc.NotFound(), 'the cloud answered with an HTTP 404 error'),
+    (ValueError('Expecting value: line 1 column 1 (char 0)'),
+     'the cloud gave an answer Glint cannot read'),
+])
+def test_errors_are_told_in_glints_words(error, said):
+    assert outbound.describe(error) == said
