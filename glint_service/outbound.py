@@ -170,12 +170,14 @@ class GuardedAdapter(adapters.HTTPAdapter):
         self.poolmanager.pool_classes_by_scheme = self._pools
 
     def send(self, request, stream=False, **kwargs):
-        started = time.monotonic()
         scheme = urllib.parse.urlsplit(request.url).scheme.lower()
         if scheme not in self.policy.schemes:
             raise Refused('Glint connects only with %s'
                           % ' or '.join(self.policy.schemes))
         response = super().send(request, stream=True, **kwargs)
+        # The answer's deadline counts from its start: sending a request's
+        # body (an image's data) takes as long as it takes.
+        started = time.monotonic()
         try:
             if response.status_code in REDIRECTS:
                 raise Refused('the remote end answered with a redirect, '
@@ -192,7 +194,7 @@ class GuardedAdapter(adapters.HTTPAdapter):
         return response
 
     def _read_whole(self, response, started):
-        """The body, at most max_response_bytes, before the deadline."""
+        """The body, at most max_response_bytes, within the deadline."""
         length = response.headers.get('Content-Length')
         if length is not None and length.isdigit() and (
                 int(length) > self.max_response_bytes):

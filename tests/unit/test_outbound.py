@@ -9,6 +9,7 @@ import gzip
 import http.server
 import socket
 import threading
+import time
 import types
 
 from keystoneauth1 import exceptions as ks_exc
@@ -150,6 +151,12 @@ class Hostile(http.server.BaseHTTPRequestHandler):
         else:
             self.wfile.write(body)
 
+    def do_PUT(self):
+        length = int(self.headers['Content-Length'])
+        self.server.received = self.rfile.read(length)
+        self.send_response(204)
+        self.end_headers()
+
     def log_message(self, *args):
         pass
 
@@ -242,6 +249,20 @@ def test_an_answer_that_trickles_in_ends_at_the_deadline(hostile):
             guarded(deadline=1.0).get(hostile.url + '/drip', timeout=5)
     finally:
         stop.set()
+
+
+def test_a_request_body_may_take_longer_than_the_deadline(hostile):
+    """An image upload lasts as long as it does: only answers have one."""
+    def slow_body():
+        for _ in range(4):
+            time.sleep(0.3)
+            yield b'z' * 1000
+
+    response = guarded(deadline=0.5).put(
+        hostile.url + '/v2/images/x/file', data=slow_body(),
+        headers={'Content-Length': '4000'}, timeout=5)
+    assert response.status_code == 204
+    assert hostile.received == b'z' * 4000
 
 
 def test_a_streamed_answer_is_not_capped(hostile):
