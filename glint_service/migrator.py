@@ -203,17 +203,21 @@ class Runner(object):
         if not copying:
             return None
         for target in copying:
-            target.pipe = transfer.Pipe(self.conf.buffer_chunks)
+            target.pipe = transfer.Pipe(self.conf.buffer_chunks,
+                                        self.conf.stall_timeout)
+            # A daemon: an upload stuck sending to a target that stalled is
+            # left behind (see _join_upload), not waited for at exit.
             target.thread = threading.Thread(
                 target=self._upload, args=(migration, target),
                 name='glint-upload-%s-%d' % (migration.id[:8],
-                                             target.position))
+                                             target.position), daemon=True)
             target.thread.start()
         progress = Progress(self, migration, copying)
         stopped = None
         try:
             total = transfer.fan_out(
-                data.iter_content(self.conf.chunk_size),
+                transfer.timely_chunks(data.raw, self.conf.chunk_size,
+                                       self.conf.stall_timeout),
                 [t.pipe for t in copying], progress.after_chunk)
             still_copying = any(not t.pipe.closed for t in copying)
             if still_copying and total != migration.size:
@@ -226,7 +230,7 @@ class Runner(object):
         for target in copying:
             target.pipe.end(stopped)
         for target in copying:
-            target.thread.join()
+            self._join_upload(migration, target)
         progress.save()
         if isinstance(stopped, Cancelled):
             for target in copying:
@@ -240,6 +244,20 @@ class Runner(object):
                     self._fail(migration, target, str(stopped))
             return str(stopped)
         return None
+
+    def _join_upload(self, migration, target):
+        """Wait for a target's upload to end; fail it if it stalls.
+
+        An upload that takes in no data for stall_timeout (its target
+        reads it too slowly) is left to end by itself.
+        """
+        target.thread.join(self.conf.stall_timeout)
+        if target.thread.is_alive():
+            target.pipe.stalled = True
+            target.pipe.close()
+            if target.unfinished:
+                self._fail(migration, target, 'upload: the target took no '
+                           'data for %g s' % self.conf.stall_timeout)
 
     def _upload(self, migration, target):
         try:
@@ -397,6 +415,7 @@ def describe(error):
     Glint's own words (see outbound.describe): never a secret, nor what a
     remote end answered.
     """
-    if isinstance(error, (SourceError, Cancelled, glance.TooManyPages)):
+    if isinstance(error, (SourceError, Cancelled, glance.TooManyPages,
+                          transfer.Stalled)):
         return str(error)
     return outbound.describe(error)

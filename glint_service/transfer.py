@@ -9,16 +9,24 @@ pipes' sizes, whatever the size of the image.
 
 import queue
 import threading
+import time
 
 _END = object()
 _POLL = 0.2
 
 
+class Stalled(Exception):
+    """A chunk did not come, or was not taken, within the stall timeout."""
+
+
 class Pipe(object):
     """A bounded queue of chunks from the reader to one target's upload."""
 
-    def __init__(self, max_chunks):
+    def __init__(self, max_chunks, stall_timeout=None):
         self._queue = queue.Queue(max_chunks)
+        self.stall_timeout = stall_timeout
+        # Set when the target took no chunk within stall_timeout.
+        self.stalled = False
         self._closed = threading.Event()
         self._pending = b''
         self._ended = False
@@ -29,13 +37,21 @@ class Pipe(object):
     # The reader's side.
 
     def put(self, item):
-        """Queue a chunk, the end or an error; False if the target is gone."""
+        """Queue a chunk, the end or an error; False if the target is gone.
+
+        A target that takes no chunk within stall_timeout is gone: the pipe
+        is closed as stalled, and its upload reads Stalled.
+        """
+        deadline = (None if self.stall_timeout is None
+                    else time.monotonic() + self.stall_timeout)
         while not self._closed.is_set():
             try:
                 self._queue.put(item, timeout=_POLL)
                 return True
             except queue.Full:
-                pass
+                if deadline is not None and time.monotonic() > deadline:
+                    self.stalled = True
+                    self.close()
         return False
 
     def end(self, error=None):
@@ -47,7 +63,7 @@ class Pipe(object):
 
     def read(self, size=-1):
         if not self._pending and not self._ended:
-            item = self._queue.get()
+            item = self._get()
             if item is _END:
                 self._ended = True
             elif isinstance(item, BaseException):
@@ -61,6 +77,15 @@ class Pipe(object):
             data, self._pending = self._pending[:size], self._pending[size:]
         self.bytes_taken += len(data)
         return data
+
+    def _get(self):
+        while True:
+            try:
+                return self._queue.get(timeout=_POLL)
+            except queue.Empty:
+                if self.stalled:
+                    raise Stalled('the target took no data for %g s'
+                                  % self.stall_timeout)
 
     def __iter__(self):
         """The chunks, as they come."""
@@ -82,6 +107,31 @@ class Pipe(object):
     @property
     def closed(self):
         return self._closed.is_set()
+
+
+def timely_chunks(raw, chunk_size, stall_timeout):
+    """Chunks of ``chunk_size`` from a urllib3 response, each in time.
+
+    Raises Stalled when one takes longer than ``stall_timeout`` to come,
+    however its bytes trickle in (a read timeout alone would wait for ever
+    on a byte every few seconds).
+    """
+    while True:
+        deadline = time.monotonic() + stall_timeout
+        chunk = bytearray()
+        while len(chunk) < chunk_size:
+            part = raw.read1(chunk_size - len(chunk))
+            if not part:
+                break
+            chunk += part
+            if time.monotonic() > deadline and len(chunk) < chunk_size:
+                raise Stalled('the source sent less than a chunk in %g s'
+                              % stall_timeout)
+        if not chunk:
+            return
+        yield bytes(chunk)
+        if len(chunk) < chunk_size:
+            return
 
 
 def fan_out(chunks, pipes, on_chunk=None):

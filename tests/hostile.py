@@ -18,6 +18,7 @@ import socket
 import threading
 import uuid
 
+MAX_KEPT = 1024 * 1024
 IMAGE_ID = '8a3c1f7e-2f1b-4c1e-9d7a-6b5e4d3c2b1a'
 IMAGE = {
     'id': IMAGE_ID, 'name': 'hostile-image', 'status': 'active',
@@ -66,8 +67,10 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         pass
 
     def _handle(self):
+        # A small body (JSON) is read and kept; a large one (image data)
+        # is left to the answer.
         length = int(self.headers.get('Content-Length') or 0)
-        body = self.rfile.read(length) if length else b''
+        body = self.rfile.read(length) if 0 < length <= MAX_KEPT else b''
         server = self.server.cloud
         server.requests.append((self.command, self.path,
                                 dict(self.headers), body))

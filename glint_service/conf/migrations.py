@@ -30,6 +30,11 @@ OPTS = [
     cfg.IntOpt('max_rate', default=0, min=0,
                help='Bytes per second one migration reads at most, to spare '
                     'the network; 0 for no limit.'),
+    cfg.FloatOpt('stall_timeout', default=300.0, min=1.0,
+                 help='Seconds a transfer waits for one chunk: from the '
+                      'source (the migration fails), or for a target to take '
+                      'one (that target fails, the others go on). Bytes that '
+                      'trickle in do not keep a transfer alive past it.'),
     cfg.IntOpt('trust_lifetime', default=7 * 24 * 3600, min=60,
                help='Seconds the Keystone trust made for a migration lasts: '
                     'how long a migration may act for its user in the local '

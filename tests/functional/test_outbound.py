@@ -7,6 +7,7 @@ colleague's stored secret, or hold Glint up. The bed's Glint may reach
 stands for the control plane's own addresses, and counts any connection.
 """
 
+import os
 import uuid
 
 import pytest
@@ -21,6 +22,11 @@ INTERNAL_HOST = '127.0.0.2'
 # The hostile clouds' calls are given little time: only this Glint talks
 # to them, so that how long a trickling answer holds it up is seen fast.
 DEADLINE = 5
+MiB = 1024 * 1024
+# That Glint's transfers are slowed down, to last longer than the deadline.
+RATE = 2 * MiB
+# And they wait this long for a chunk to come, or to be taken.
+STALL = 5
 
 
 @pytest.fixture
@@ -44,7 +50,8 @@ def guarded(bed, tmp_path_factory):
         bed.clouds[0], str(tmp_path_factory.mktemp('guarded')),
         name='glint-guarded', password=bed.glint.password,
         options={'remote_clouds': {'deadline': DEADLINE,
-                                   'max_listing_pages': 5}})
+                                   'max_listing_pages': 5},
+                 'migrations': {'max_rate': RATE, 'stall_timeout': STALL}})
     glint.setup(register=False)
     glint.start()
     yield glint
@@ -214,3 +221,102 @@ def test_a_colleague_cannot_redirect_or_remove_a_clouds_credentials(
         assert demo.get(path).json()['auth_url'] == remote.auth_url
     finally:
         assert demo.delete(path).status_code == 204
+
+
+def test_an_upload_may_last_longer_than_the_deadline(bed, guarded):
+    """The deadline bounds each answer of a remote cloud, not a transfer."""
+    local, remote = bed.clouds[0], bed.clouds[1]
+    demo = as_user(bed, guarded)
+    user = remote.users['demo']
+    response = demo.post('/v1/clouds', {
+        'name': 'long-upload', 'auth_url': remote.auth_url,
+        'username': user['username'], 'password': user['password'],
+        'project_name': user['project_name']})
+    assert response.status_code == 201, response.text
+    cloud_id = response.json()['id']
+    name = 'long-upload-%s' % uuid.uuid4().hex[:6]
+    size = 3 * DEADLINE * RATE
+    source = cloudbed.upload_image(local, local.users['demo'],
+                                   os.urandom(size), name)
+    try:
+        response = demo.post('/v1/migrations', {'image_id': source['id'],
+                                                'targets': [cloud_id]})
+        assert response.status_code == 202, response.text
+        migration = wait_until_finished(demo, response.json()['id'])
+        assert migration['status'] == 'succeeded', migration
+        [copy] = images_named(remote, name)
+        assert copy['os_hash_value'] == source['os_hash_value']
+    finally:
+        demo.delete('/v1/clouds/%s' % cloud_id)
+
+
+def test_a_source_that_trickles_fails_its_migration(bed, guarded, attacker):
+    def trickle(handler):
+        handler.send_response(200)
+        handler.send_header('Content-Length', str(hostile.IMAGE['size']))
+        handler.end_headers()
+        for _ in range(hostile.IMAGE['size']):
+            handler.wfile.write(b'x')
+            handler.wfile.flush()
+            if attacker._stop.wait(0.5):
+                return
+
+    attacker.answers[('GET', '/v2/images/%s/file' % hostile.IMAGE_ID)] = (
+        trickle)
+    demo = as_user(bed, guarded)
+    response = demo.post('/v1/clouds', hostile_cloud(
+        'trickling-%s' % uuid.uuid4().hex[:6], attacker.auth_url))
+    assert response.status_code == 201, response.text
+    cloud_id = response.json()['id']
+    try:
+        response = demo.post('/v1/migrations', {
+            'image_id': hostile.IMAGE_ID, 'source': cloud_id,
+            'targets': ['local'], 'on_conflict': 'copy'})
+        assert response.status_code == 202, response.text
+        migration = wait_until_finished(demo, response.json()['id'])
+        assert migration['status'] == 'failed', migration
+        assert 'less than a chunk in %d s' % STALL in migration['error']
+        assert images_named(bed.clouds[0], hostile.IMAGE['name']) == []
+    finally:
+        demo.delete('/v1/clouds/%s' % cloud_id)
+
+
+def test_a_target_that_takes_nothing_fails_alone(bed, guarded, attacker):
+    """A hostile target that stops reading: the other target goes on."""
+    def slow_reader(handler):
+        # It takes a byte now and then, and never answers.
+        while not attacker._stop.wait(1):
+            handler.rfile.read(1)
+
+    image_id = str(uuid.uuid4())
+    attacker.answers[('POST', '/v2/images')] = lambda h: h.send(
+        201, {'id': image_id, 'status': 'queued'})
+    attacker.answers[('PUT', '/v2/images/%s/file' % image_id)] = slow_reader
+    local, remote = bed.clouds[0], bed.clouds[1]
+    demo = as_user(bed, guarded)
+    user = remote.users['demo']
+    clouds = [demo.post('/v1/clouds', body).json()['id'] for body in (
+        hostile_cloud('sink-%s' % uuid.uuid4().hex[:6], attacker.auth_url),
+        {'name': 'fine-%s' % uuid.uuid4().hex[:6],
+         'auth_url': remote.auth_url, 'username': user['username'],
+         'password': user['password'],
+         'project_name': user['project_name']})]
+    name = 'past-a-sink-%s' % uuid.uuid4().hex[:6]
+    # More than the pipe and the sockets' buffers hold.
+    source = cloudbed.upload_image(local, local.users['demo'],
+                                   os.urandom(32 * MiB), name)
+    try:
+        response = demo.post('/v1/migrations', {'image_id': source['id'],
+                                                'targets': clouds})
+        assert response.status_code == 202, response.text
+        migration = wait_until_finished(demo, response.json()['id'])
+        assert migration['status'] == 'partial', migration
+        sink, fine = migration['targets']
+        assert sink['status'] == 'failed'
+        assert 'took no data for %d s' % STALL in sink['error']
+        assert fine['status'] == 'succeeded'
+        [copy] = images_named(remote, name)
+        assert copy['os_hash_value'] == source['os_hash_value']
+    finally:
+        for cloud_id in clouds:
+            demo.delete('/v1/clouds/%s' % cloud_id)

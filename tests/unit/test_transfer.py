@@ -125,3 +125,46 @@ def test_a_pipe_raises_the_readers_error_to_its_iteration():
     assert next(chunks) == b'ab'
     with pytest.raises(RuntimeError, match='source gone'):
         next(chunks)
+
+
+def test_a_target_that_takes_nothing_stalls_and_the_others_go_on():
+    stuck, fine = transfer.Pipe(1, stall_timeout=0.5), transfer.Pipe(1)
+    out = []
+    reader = threading.Thread(target=drain, args=(fine, out))
+    reader.start()
+    total = transfer.fan_out(iter([b'a', b'b', b'c']), [stuck, fine])
+    fine.end()
+    reader.join(5)
+    assert total == 3 and b''.join(out) == b'abc'
+    assert stuck.stalled and stuck.closed
+    # Its upload, when it reads again, learns why.
+    with pytest.raises(transfer.Stalled, match='took no data for 0.5 s'):
+        stuck.read()
+
+
+class Trickle(object):
+    """A urllib3 response whose bytes come in pieces, slowly or not."""
+
+    def __init__(self, data, piece, delay=0.0):
+        self.data = data
+        self.piece = piece
+        self.delay = delay
+
+    def read1(self, size):
+        time.sleep(self.delay)
+        part, self.data = (self.data[:min(size, self.piece)],
+                           self.data[min(size, self.piece):])
+        return part
+
+
+def test_timely_chunks_are_whole_chunks_of_what_comes_in_pieces():
+    chunks = list(transfer.timely_chunks(Trickle(b'x' * 25, 3), 10, 5))
+    assert chunks == [b'x' * 10, b'x' * 10, b'x' * 5]
+    assert list(transfer.timely_chunks(Trickle(b'', 3), 10, 5)) == []
+
+
+def test_a_source_that_trickles_stalls():
+    chunks = transfer.timely_chunks(Trickle(b'y' * 100, 1, delay=0.05),
+                                    50, 0.5)
+    with pytest.raises(transfer.Stalled, match='less than a chunk'):
+        list(chunks)
