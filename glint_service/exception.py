@@ -41,6 +41,15 @@ class Forbidden(GlintError):
     code = 'glint.forbidden'
 
 
+class QuotaExceeded(Forbidden):
+    code = 'glint.quota_exceeded'
+
+    def __init__(self, what, limit, option):
+        super().__init__(
+            'quota: the project has %d %s already, its limit ([quota] %s)'
+            % (limit, what, option))
+
+
 class NotFound(GlintError):
     status = 404
     title = 'Not Found'

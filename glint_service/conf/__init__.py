@@ -16,10 +16,11 @@ from glint_service.conf import local_cloud
 from glint_service.conf import migrations
 from glint_service.conf import outbound
 from glint_service.conf import paths
+from glint_service.conf import quota
 from glint_service.conf import remote
 
 GROUP_MODULES = (api, crypto, database, local_cloud, migrations, outbound,
-                 paths, remote)
+                 paths, quota, remote)
 
 DEFAULT_CONFIG_FILES = ['/etc/glint/glint.conf']
 

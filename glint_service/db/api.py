@@ -88,6 +88,20 @@ class Database(object):
             self._flush_or_conflict(session, cloud.name)
         return cloud
 
+    def count_clouds(self, project_id):
+        query = sa.select(sa.func.count()).select_from(models.Cloud).where(
+            models.Cloud.project_id == project_id)
+        with self._session() as session:
+            return session.scalar(query)
+
+    def count_unfinished_migrations(self, project_id):
+        query = sa.select(sa.func.count()).select_from(
+            models.Migration).where(
+            models.Migration.project_id == project_id,
+            models.Migration.status.in_(('queued', 'running')))
+        with self._session() as session:
+            return session.scalar(query)
+
     def reseal_clouds(self, reseal):
         """Store every cloud's secrets as ``reseal(sealed)`` gives them.
 

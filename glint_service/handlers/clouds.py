@@ -32,6 +32,9 @@ def create_cloud(request):
     context.can(policies.CREATE)
     state = util.state(request)
     spec = cloud_spec.complete(util.json_body(request))
+    limit = state.conf.quota.clouds
+    if state.db.count_clouds(context.project_id) >= limit:
+        raise exception.QuotaExceeded('remote clouds', limit, 'clouds')
     state.outbound.check_cloud(spec)
     image_endpoint = keystone.find_image_endpoint(spec, state.outbound)
     cloud = state.db.create_cloud(dict(

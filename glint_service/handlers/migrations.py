@@ -40,6 +40,10 @@ def create_migration(request):
     context.can(policies.CREATE)
     state = util.state(request)
     spec = migration_spec.complete(util.json_body(request))
+    limit = state.conf.quota.migrations
+    if state.db.count_unfinished_migrations(context.project_id) >= limit:
+        raise exception.QuotaExceeded('queued or running migrations', limit,
+                                      'migrations')
     check_clouds(state, context, spec)
     image = find_source_image(state, context, spec)
     trust_id = None

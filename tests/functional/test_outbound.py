@@ -27,6 +27,8 @@ MiB = 1024 * 1024
 RATE = 2 * MiB
 # And they wait this long for a chunk to come, or to be taken.
 STALL = 5
+# Remote clouds a project may have there.
+CLOUDS_QUOTA = 2
 
 
 @pytest.fixture
@@ -51,7 +53,8 @@ def guarded(bed, tmp_path_factory):
         name='glint-guarded', password=bed.glint.password,
         options={'remote_clouds': {'deadline': DEADLINE,
                                    'max_listing_pages': 5},
-                 'migrations': {'max_rate': RATE, 'stall_timeout': STALL}})
+                 'migrations': {'max_rate': RATE, 'stall_timeout': STALL},
+                 'quota': {'clouds': CLOUDS_QUOTA}})
     glint.setup(register=False)
     glint.start()
     yield glint
@@ -319,4 +322,32 @@ def test_a_target_that_takes_nothing_fails_alone(bed, guarded, attacker):
         assert copy['os_hash_value'] == source['os_hash_value']
     finally:
         for cloud_id in clouds:
+            demo.delete('/v1/clouds/%s' % cloud_id)
+
+
+def test_a_project_adds_no_more_clouds_than_its_quota(bed, guarded,
+                                                      attacker):
+    demo = as_user(bed, guarded)
+    added = []
+    try:
+        for _ in range(CLOUDS_QUOTA):
+            response = demo.post('/v1/clouds', hostile_cloud(
+                'many-%s' % uuid.uuid4().hex[:6], attacker.auth_url))
+            assert response.status_code == 201, response.text
+            added.append(response.json()['id'])
+        logins = attacker.asked('/v3/auth/tokens')
+        error = error_of(demo.post('/v1/clouds', hostile_cloud(
+            'one-too-many', attacker.auth_url)), 403)
+        assert error['code'] == 'glint.quota_exceeded'
+        assert '[quota] clouds' in error['detail']
+        assert attacker.asked('/v3/auth/tokens') == logins
+        assert clouds_named(demo, 'one-too-many') == []
+        # Another project is not held by this one's clouds.
+        other = as_user(bed, guarded, 'other')
+        response = other.post('/v1/clouds', hostile_cloud(
+            'theirs', attacker.auth_url))
+        assert response.status_code == 201, response.text
+        other.delete('/v1/clouds/%s' % response.json()['id'])
+    finally:
+        for cloud_id in added:
             demo.delete('/v1/clouds/%s' % cloud_id)

@@ -258,3 +258,34 @@ def test_a_trust_delegates_only_the_role_the_migration_needs(
     from glint_service.handlers import migrations
 
     assert migrations.trust_roles(roles) == delegated
+
+
+def test_a_project_at_its_cloud_quota_adds_no_more(conf, app, tokens,
+                                                   remote_ok):
+    conf.set_override('clouds', 1, group='quota')
+    token = tokens()
+    assert app('POST', '/v1/clouds', BODY, token).status_int == 201
+    error = error_of(app('POST', '/v1/clouds', dict(BODY, name='second'),
+                         token), 403)
+    assert error['code'] == 'glint.quota_exceeded'
+    assert error['detail'] == ('quota: the project has 1 remote clouds '
+                               'already, its limit ([quota] clouds)')
+    assert len(app('GET', '/v1/clouds', token=token).json['clouds']) == 1
+    # Another project has a quota of its own.
+    other = tokens(project_id='project-b')
+    assert app('POST', '/v1/clouds', BODY, other).status_int == 201
+
+
+def test_a_project_at_its_migration_quota_queues_no_more(conf, app, tokens):
+    conf.set_override('migrations', 1, group='quota')
+    db, migration_id = queued_migration(conf)
+    body = {'image_id': '6e2f4a1b-0c3d-4e5f-8a9b-1c2d3e4f5a6b',
+            'targets': ['cloud-b']}
+    error = error_of(app('POST', '/v1/migrations', body, tokens()), 403)
+    assert error['code'] == 'glint.quota_exceeded'
+    assert '[quota] migrations' in error['detail']
+    assert len(db.list_migrations('project-a')) == 1
+    # A finished one does not count.
+    db.update_migration(migration_id, status='succeeded')
+    error = error_of(app('POST', '/v1/migrations', body, tokens()), 400)
+    assert error['detail'].startswith('targets: no remote cloud cloud-b')
