@@ -8,6 +8,10 @@ migration whose lease has run out belongs to a process that is gone (or that
 lost its database mid-transfer and stopped): the first process to see it
 claims it and ends it as failed, deleting its partial images. A live
 process's migrations are never touched.
+
+Ending abandoned migrations and deleting leftover images call other clouds,
+which may be slow to answer: they run on a small pool of their own, never on
+the thread that renews the leases.
 """
 
 import concurrent.futures
@@ -23,6 +27,9 @@ from glint_service import migrator
 
 LOG = logging.getLogger(__name__)
 
+# Threads that end abandoned migrations and delete leftover images.
+CLEANUP_THREADS = 2
+
 
 class Workers(object):
 
@@ -35,7 +42,13 @@ class Workers(object):
                                    uuid.uuid4().hex[:8])
         self._pool = concurrent.futures.ThreadPoolExecutor(
             self.conf.workers, thread_name_prefix='glint-migration')
+        self._cleanup = concurrent.futures.ThreadPoolExecutor(
+            CLEANUP_THREADS, thread_name_prefix='glint-cleanup')
         self._running = set()
+        # Migrations this process is ending (their leases renewed meanwhile)
+        # and leftover images it is deleting: each once at a time.
+        self._recovering = set()
+        self._removing = set()
         # migration id -> the auth of the user who just asked for it.
         self._callers = {}
         self._lock = threading.Lock()
@@ -53,6 +66,7 @@ class Workers(object):
         if self._thread.is_alive():
             self._thread.join()
         self._pool.shutdown(wait=True)
+        self._cleanup.shutdown(wait=True)
 
     def nudge(self, migration_id=None, caller=None):
         """Look for queued migrations now, not at the next poll.
@@ -88,12 +102,14 @@ class Workers(object):
         # Only those it runs: a run that ended without recording its end
         # (its database was gone) is left to its lease's end, then ended.
         with self._lock:
-            running = list(self._running)
-        self.db.renew_leases(self.owner, running, self.conf.lease_seconds)
+            held = list(self._running | self._recovering)
+        self.db.renew_leases(self.owner, held, self.conf.lease_seconds)
         for migration_id in self.db.abandoned_migration_ids():
             if self.db.claim(migration_id, self.owner,
                              self.conf.lease_seconds):
-                self._safely(self.runner.recover, migration_id)
+                with self._lock:
+                    self._recovering.add(migration_id)
+                self._cleanup.submit(self._recover, migration_id)
         for migration_id in self.db.queued_migration_ids():
             with self._lock:
                 if len(self._running) >= self.conf.workers:
@@ -105,7 +121,26 @@ class Workers(object):
                     caller = self._callers.pop(migration_id, None)
                 self._pool.submit(self._run, migration_id, caller)
         for record in self.db.leftovers():
+            key = (record.migration_id, record.position)
+            with self._lock:
+                if key in self._removing:
+                    continue
+                self._removing.add(key)
+            self._cleanup.submit(self._remove_leftover, key, record)
+
+    def _recover(self, migration_id):
+        try:
+            self._safely(self.runner.recover, migration_id)
+        finally:
+            with self._lock:
+                self._recovering.discard(migration_id)
+
+    def _remove_leftover(self, key, record):
+        try:
             self._safely(self.runner.remove_leftover, record)
+        finally:
+            with self._lock:
+                self._removing.discard(key)
 
     def _run(self, migration_id, caller):
         try:

@@ -1,6 +1,7 @@
 """The workers' rounds: leases, and the caller's token handed from the
 request to the worker that runs the migration."""
 
+import threading
 from unittest import mock
 
 from glint_service import deploy
@@ -61,3 +62,36 @@ def test_a_process_renews_the_leases_of_the_migrations_it_runs_only(conf):
     recover.assert_called_once_with(ended)
     assert state.db.abandoned_migration_ids() == []
     assert state.db.get_migration(running).owner == workers.owner
+
+
+def test_a_stuck_cleanup_neither_holds_the_leases_nor_runs_twice(conf):
+    """A target Glance slow to answer a DELETE costs no lease."""
+    state = deploy.State(conf)
+    workers = state.workers
+    running, left = queue_migration(state), queue_migration(state)
+    assert state.db.claim(running, workers.owner, lease_seconds=-1)
+    workers._running.add(running)
+    state.db.update_migration(left, status='failed')
+    state.db.update_target(left, 0, status='failed', image_id='i1',
+                           leftover=True)
+    started, release = threading.Event(), threading.Event()
+    calls = []
+
+    def stuck(record):
+        calls.append(record.migration_id)
+        started.set()
+        release.wait(60)
+
+    with mock.patch.object(workers.runner, 'remove_leftover', stuck):
+        workers.tick()
+        assert started.wait(60)
+        # The round is over, the deletion still hangs: the lease of the
+        # running migration was renewed, and a next round does not ask for
+        # the same deletion again.
+        assert state.db.abandoned_migration_ids() == []
+        state.db.claim(running, workers.owner, lease_seconds=-1)
+        workers.tick()
+        assert state.db.abandoned_migration_ids() == []
+        assert calls == [left]
+        release.set()
+        workers.stop()
