@@ -17,6 +17,7 @@ from glint_service import cloud_access
 from glint_service.db import api as db_api
 from glint_service import exception
 from glint_service import glance
+from glint_service import inspection
 from glint_service import outbound
 from glint_service import transfer
 
@@ -137,7 +138,7 @@ class Runner(object):
                   migration.id, ', '.join('%s %s' % (t.cloud_id, t.status)
                                           for t in targets))
         with data:
-            outcome = self._stream(migration, data, targets)
+            outcome = self._stream(migration, data, targets, metadata)
         LOG.debug('Migration %s: data streamed', migration.id)
         for target in targets:
             if target.status == 'verifying':
@@ -194,8 +195,11 @@ class Runner(object):
         except Exception as error:
             self._fail(migration, target, describe(error))
 
-    def _stream(self, migration, data, targets):
+    def _stream(self, migration, data, targets, metadata):
         """Read the source once into every copying target's upload.
+
+        The data is inspected on the way (see inspection): the last chunk
+        goes to the targets only once it is known to be safe.
 
         Returns None, or why the whole transfer stopped.
         """
@@ -215,16 +219,20 @@ class Runner(object):
         progress = Progress(self, migration, copying)
         stopped = None
         try:
-            total = transfer.fan_out(
+            chunks = inspection.inspected(
                 transfer.timely_chunks(data.raw, self.conf.chunk_size,
                                        self.conf.stall_timeout),
-                [t.pipe for t in copying], progress.after_chunk)
+                metadata.get('disk_format'), metadata.get('container_format'))
+            total = transfer.fan_out(chunks, [t.pipe for t in copying],
+                                     progress.after_chunk)
             still_copying = any(not t.pipe.closed for t in copying)
             if still_copying and total != migration.size:
                 raise SourceError('the source sent a length of data '
                                   'other than its size')
         except Cancelled as error:
             stopped = error
+        except inspection.UnsafeImage as error:
+            stopped = SourceError('the image is refused: %s' % error)
         except Exception as error:
             stopped = SourceError('source: %s' % describe(error))
         for target in copying:

@@ -7,7 +7,9 @@ colleague's stored secret, or hold Glint up. The bed's Glint may reach
 stands for the control plane's own addresses, and counts any connection.
 """
 
+import hashlib
 import os
+import subprocess
 import uuid
 
 import pytest
@@ -351,3 +353,30 @@ def test_a_project_adds_no_more_clouds_than_its_quota(bed, guarded,
     finally:
         for cloud_id in added:
             demo.delete('/v1/clouds/%s' % cloud_id)
+
+
+def test_a_qcow2_with_a_backing_file_never_becomes_an_image(
+        bed, api, attacker, registered, tmp_path):
+    """A real qcow2 (qemu-img) whose backing file is a host's file."""
+    path = tmp_path / 'backed.qcow2'
+    subprocess.run(['qemu-img', 'create', '-q', '-f', 'qcow2', '-b',
+                    '/etc/hostname', '-F', 'raw', str(path), '1M'],
+                   check=True)
+    data = path.read_bytes()
+    image = dict(hostile.IMAGE, disk_format='qcow2', size=len(data),
+                 name='backed-%s' % uuid.uuid4().hex[:6],
+                 os_hash_value=hashlib.sha512(data).hexdigest())
+    attacker.answers[('GET', '/v2/images/%s' % hostile.IMAGE_ID)] = (
+        lambda h: h.send(200, image))
+    attacker.answers[('GET', '/v2/images/%s/file' % hostile.IMAGE_ID)] = (
+        lambda h: h.send(200, data, {'Content-Length': str(len(data))}))
+    demo = api('demo')
+    response = demo.post('/v1/migrations', {
+        'image_id': hostile.IMAGE_ID, 'source': registered,
+        'targets': ['local'], 'on_conflict': 'copy'})
+    assert response.status_code == 202, response.text
+    migration = wait_until_finished(demo, response.json()['id'])
+    assert migration['status'] == 'failed', migration
+    assert 'the image is refused' in migration['error']
+    assert 'backing_file' in migration['error']
+    assert images_named(bed.clouds[0], image['name']) == []
