@@ -51,6 +51,13 @@ class RemoteSessions(object):
                 self._sessions[cloud.id] = remote
             return remote[1].session, remote[2]
 
+    def forget(self, cloud_id):
+        """Drop a deleted cloud's session: its secrets leave memory."""
+        with self._lock:
+            remote = self._sessions.pop(cloud_id, None)
+        if remote is not None:
+            remote[1].close()
+
 
 def local_glance(state, session):
     local = state.conf.local_cloud
@@ -91,12 +98,13 @@ def callers_session(state, caller):
     return state.user_session(caller)
 
 
-def delete_trust(session, migration):
+def delete_trust(state, session, migration):
     """Delete a migration's trust with ``session``, its trustor's.
 
     Keystone lets only the trustor delete a trust, and not through the
     trust: without a session (such as callers_session's, once the caller's
-    token is about to expire) the trust stays until it expires ([migrations]
+    token is about to expire) the trust stays until the trustor next lists
+    migrations (see delete_trusts_left), or until it expires ([migrations]
     trust_lifetime). One deleted already is fine; any other failure is
     logged, and the trust expires by itself.
     """
@@ -109,6 +117,27 @@ def delete_trust(session, migration):
     except Exception as error:
         LOG.warning('Migration %s: its trust was not deleted (%s); it '
                     'expires by itself', migration.id, type(error).__name__)
+        return
+    state.db.forget_trust(migration.id)
+
+
+# Trusts of ended migrations deleted at most per request of their trustor.
+TRUSTS_PER_REQUEST = 5
+
+
+def delete_trusts_left(state, context):
+    """Delete the trusts the caller gave for migrations that have ended.
+
+    Such as those of migrations that ended after the caller's token had
+    expired, or in another process: only the trustor may delete a trust,
+    so it goes when the trustor next comes.
+    """
+    migrations = state.db.ended_migrations_with_trusts(context.user_id,
+                                                       TRUSTS_PER_REQUEST)
+    if migrations:
+        session = state.user_session(context.user_auth)
+        for migration in migrations:
+            delete_trust(state, session, migration)
 
 
 def source_glance(state, migration, caller=None):

@@ -108,7 +108,8 @@ class Runner(object):
         status = self._transfer(migration, targets, caller)
         if not any(target.leftover for target in targets):
             cloud_access.delete_trust(
-                cloud_access.callers_session(self.state, caller), migration)
+                self.state, cloud_access.callers_session(self.state, caller),
+                migration)
         return status
 
     def _transfer(self, migration, targets, caller):

@@ -276,6 +276,22 @@ class Database(object):
         with self._session() as session:
             return list(session.scalars(query))
 
+    def ended_migrations_with_trusts(self, user_id, limit):
+        """Ended migrations of ``user_id`` whose trusts are still there."""
+        query = sa.select(models.Migration).where(
+            models.Migration.created_by == user_id,
+            models.Migration.trust_id.is_not(None),
+            models.Migration.status.not_in(('queued', 'running'))).limit(
+            limit)
+        with self._session() as session:
+            return list(session.scalars(query))
+
+    def forget_trust(self, migration_id):
+        """The migration's trust is deleted: nothing else changes."""
+        with self._session.begin() as session:
+            session.execute(sa.update(models.Migration).where(
+                models.Migration.id == migration_id).values(trust_id=None))
+
     def update_migration(self, migration_id, **values):
         values['updated_at'] = utcnow()
         with self._session.begin() as session:

@@ -81,5 +81,6 @@ def delete_cloud(request):
         raise exception.Conflict('A queued or running migration uses remote '
                                  'cloud %s; cancel it first.' % cloud_id)
     db.delete_cloud(cloud_id, context.project_id)
+    util.state(request).remote_sessions.forget(cloud_id)
     LOG.info('Remote cloud %s deleted', cloud_id)
     return util.no_content()

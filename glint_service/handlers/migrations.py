@@ -22,7 +22,9 @@ def list_migrations(request):
         raise exception.InvalidField(
             'status', 'must be one of: %s' % ', '.join(
                 migration_spec.STATUSES))
-    migrations = util.state(request).db.list_migrations(project_id, status)
+    state = util.state(request)
+    migrations = state.db.list_migrations(project_id, status)
+    cloud_access.delete_trusts_left(state, util.context(request))
     return util.json_response({'migrations': [
         migration_spec.to_dict(m) for m in migrations]})
 
@@ -102,7 +104,7 @@ def forget_trust(state, context, migration):
     process. Only its trustor can: for anyone else it stays until it expires.
     """
     if context.user_id == migration.created_by:
-        cloud_access.delete_trust(state.user_session(context.user_auth),
+        cloud_access.delete_trust(state, state.user_session(context.user_auth),
                                   migration)
 
 

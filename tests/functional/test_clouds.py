@@ -361,6 +361,7 @@ def test_bad_body_is_400_and_stores_nothing(bed, api, change, detail):
     ('{"name": ', 'not valid JSON'),
     ('', 'needs a JSON body'),
     ('["a list"]', 'must be a JSON object'),
+    ('[' * 50000, 'nested too deeply'),
 ])
 def test_bad_json_is_400(api, raw, detail):
     demo = api('demo')
@@ -368,6 +369,20 @@ def test_bad_json_is_400(api, raw, detail):
     response = demo.post('/v1/clouds', data=raw,
                          headers={'Content-Type': 'application/json'})
     assert_error(response, 400, detail)
+    assert cloud_ids(demo) == before
+
+
+@pytest.mark.parametrize('chunked', [False, True])
+def test_a_body_over_the_size_limit_is_413(api, chunked):
+    """The review's 200,000 '[': a 500 with a traceback before."""
+    demo = api('demo')
+    before = cloud_ids(demo)
+    body = b'[' * 200000
+    data = iter([body[:100000], body[100000:]]) if chunked else body
+    response = demo.post('/v1/clouds', data=data,
+                         headers={'Content-Type': 'application/json'})
+    assert_error(response, 413, 'max_request_body_size')
+    assert response.json()['errors'][0]['code'] == 'glint.request_too_large'
     assert cloud_ids(demo) == before
 
 

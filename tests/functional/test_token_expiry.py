@@ -68,8 +68,9 @@ def test_a_transfer_longer_than_the_token_succeeds(short_lived):
     assert copy['status'] == 'active'
 
     # The caller's token had expired when the migration ended, so its trust
-    # is still there; the user deleting the record deletes it.
+    # is still there; the user's next listing of migrations deletes it.
     assert len(trust_ids(local) - trusts_before) == 1
+    assert fresh.get('/v1/migrations').status_code == 200
+    assert trust_ids(local) == trusts_before
     response = fresh.delete('/v1/migrations/%s' % migration_id)
     assert response.status_code == 204, response.text
-    assert trust_ids(local) == trusts_before

@@ -219,6 +219,23 @@ def test_a_trust_deleted_already_does_not_stop_the_record_deletion(
     assert app('GET', path, token=tokens()).status_int == 404
 
 
+def test_the_trustors_next_listing_deletes_the_trusts_left(
+        app, conf, tokens, delete_trust):
+    """Such as those of migrations that ended after the token expired."""
+    db, ended = finished_migration(conf, False, trust_id='trust-1')
+    _, running = queued_migration(conf, trust_id='trust-2')
+    db.update_migration(running, status='running')
+    assert app('GET', '/v1/migrations',
+               token=tokens(user_id='user-b')).status_int == 200
+    delete_trust.assert_not_called()
+    assert app('GET', '/v1/migrations', token=tokens()).status_int == 200
+    delete_trust.assert_called_once_with(mock.ANY, 'trust-1')
+    assert db.get_migration(ended).trust_id is None
+    assert db.get_migration(running).trust_id == 'trust-2'
+    app('GET', '/v1/migrations', token=tokens())
+    delete_trust.assert_called_once()
+
+
 def test_only_the_trustor_can_delete_a_trust(app, conf, tokens,
                                              delete_trust):
     db, migration_id = finished_migration(conf, False, trust_id='trust-1')
@@ -289,3 +306,22 @@ def test_a_project_at_its_migration_quota_queues_no_more(conf, app, tokens):
     db.update_migration(migration_id, status='succeeded')
     error = error_of(app('POST', '/v1/migrations', body, tokens()), 400)
     assert error['detail'].startswith('targets: no remote cloud cloud-b')
+
+
+def test_a_deleted_clouds_secrets_leave_the_sessions_kept(app, conf, tokens,
+                                                          remote_ok):
+    from glint_service import cloud_access
+
+    token = tokens()
+    created = app('POST', '/v1/clouds', BODY, token).json
+    state = deploy.State(conf)
+    sessions = cloud_access.RemoteSessions(state.outbound)
+    sessions.get(state.db.get_cloud(created['id'], 'project-a'), state.vault)
+    assert list(sessions._sessions) == [created['id']]
+    sessions.forget(created['id'])
+    assert sessions._sessions == {}
+    # Deleting the cloud forgets its session.
+    with mock.patch.object(cloud_access.RemoteSessions, 'forget') as forget:
+        assert app('DELETE', '/v1/clouds/%s' % created['id'],
+                   token=token).status_int == 204
+    forget.assert_called_once_with(created['id'])
