@@ -7,6 +7,7 @@ colleague's stored secret, or hold Glint up. The bed's Glint may reach
 stands for the control plane's own addresses, and counts any connection.
 """
 
+import contextlib
 import hashlib
 import os
 import subprocess
@@ -68,9 +69,37 @@ def as_user(bed, glint, name='demo'):
     return Api(glint.url, cloud.session(cloud.users[name]).get_token())
 
 
-def hostile_cloud(name, auth_url, password='mallory-secret'):
-    return {'name': name, 'auth_url': auth_url, 'username': 'mallory',
-            'password': password, 'project_name': 'mallory'}
+def hostile_cloud(prefix, auth_url, password='mallory-secret'):
+    return {'name': unique(prefix), 'auth_url': auth_url,
+            'username': 'mallory', 'password': password,
+            'project_name': 'mallory'}
+
+
+def bed_cloud(prefix, cloud):
+    """One of the bed's clouds, as its demo user."""
+    user = cloud.users['demo']
+    return {'name': unique(prefix), 'auth_url': cloud.auth_url,
+            'username': user['username'], 'password': user['password'],
+            'project_name': user['project_name']}
+
+
+def unique(prefix):
+    return '%s-%s' % (prefix, uuid.uuid4().hex[:6])
+
+
+@contextlib.contextmanager
+def added(api, *bodies):
+    """Remote clouds added through ``api`` for the block: their ids."""
+    ids = []
+    try:
+        for body in bodies:
+            response = api.post('/v1/clouds', body)
+            assert response.status_code == 201, response.text
+            ids.append(response.json()['id'])
+        yield ids
+    finally:
+        for cloud_id in ids:
+            assert api.delete('/v1/clouds/%s' % cloud_id).status_code == 204
 
 
 def error_of(response, status):
@@ -89,26 +118,26 @@ def clouds_named(api, name):
 def test_an_internal_auth_url_is_refused_and_never_reached(
         bed, api, internal, host):
     demo = api('demo')
-    name = 'internal-%s' % uuid.uuid4().hex[:6]
-    url = 'http://%s:%d/v3' % (host, internal.port)
-    error = error_of(demo.post('/v1/clouds', hostile_cloud(name, url)), 400)
+    body = hostile_cloud('internal', 'http://%s:%d/v3'
+                         % (host, internal.port))
+    error = error_of(demo.post('/v1/clouds', body), 400)
     assert error['code'] == 'glint.invalid_field'
     assert error['detail'].startswith('auth_url: ')
     assert '127.0.0.2' not in error['detail']
     assert internal.connections == 0
-    assert clouds_named(demo, name) == []
+    assert clouds_named(demo, body['name']) == []
 
 
 def test_a_catalog_pointing_inside_is_refused(bed, api, attacker, internal):
     attacker.image_endpoint = internal.url
     demo = api('demo')
-    error = error_of(demo.post('/v1/clouds', hostile_cloud(
-        'inside-catalog', attacker.auth_url)), 400)
+    body = hostile_cloud('inside-catalog', attacker.auth_url)
+    error = error_of(demo.post('/v1/clouds', body), 400)
     assert error['code'] == 'glint.remote_cloud_rejected'
     assert "image endpoint cannot be used" in error['detail']
     assert internal.url not in error['detail']
     assert internal.connections == 0
-    assert clouds_named(demo, 'inside-catalog') == []
+    assert clouds_named(demo, body['name']) == []
 
 
 def test_a_login_redirected_inside_is_refused_with_the_secret_kept(
@@ -116,22 +145,19 @@ def test_a_login_redirected_inside_is_refused_with_the_secret_kept(
     attacker.answers[('POST', '/v3/auth/tokens')] = attacker.redirect_to(
         internal.url + '/v3/auth/tokens')
     demo = api('demo')
-    error = error_of(demo.post('/v1/clouds', hostile_cloud(
-        'redirected-login', attacker.auth_url)), 400)
+    body = hostile_cloud('redirected-login', attacker.auth_url)
+    error = error_of(demo.post('/v1/clouds', body), 400)
     assert 'redirect' in error['detail']
     assert internal.connections == 0
-    assert clouds_named(demo, 'redirected-login') == []
+    assert clouds_named(demo, body['name']) == []
 
 
 @pytest.fixture
 def registered(bed, api, attacker):
     """The attacker's cloud, registered in the demo project: its id."""
-    demo = api('demo')
-    response = demo.post('/v1/clouds', hostile_cloud(
-        'hostile-%s' % uuid.uuid4().hex[:6], attacker.auth_url))
-    assert response.status_code == 201, response.text
-    yield response.json()['id']
-    demo.delete('/v1/clouds/%s' % response.json()['id'])
+    with added(api('demo'), hostile_cloud('hostile', attacker.auth_url)) as (
+            cloud_id,):
+        yield cloud_id
 
 
 def test_image_data_redirected_inside_is_never_fetched(
@@ -175,13 +201,10 @@ def test_a_catalog_moved_inside_after_registration_is_never_reached(
 def test_a_listing_that_never_ends_is_cut_short(
         bed, guarded, attacker, misbehaviour, said):
     demo = as_user(bed, guarded)
-    response = demo.post('/v1/clouds', hostile_cloud(
-        'lister-%s' % uuid.uuid4().hex[:6], attacker.auth_url))
-    assert response.status_code == 201, response.text
-    cloud_id = response.json()['id']
     attacker.answers[('GET', '/v2/images')] = getattr(
         attacker, misbehaviour)()
-    try:
+    with added(demo, hostile_cloud('lister', attacker.auth_url)) as (
+            cloud_id,):
         listing = demo.get('/v1/images')
         assert listing.status_code == 200, listing.text
         clouds = {c['id']: c for c in listing.json()['clouds']}
@@ -189,8 +212,6 @@ def test_a_listing_that_never_ends_is_cut_short(
         assert said in clouds[cloud_id]['error']
         # The local cloud is listed all the same.
         assert clouds['local']['reachable'] is True
-    finally:
-        demo.delete('/v1/clouds/%s' % cloud_id)
     if misbehaviour == 'endless_pages':
         assert attacker.asked('/v2/images') == 5
 
@@ -201,18 +222,11 @@ def test_a_colleague_cannot_redirect_or_remove_a_clouds_credentials(
     remote = bed.clouds[1]
     owner = remote.users['demo']
     demo, colleague = api('demo'), api('colleague')
-    response = demo.post('/v1/clouds', {
-        'name': 'shared-%s' % uuid.uuid4().hex[:6],
-        'auth_url': remote.auth_url, 'username': owner['username'],
-        'password': owner['password'],
-        'project_name': owner['project_name']})
-    assert response.status_code == 201, response.text
-    path = '/v1/clouds/%s' % response.json()['id']
-    try:
+    with added(demo, bed_cloud('shared', remote)) as (cloud_id,):
+        path = '/v1/clouds/%s' % cloud_id
         # The colleague sees and uses it, but cannot change or remove it.
         assert colleague.get(path).status_code == 200
-        listing = colleague.get('/v1/images?cloud=%s'
-                                % response.json()['id'])
+        listing = colleague.get('/v1/images?cloud=%s' % cloud_id)
         assert listing.json()['clouds'][0]['reachable'] is True
         moved = colleague.patch(path, {'auth_url': attacker.auth_url})
         assert error_of(moved, 403)['code'] == 'glint.forbidden'
@@ -224,26 +238,16 @@ def test_a_colleague_cannot_redirect_or_remove_a_clouds_credentials(
         assert attacker.requests == []
         assert not attacker.received(owner['password'])
         assert demo.get(path).json()['auth_url'] == remote.auth_url
-    finally:
-        assert demo.delete(path).status_code == 204
 
 
 def test_an_upload_may_last_longer_than_the_deadline(bed, guarded):
     """The deadline bounds each answer of a remote cloud, not a transfer."""
     local, remote = bed.clouds[0], bed.clouds[1]
     demo = as_user(bed, guarded)
-    user = remote.users['demo']
-    response = demo.post('/v1/clouds', {
-        'name': 'long-upload', 'auth_url': remote.auth_url,
-        'username': user['username'], 'password': user['password'],
-        'project_name': user['project_name']})
-    assert response.status_code == 201, response.text
-    cloud_id = response.json()['id']
-    name = 'long-upload-%s' % uuid.uuid4().hex[:6]
-    size = 3 * DEADLINE * RATE
+    name = unique('long-upload')
     source = cloudbed.upload_image(local, local.users['demo'],
-                                   os.urandom(size), name)
-    try:
+                                   os.urandom(3 * DEADLINE * RATE), name)
+    with added(demo, bed_cloud('long-upload', remote)) as (cloud_id,):
         response = demo.post('/v1/migrations', {'image_id': source['id'],
                                                 'targets': [cloud_id]})
         assert response.status_code == 202, response.text
@@ -251,8 +255,6 @@ def test_an_upload_may_last_longer_than_the_deadline(bed, guarded):
         assert migration['status'] == 'succeeded', migration
         [copy] = images_named(remote, name)
         assert copy['os_hash_value'] == source['os_hash_value']
-    finally:
-        demo.delete('/v1/clouds/%s' % cloud_id)
 
 
 def test_a_source_that_trickles_fails_its_migration(bed, guarded, attacker):
@@ -269,11 +271,8 @@ def test_a_source_that_trickles_fails_its_migration(bed, guarded, attacker):
     attacker.answers[('GET', '/v2/images/%s/file' % hostile.IMAGE_ID)] = (
         trickle)
     demo = as_user(bed, guarded)
-    response = demo.post('/v1/clouds', hostile_cloud(
-        'trickling-%s' % uuid.uuid4().hex[:6], attacker.auth_url))
-    assert response.status_code == 201, response.text
-    cloud_id = response.json()['id']
-    try:
+    with added(demo, hostile_cloud('trickling', attacker.auth_url)) as (
+            cloud_id,):
         response = demo.post('/v1/migrations', {
             'image_id': hostile.IMAGE_ID, 'source': cloud_id,
             'targets': ['local'], 'on_conflict': 'copy'})
@@ -282,8 +281,6 @@ def test_a_source_that_trickles_fails_its_migration(bed, guarded, attacker):
         assert migration['status'] == 'failed', migration
         assert 'less than a chunk in %d s' % STALL in migration['error']
         assert images_named(bed.clouds[0], hostile.IMAGE['name']) == []
-    finally:
-        demo.delete('/v1/clouds/%s' % cloud_id)
 
 
 def test_a_target_that_takes_nothing_fails_alone(bed, guarded, attacker):
@@ -299,18 +296,12 @@ def test_a_target_that_takes_nothing_fails_alone(bed, guarded, attacker):
     attacker.answers[('PUT', '/v2/images/%s/file' % image_id)] = slow_reader
     local, remote = bed.clouds[0], bed.clouds[1]
     demo = as_user(bed, guarded)
-    user = remote.users['demo']
-    clouds = [demo.post('/v1/clouds', body).json()['id'] for body in (
-        hostile_cloud('sink-%s' % uuid.uuid4().hex[:6], attacker.auth_url),
-        {'name': 'fine-%s' % uuid.uuid4().hex[:6],
-         'auth_url': remote.auth_url, 'username': user['username'],
-         'password': user['password'],
-         'project_name': user['project_name']})]
-    name = 'past-a-sink-%s' % uuid.uuid4().hex[:6]
+    name = unique('past-a-sink')
     # More than the pipe and the sockets' buffers hold.
     source = cloudbed.upload_image(local, local.users['demo'],
                                    os.urandom(32 * MiB), name)
-    try:
+    with added(demo, hostile_cloud('sink', attacker.auth_url),
+               bed_cloud('fine', remote)) as clouds:
         response = demo.post('/v1/migrations', {'image_id': source['id'],
                                                 'targets': clouds})
         assert response.status_code == 202, response.text
@@ -322,37 +313,25 @@ def test_a_target_that_takes_nothing_fails_alone(bed, guarded, attacker):
         assert fine['status'] == 'succeeded'
         [copy] = images_named(remote, name)
         assert copy['os_hash_value'] == source['os_hash_value']
-    finally:
-        for cloud_id in clouds:
-            demo.delete('/v1/clouds/%s' % cloud_id)
 
 
 def test_a_project_adds_no_more_clouds_than_its_quota(bed, guarded,
                                                       attacker):
     demo = as_user(bed, guarded)
-    added = []
-    try:
-        for _ in range(CLOUDS_QUOTA):
-            response = demo.post('/v1/clouds', hostile_cloud(
-                'many-%s' % uuid.uuid4().hex[:6], attacker.auth_url))
-            assert response.status_code == 201, response.text
-            added.append(response.json()['id'])
+    many = [hostile_cloud('many', attacker.auth_url)
+            for _ in range(CLOUDS_QUOTA)]
+    with added(demo, *many):
         logins = attacker.asked('/v3/auth/tokens')
-        error = error_of(demo.post('/v1/clouds', hostile_cloud(
-            'one-too-many', attacker.auth_url)), 403)
+        body = hostile_cloud('one-too-many', attacker.auth_url)
+        error = error_of(demo.post('/v1/clouds', body), 403)
         assert error['code'] == 'glint.quota_exceeded'
         assert '[quota] clouds' in error['detail']
         assert attacker.asked('/v3/auth/tokens') == logins
-        assert clouds_named(demo, 'one-too-many') == []
+        assert clouds_named(demo, body['name']) == []
         # Another project is not held by this one's clouds.
-        other = as_user(bed, guarded, 'other')
-        response = other.post('/v1/clouds', hostile_cloud(
-            'theirs', attacker.auth_url))
-        assert response.status_code == 201, response.text
-        other.delete('/v1/clouds/%s' % response.json()['id'])
-    finally:
-        for cloud_id in added:
-            demo.delete('/v1/clouds/%s' % cloud_id)
+        with added(as_user(bed, guarded, 'other'),
+                   hostile_cloud('theirs', attacker.auth_url)):
+            pass
 
 
 def test_a_qcow2_with_a_backing_file_never_becomes_an_image(

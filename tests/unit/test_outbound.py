@@ -7,7 +7,6 @@ other loopback address stands for the control plane's own.
 
 import gzip
 import http.server
-import socket
 import threading
 import time
 import types
@@ -18,6 +17,7 @@ import requests
 
 from glint_service import exception
 from glint_service import outbound
+from tests import hostile as hostile_cloud
 
 ALLOWED = '127.0.0.1/32'
 
@@ -107,36 +107,6 @@ def test_a_cloud_spec_is_checked_naming_the_field():
     check(rules, {'auth_url': 'http://127.0.0.1/v3', 'verify': True})
 
 
-class Recorder(object):
-    """A listener on an address; it records whoever connects."""
-
-    def __init__(self, host):
-        self.socket = socket.socket()
-        self.socket.bind((host, 0))
-        self.socket.listen(8)
-        self.socket.settimeout(0.1)
-        self.port = self.socket.getsockname()[1]
-        self.url = 'http://%s:%d/' % (host, self.port)
-        self.connections = 0
-        self.running = True
-        self.thread = threading.Thread(target=self._accept)
-        self.thread.start()
-
-    def _accept(self):
-        while self.running:
-            try:
-                conn, _ = self.socket.accept()
-            except socket.timeout:
-                continue
-            self.connections += 1
-            conn.close()
-
-    def stop(self):
-        self.running = False
-        self.thread.join()
-        self.socket.close()
-
-
 class Hostile(http.server.BaseHTTPRequestHandler):
     """Answers as the test says: see the ``answers`` of the server."""
 
@@ -177,9 +147,9 @@ def hostile():
 
 @pytest.fixture
 def internal():
-    recorder = Recorder('127.0.0.2')
-    yield recorder
-    recorder.stop()
+    listener = hostile_cloud.Listener('127.0.0.2')
+    yield listener
+    listener.stop()
 
 
 def guarded(max_bytes=1024, deadline=5.0):
