@@ -36,9 +36,18 @@ OPTS = [
                       'one (that target fails, the others go on). Bytes that '
                       'trickle in do not keep a transfer alive past it.'),
     cfg.IntOpt('trust_lifetime', default=7 * 24 * 3600, min=60,
-               help='Seconds the Keystone trust made for a migration lasts: '
-                    'how long a migration may act for its user in the local '
-                    'cloud after the token has expired.'),
+               help='The most seconds the Keystone trust made for a '
+                    'migration lasts: how long a migration may act for its '
+                    'user in the local cloud after the token has expired. '
+                    'Each trust is sized to its job within this: '
+                    'trust_queue_seconds, plus the time the image takes at '
+                    'trust_min_rate.'),
+    cfg.IntOpt('trust_queue_seconds', default=24 * 3600, min=60,
+               help='How long a migration may wait in the queue before its '
+                    'trust runs out.'),
+    cfg.IntOpt('trust_min_rate', default=1024 * 1024, min=1,
+               help='The slowest transfer, in bytes per second, that a '
+                    "migration's trust allows for."),
 ]
 
 

@@ -50,7 +50,9 @@ def create_migration(request):
     image = find_source_image(state, context, spec)
     trust_id = None
     if cloud_access.LOCAL in [spec['source']] + spec['targets']:
-        trust_id = make_trust(state, context, trust_roles(context.roles))
+        trust_id = make_trust(state, context, trust_roles(context.roles),
+                              trust_lifetime(state.conf.migrations,
+                                             image.get('size')))
     migration = state.db.create_migration({
         'project_id': context.project_id, 'created_by': context.user_id,
         'image_id': image['id'], 'image_name': image.get('name'),
@@ -119,13 +121,18 @@ def trust_roles(roles):
     return ['member'] if 'member' in roles else list(roles)
 
 
-def make_trust(state, context, roles):
+def trust_lifetime(conf, size):
+    """Seconds a migration's trust lasts: its queueing and its transfer."""
+    needed = conf.trust_queue_seconds + (size or 0) // conf.trust_min_rate
+    return min(conf.trust_lifetime, needed)
+
+
+def make_trust(state, context, roles, lifetime):
     """A trust for the migration to act as the caller in the local cloud."""
     try:
         return keystone.create_trust(
             state.user_session(context.user_auth),
-            context.user_id, context.project_id, roles,
-            state.conf.migrations.trust_lifetime,
+            context.user_id, context.project_id, roles, lifetime,
             state.service_session().get_user_id())
     except ks_exc.ClientException as error:
         LOG.warning('No trust for a migration of user %s: %s',

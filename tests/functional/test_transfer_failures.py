@@ -7,6 +7,7 @@ SQLite file, then on a real MariaDB server, as a Glint on several hosts
 (and DevStack's) would have it.
 """
 
+import datetime
 import os
 import time
 import uuid
@@ -159,6 +160,13 @@ def test_a_migrations_trust_delegates_the_member_role_only(bed, demo, slow):
     trust = trusts.get(new.id)
     assert [role['name'] for role in trust.roles] == ['member']
     assert trust.impersonation is True
+    # It lasts a day in the queue and the image at 1 MiB/s (the defaults),
+    # not a week.
+    expires = datetime.datetime.fromisoformat(
+        trust.expires_at.replace('Z', '+00:00'))
+    left = (expires - datetime.datetime.now(datetime.timezone.utc)
+            ).total_seconds()
+    assert 24 * 3600 + 16 - 600 < left <= 24 * 3600 + 16
     admin.delete('/v1/migrations/%s' % migration_id)
     wait_until_finished(admin, migration_id)
     # Its record deleted by its trustor: the trust goes with it.

@@ -325,3 +325,16 @@ def test_a_deleted_clouds_secrets_leave_the_sessions_kept(app, conf, tokens,
         assert app('DELETE', '/v1/clouds/%s' % created['id'],
                    token=token).status_int == 204
     forget.assert_called_once_with(created['id'])
+
+
+@pytest.mark.parametrize('size, lifetime', [
+    (0, 24 * 3600),
+    (None, 24 * 3600),
+    (10 * 1024 ** 3, 24 * 3600 + 10 * 1024),
+    # Never past the cap.
+    (10 * 1024 ** 4, 7 * 24 * 3600),
+])
+def test_a_trust_is_sized_to_its_job(conf, size, lifetime):
+    from glint_service.handlers import migrations
+
+    assert migrations.trust_lifetime(conf.migrations, size) == lifetime
