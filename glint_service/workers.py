@@ -110,16 +110,19 @@ class Workers(object):
                 with self._lock:
                     self._recovering.add(migration_id)
                 self._cleanup.submit(self._recover, migration_id)
-        for migration_id in self.db.queued_migration_ids():
+        # While under its limit, one claim at a time (see claim_next).
+        while True:
             with self._lock:
                 if len(self._running) >= self.conf.workers:
                     break
-            if self.db.claim(migration_id, self.owner,
-                             self.conf.lease_seconds):
-                with self._lock:
-                    self._running.add(migration_id)
-                    caller = self._callers.pop(migration_id, None)
-                self._pool.submit(self._run, migration_id, caller)
+            migration_id = self.db.claim_next(self.owner,
+                                              self.conf.lease_seconds)
+            if migration_id is None:
+                break
+            with self._lock:
+                self._running.add(migration_id)
+                caller = self._callers.pop(migration_id, None)
+            self._pool.submit(self._run, migration_id, caller)
         for record in self.db.leftovers():
             key = (record.migration_id, record.position)
             with self._lock:

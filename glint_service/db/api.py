@@ -228,12 +228,63 @@ class Database(object):
 
     # What the workers do with migrations.
 
-    def queued_migration_ids(self):
-        query = sa.select(models.Migration.id).where(
-            models.Migration.status == 'queued').order_by(
-            models.Migration.created_at)
+    def claim_next(self, owner, lease_seconds):
+        """Take the next queued migration, fairly; its id, or None.
+
+        The queue is not listed: the projects with queued migrations are
+        (one row each, from the queue's index), and the one with the fewest
+        migrations running goes first, its oldest queued migration taken.
+        So a project's thousand queued migrations hold another project's
+        one back by one claim at most. Where the database has it (MariaDB,
+        MySQL 8, PostgreSQL), the row is locked with SKIP LOCKED: claimers
+        at the same moment take different rows instead of racing for one.
+        SQLite has one writer at a time; the conditional update settles a
+        race there.
+        """
+        queued = models.Migration.status == 'queued'
         with self._session() as session:
-            return list(session.scalars(query))
+            waiting = dict(session.execute(
+                sa.select(models.Migration.project_id,
+                          sa.func.min(models.Migration.created_at))
+                .where(queued).group_by(models.Migration.project_id)).all())
+            if not waiting:
+                return None
+            running = dict(session.execute(
+                sa.select(models.Migration.project_id, sa.func.count())
+                .where(models.Migration.status == 'running',
+                       models.Migration.project_id.in_(list(waiting)))
+                .group_by(models.Migration.project_id)).all())
+        turns = sorted(waiting, key=lambda p: (running.get(p, 0), waiting[p]))
+        for project_id in turns:
+            migration_id = self._claim_oldest(project_id, owner,
+                                              lease_seconds)
+            if migration_id is not None:
+                return migration_id
+        return None
+
+    def _claim_oldest(self, project_id, owner, lease_seconds):
+        now = utcnow()
+        query = sa.select(models.Migration.id).where(
+            models.Migration.status == 'queued',
+            models.Migration.project_id == project_id).order_by(
+            models.Migration.created_at).limit(1)
+        if self.engine.dialect.name != 'sqlite':
+            query = query.with_for_update(skip_locked=True)
+        while True:
+            with self._session.begin() as session:
+                migration_id = session.scalars(query).first()
+                if migration_id is None:
+                    return None
+                done = session.execute(
+                    sa.update(models.Migration)
+                    .where(models.Migration.id == migration_id,
+                           models.Migration.status == 'queued')
+                    .values(status='running', owner=owner, updated_at=now,
+                            lease_until=now + datetime.timedelta(
+                                seconds=lease_seconds))).rowcount
+            if done:
+                return migration_id
+            # Taken by another claimer in between (SQLite): the next one.
 
     def claim(self, migration_id, owner, lease_seconds):
         """Take a queued migration, or a running one whose lease ran out.

@@ -41,6 +41,9 @@ class Migration(Base):
     """One image streamed from a source cloud to target clouds."""
 
     __tablename__ = 'migrations'
+    # Revision 0005: the queue's index (see Database.claim_next).
+    __table_args__ = (sa.Index('ix_migrations_status_project_created',
+                               'status', 'project_id', 'created_at'),)
 
     id = sa.Column(sa.String(36), primary_key=True)
     project_id = sa.Column(sa.String(64), nullable=False, index=True)

@@ -7,6 +7,7 @@ from glint_service.db import api as db_api
 from glint_service.db import migration
 from glint_service import deploy
 from glint_service import exception
+from tests import queue_claims
 
 VALUES = {'project_id': 'p', 'created_by': 'u', 'name': 'cern',
           'auth_url': 'https://k/v3', 'region_name': None,
@@ -100,3 +101,37 @@ def test_a_migrations_end_records_its_targets_ends_with_it(url):
             for t in ended.targets] == [
         ('succeeded', None, 'b1', False),
         ('failed', 'upload: refused', 'c1', True)]
+
+
+def test_a_claim_takes_the_oldest_of_the_project_with_least_running(url):
+    migration.upgrade(url)
+    db = db_api.Database(url)
+    busy = queue_claims.queue(db, 'busy', 3)
+    [alone] = queue_claims.queue(db, 'alone', 1)
+    assert db.claim_next('me', 60) == busy[0]
+    # "busy" runs one now: "alone" goes next, though queued later.
+    assert db.claim_next('me', 60) == alone
+    assert db.claim_next('me', 60) == busy[1]
+    assert db.claim_next('me', 60) == busy[2]
+    assert db.claim_next('me', 60) is None
+    claimed = db.get_migration(alone)
+    assert (claimed.status, claimed.owner) == ('running', 'me')
+    assert claimed.lease_until > db_api.utcnow()
+
+
+def test_a_project_with_many_queued_holds_another_back_one_claim(url):
+    migration.upgrade(url)
+    db = db_api.Database(url)
+    queue_claims.queue(db, 'many', 20)
+    [single] = queue_claims.queue(db, 'single', 1)
+    first, second = db.claim_next('me', 60), db.claim_next('me', 60)
+    assert single in (first, second)
+
+
+def test_concurrent_claimers_take_each_migration_once(url):
+    migration.upgrade(url)
+    db = db_api.Database(url)
+    ids = queue_claims.queue(db, 'p', 30) + queue_claims.queue(db, 'q', 30)
+    claimed = queue_claims.claim_all(url, 4)
+    taken = [m for mine in claimed for m in mine]
+    assert sorted(taken) == sorted(ids)
