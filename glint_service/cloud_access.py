@@ -58,6 +58,13 @@ class RemoteSessions(object):
         if remote is not None:
             remote[1].close()
 
+    def keep(self, cloud_ids):
+        """Drop the sessions of clouds not in ``cloud_ids`` (deleted)."""
+        with self._lock:
+            gone = [c for c in self._sessions if c not in cloud_ids]
+        for cloud_id in gone:
+            self.forget(cloud_id)
+
 
 def local_glance(state, session):
     local = state.conf.local_cloud

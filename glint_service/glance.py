@@ -133,6 +133,17 @@ class Glance(object):
                           stream=True)
 
 
+# Glance's image statuses: another word from a remote cloud is not repeated.
+STATUSES = ('queued', 'saving', 'uploading', 'importing', 'active',
+            'killed', 'deleted', 'pending_delete', 'deactivated')
+
+
+def status_of(image):
+    """An image's status, as Glint may repeat it: one of Glance's words."""
+    status = image.get('status')
+    return status if status in STATUSES else 'in an unknown state'
+
+
 def _image_path(image_id):
     return '/v2/images/%s' % urllib.parse.quote(image_id, safe='')
 

@@ -289,9 +289,9 @@ class Runner(object):
         except Exception as error:
             return self._fail(migration, target,
                               'verify: %s' % describe(error))
-        if copy['status'] != 'active':
+        if copy.get('status') != 'active':
             return self._fail(migration, target, 'the copy is %s, not active'
-                              % copy['status'])
+                              % glance.status_of(copy))
         if copy.get('size') != migration.size:
             return self._fail(migration, target, 'the copy does not have the '
                               "source's size")

@@ -123,6 +123,9 @@ class Workers(object):
                 self._running.add(migration_id)
                 caller = self._callers.pop(migration_id, None)
             self._pool.submit(self._run, migration_id, caller)
+        # Clouds deleted through another process: their secrets leave
+        # this one's memory too.
+        self.state.remote_sessions.keep(self.db.cloud_ids())
         for record in self.db.leftovers():
             key = (record.migration_id, record.position)
             with self._lock:

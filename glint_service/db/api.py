@@ -88,6 +88,10 @@ class Database(object):
             self._flush_or_conflict(session, cloud.name)
         return cloud
 
+    def cloud_ids(self):
+        with self._session() as session:
+            return set(session.scalars(sa.select(models.Cloud.id)))
+
     def count_clouds(self, project_id):
         query = sa.select(sa.func.count()).select_from(models.Cloud).where(
             models.Cloud.project_id == project_id)

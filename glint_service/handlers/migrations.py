@@ -1,5 +1,7 @@
 """/v1/migrations: images streamed from one cloud to others."""
 
+import json
+
 from keystoneauth1 import exceptions as ks_exc
 from oslo_log import log as logging
 
@@ -8,6 +10,7 @@ from glint_service import exception
 from glint_service import glance
 from glint_service import keystone
 from glint_service import migration_spec
+from glint_service import outbound
 from glint_service.policies import migrations as policies
 from glint_service import util
 
@@ -169,9 +172,44 @@ def find_source_image(state, context, spec):
     except Exception as error:
         raise exception.RemoteCloudRejected(
             'source: the Glance of cloud %s could not be asked for the '
-            'image (%s)' % (spec['source'], type(error).__name__))
-    if image['status'] != 'active':
+            'image: %s' % (spec['source'], outbound.describe(error)))
+    if not isinstance(image, dict) or image.get('status') != 'active':
         raise exception.InvalidField(
             'image_id', 'image %s is %s, not active'
-            % (spec['image_id'], image['status']))
+            % (spec['image_id'], glance.status_of(
+                image if isinstance(image, dict) else {})))
+    check_source_image(image)
     return image
+
+
+# What Glint keeps of a source image, as its columns take it.
+_TEXT_LIMITS = {'name': 255, 'os_hash_algo': 64, 'os_hash_value': 128}
+MAX_METADATA_BYTES = 64 * 1024
+
+
+def check_source_image(image):
+    """The source image's metadata, as Glint stores it, or 400 saying why.
+
+    A remote cloud's Glance may answer anything: a size that is not a
+    number, names too long for Glint's columns, megabytes of properties.
+    """
+    def refuse(reason):
+        raise exception.RemoteCloudRejected(
+            "source: the image's metadata cannot be used: %s." % reason)
+
+    size = image.get('size')
+    if isinstance(size, bool) or not isinstance(size, int) or size < 0:
+        refuse('its size is not a number of bytes')
+    for field, limit in _TEXT_LIMITS.items():
+        value = image.get(field)
+        if value is not None and not (isinstance(value, str)
+                                      and len(value) <= limit):
+            refuse('%s is not text of at most %d characters'
+                   % (field, limit))
+    tags = image.get('tags')
+    if tags is not None and not (isinstance(tags, list) and all(
+            isinstance(tag, str) for tag in tags)):
+        refuse('its tags are not a list of text')
+    if len(json.dumps(glance.copied_metadata(image))) > MAX_METADATA_BYTES:
+        refuse('its properties take more than %d bytes'
+               % MAX_METADATA_BYTES)

@@ -359,3 +359,24 @@ def test_a_qcow2_with_a_backing_file_never_becomes_an_image(
     assert 'the image is refused' in migration['error']
     assert 'backing_file' in migration['error']
     assert images_named(bed.clouds[0], image['name']) == []
+
+
+@pytest.mark.parametrize('change, said', [
+    ({'size': 'all of it'}, 'its size is not a number of bytes'),
+    ({'name': 'n' * 5000}, 'name is not text of at most 255'),
+    ({'status': '<html>an internal page</html>'},
+     'is in an unknown state, not active'),
+])
+def test_a_source_image_that_lies_is_refused_and_nothing_queued(
+        bed, api, attacker, registered, change, said):
+    image = dict(hostile.IMAGE, **change)
+    attacker.answers[('GET', '/v2/images/%s' % hostile.IMAGE_ID)] = (
+        lambda h: h.send(200, image))
+    demo = api('demo')
+    before = len(demo.get('/v1/migrations').json()['migrations'])
+    error = error_of(demo.post('/v1/migrations', {
+        'image_id': hostile.IMAGE_ID, 'source': registered,
+        'targets': ['local']}), 400)
+    assert said in error['detail']
+    assert 'internal page' not in error['detail']
+    assert len(demo.get('/v1/migrations').json()['migrations']) == before

@@ -318,7 +318,10 @@ def test_a_deleted_clouds_secrets_leave_the_sessions_kept(app, conf, tokens,
     sessions = cloud_access.RemoteSessions(state.outbound)
     sessions.get(state.db.get_cloud(created['id'], 'project-a'), state.vault)
     assert list(sessions._sessions) == [created['id']]
-    sessions.forget(created['id'])
+    sessions.keep({created['id']})
+    assert list(sessions._sessions) == [created['id']]
+    # Once it is deleted, through any process, the others drop it too.
+    sessions.keep(set())
     assert sessions._sessions == {}
     # Deleting the cloud forgets its session.
     with mock.patch.object(cloud_access.RemoteSessions, 'forget') as forget:
@@ -338,3 +341,25 @@ def test_a_trust_is_sized_to_its_job(conf, size, lifetime):
     from glint_service.handlers import migrations
 
     assert migrations.trust_lifetime(conf.migrations, size) == lifetime
+
+
+@pytest.mark.parametrize('change, reason', [
+    ({'size': 'ten'}, 'its size is not a number of bytes'),
+    ({'size': True}, 'its size is not a number of bytes'),
+    ({'size': -1}, 'its size is not a number of bytes'),
+    ({'name': 'x' * 256}, 'name is not text of at most 255 characters'),
+    ({'os_hash_value': ['h']}, 'os_hash_value is not text'),
+    ({'tags': 'hep'}, 'its tags are not a list of text'),
+    ({'tags': [1]}, 'its tags are not a list of text'),
+    ({'hw_x': 'y' * 70000}, 'its properties take more than 65536 bytes'),
+])
+def test_a_source_images_metadata_must_fit(change, reason):
+    from glint_service.handlers import migrations
+
+    image = {'id': 'a', 'status': 'active', 'size': 10, 'name': 'centos',
+             'os_hash_algo': 'sha512', 'os_hash_value': 'h', 'tags': []}
+    migrations.check_source_image(dict(image))
+    with pytest.raises(exception.RemoteCloudRejected) as raised:
+        migrations.check_source_image(dict(image, **change))
+    assert reason in raised.value.detail
+    assert 'y' * 100 not in raised.value.detail
