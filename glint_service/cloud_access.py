@@ -14,7 +14,8 @@ from oslo_log import log as logging
 
 from glint_service import cloud_spec
 from glint_service import glance
-from glint_service import keystone
+from glint_service import local_keystone
+from glint_service import remote_keystone
 
 LOG = logging.getLogger(__name__)
 
@@ -46,7 +47,8 @@ class RemoteSessions(object):
                 if remote is not None:
                     remote[1].close()
                 spec = cloud_spec.from_row(cloud, vault)
-                remote = (version, keystone.RemoteSession(spec, self.rules),
+                remote = (version,
+                          remote_keystone.RemoteSession(spec, self.rules),
                           spec)
                 self._sessions[cloud.id] = remote
             return remote[1].session, remote[2]
@@ -88,7 +90,7 @@ def callers_glance(state, context, cloud_id):
 def trusted_glance(state, migration, cloud_id):
     """After the request: the local cloud through the migration's trust."""
     if cloud_id == LOCAL:
-        return local_glance(state, keystone.trust_session(
+        return local_glance(state, local_keystone.trust_session(
             state.service_session(), migration.trust_id,
             state.conf.remote_clouds.timeout))
     return remote_glance(state, cloud_id, migration.project_id)
@@ -118,7 +120,7 @@ def delete_trust(state, session, migration):
     if migration.trust_id is None or session is None:
         return
     try:
-        keystone.delete_trust(session, migration.trust_id)
+        local_keystone.delete_trust(session, migration.trust_id)
     except ks_exc.NotFound:
         pass
     except Exception as error:

@@ -10,7 +10,7 @@ from glint_service import crypto
 from glint_service.db import api as db_api
 from glint_service import fault_wrap
 from glint_service import handler
-from glint_service import keystone
+from glint_service import local_keystone
 from glint_service import outbound
 from glint_service import policy
 from glint_service import util
@@ -40,16 +40,16 @@ class State(object):
         Made on first use: [keystone_authtoken] is read then, once.
         """
         if self._service_session is None:
-            self._service_session = keystone.service_session(
-                keystone.service_user(self.conf),
+            self._service_session = local_keystone.service_session(
+                local_keystone.service_user(self.conf),
                 self.conf.remote_clouds.timeout)
         return self._service_session
 
     def user_session(self, user_auth):
-        """A session on the local cloud as a caller (see keystone)."""
-        return keystone.user_session(user_auth,
-                                     self.conf.remote_clouds.timeout,
-                                     self._discovery_cache)
+        """A session on the local cloud as a caller (see local_keystone)."""
+        return local_keystone.user_session(user_auth,
+                                           self.conf.remote_clouds.timeout,
+                                           self._discovery_cache)
 
 
 def loadapp(conf, start_workers=True):

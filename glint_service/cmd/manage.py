@@ -21,7 +21,8 @@ from glint_service import crypto
 from glint_service.db import api as db_api
 from glint_service.db import migration
 from glint_service import exception
-from glint_service import keystone
+from glint_service import local_keystone
+from glint_service import registration
 
 
 def db_sync(conf, args):
@@ -81,8 +82,8 @@ def register(conf, args):
         verify=not args.insecure)
     endpoints = {'public': args.public_url,
                  'internal': args.internal_url or args.public_url}
-    changed = keystone.register_service(
-        admin, keystone.service_user(conf), args.region, endpoints,
+    changed = registration.register_service(
+        admin, local_keystone.service_user(conf), args.region, endpoints,
         interface=args.os_interface)
     print('Glint registered.' if changed else
           'Glint was already registered: nothing changed.')

@@ -4,8 +4,8 @@ from oslo_log import log as logging
 
 from glint_service import cloud_spec
 from glint_service import exception
-from glint_service import keystone
 from glint_service.policies import clouds as policies
+from glint_service import remote_keystone
 from glint_service import util
 
 LOG = logging.getLogger(__name__)
@@ -36,7 +36,8 @@ def create_cloud(request):
     if state.db.count_clouds(context.project_id) >= limit:
         raise exception.QuotaExceeded('remote clouds', limit, 'clouds')
     state.outbound.check_cloud(spec)
-    image_endpoint = keystone.find_image_endpoint(spec, state.outbound)
+    image_endpoint = remote_keystone.find_image_endpoint(spec,
+                                                         state.outbound)
     cloud = state.db.create_cloud(dict(
         cloud_spec.to_row(spec, state.vault),
         project_id=context.project_id, created_by=context.user_id,
@@ -64,7 +65,7 @@ def update_cloud(request):
     values = cloud_spec.to_row(spec, state.vault)
     if cloud_spec.connection_changed(stored, spec):
         state.outbound.check_cloud(spec)
-        values['image_endpoint'] = keystone.find_image_endpoint(
+        values['image_endpoint'] = remote_keystone.find_image_endpoint(
             spec, state.outbound)
     cloud = state.db.update_cloud(cloud_id, context.project_id, values)
     LOG.info('Remote cloud %s (%s) updated', cloud.id, cloud.name)

@@ -8,7 +8,7 @@ from glint_service import exception
 from glint_service import glance
 from glint_service import images
 from glint_service import outbound
-from glint_service.policies import migrations as policies
+from glint_service.policies import images as policies
 from glint_service import util
 
 
@@ -18,7 +18,7 @@ MAX_THREADS = 8
 
 def list_images(request):
     context = util.context(request)
-    context.can(policies.LIST_IMAGES)
+    context.can(policies.LIST)
     state = util.state(request)
     clouds = [(cloud_access.LOCAL, state.conf.local_cloud.name)] + [
         (cloud.id, cloud.name)

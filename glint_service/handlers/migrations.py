@@ -8,7 +8,7 @@ from oslo_log import log as logging
 from glint_service import cloud_access
 from glint_service import exception
 from glint_service import glance
-from glint_service import keystone
+from glint_service import local_keystone
 from glint_service import migration_spec
 from glint_service import outbound
 from glint_service.policies import migrations as policies
@@ -133,7 +133,7 @@ def trust_lifetime(conf, size):
 def make_trust(state, context, roles, lifetime):
     """A trust for the migration to act as the caller in the local cloud."""
     try:
-        return keystone.create_trust(
+        return local_keystone.create_trust(
             state.user_session(context.user_auth),
             context.user_id, context.project_id, roles, lifetime,
             state.service_session().get_user_id())

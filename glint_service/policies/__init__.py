@@ -4,9 +4,11 @@ import itertools
 
 from glint_service.policies import base
 from glint_service.policies import clouds
+from glint_service.policies import images
 from glint_service.policies import migrations
 
 
 def list_rules():
     return list(itertools.chain(base.list_rules(), clouds.list_rules(),
+                                images.list_rules(),
                                 migrations.list_rules()))

@@ -5,7 +5,6 @@ LIST_ALL_PROJECTS = 'glint:migrations:list:all_projects'
 SHOW = 'glint:migrations:show'
 CREATE = 'glint:migrations:create'
 DELETE = 'glint:migrations:delete'
-LIST_IMAGES = 'glint:images:list'
 
 RULES = [
     policy.DocumentedRuleDefault(
@@ -30,11 +29,6 @@ RULES = [
         'Cancel a migration, or remove the record of a finished one.',
         [{'method': 'DELETE', 'path': '/v1/migrations/{migration_id}'}],
         scope_types=['project']),
-    policy.DocumentedRuleDefault(
-        LIST_IMAGES, 'rule:project_reader',
-        "List the images of the local cloud and the project's remote "
-        'clouds.',
-        [{'method': 'GET', 'path': '/v1/images'}], scope_types=['project']),
 ]
 
 

@@ -12,7 +12,8 @@ from glint_service.conf import database as database_conf
 from glint_service.db import api as db_api
 from glint_service import deploy
 from glint_service import exception
-from glint_service import keystone
+from glint_service import local_keystone
+from glint_service import remote_keystone
 
 # TEST-NET-1, which the unit tests' outbound policy allows (conftest.py).
 BODY = {'name': 'cern', 'auth_url': 'https://192.0.2.10:5000/v3',
@@ -22,7 +23,7 @@ BODY = {'name': 'cern', 'auth_url': 'https://192.0.2.10:5000/v3',
 
 @pytest.fixture
 def remote_ok():
-    with mock.patch.object(keystone, 'find_image_endpoint',
+    with mock.patch.object(remote_keystone, 'find_image_endpoint',
                            return_value='https://glance.invalid') as found:
         yield found
 
@@ -90,8 +91,9 @@ def test_create_and_list(app, tokens, remote_ok):
 
 def test_remote_refusal_stores_nothing(app, tokens):
     token = tokens()
-    with mock.patch.object(keystone, 'find_image_endpoint', side_effect=(
-            exception.RemoteCloudRejected('refused (HTTP 401)'))):
+    refused = exception.RemoteCloudRejected('refused (HTTP 401)')
+    with mock.patch.object(remote_keystone, 'find_image_endpoint',
+                           side_effect=refused):
         error = error_of(app('POST', '/v1/clouds', BODY, token), 400)
     assert error['code'] == 'glint.remote_cloud_rejected'
     assert app('GET', '/v1/clouds', token=token).json == {'clouds': []}
@@ -196,7 +198,7 @@ def test_a_record_stays_while_glint_has_an_image_to_delete(app, conf, tokens):
 
 @pytest.fixture
 def delete_trust():
-    with mock.patch.object(keystone, 'delete_trust') as delete:
+    with mock.patch.object(local_keystone, 'delete_trust') as delete:
         yield delete
 
 

@@ -9,7 +9,7 @@ from keystoneauth1 import fixture
 from keystonemiddleware.auth_token import _user_plugin
 
 from glint_service import cloud_access
-from glint_service import keystone
+from glint_service import local_keystone
 
 
 def caller(seconds_left):
@@ -30,7 +30,7 @@ def state():
         auth=types.SimpleNamespace(auth_url='http://keystone.invalid/v3'))
     return types.SimpleNamespace(
         conf=conf, service_session=lambda: service,
-        user_session=lambda auth: keystone.user_session(auth, 15.0))
+        user_session=lambda auth: local_keystone.user_session(auth, 15.0))
 
 
 def migration(source=cloud_access.LOCAL):

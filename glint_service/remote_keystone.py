@@ -1,0 +1,120 @@
+"""Glint's one module that talks to remote clouds' Keystones: it logs in with
+the stored credentials, through the outbound policy, and finds their Glance.
+"""
+
+import contextlib
+import tempfile
+
+from keystoneauth1 import exceptions as ks_exc
+from keystoneauth1.identity import v3
+from keystoneauth1 import session as ks_session
+
+from glint_service import cloud_spec
+from glint_service import exception
+from glint_service import outbound
+
+
+def auth_plugin(spec):
+    """A keystoneauth plugin for a remote cloud's spec."""
+    if spec['auth_type'] == cloud_spec.APPLICATION_CREDENTIAL:
+        return v3.ApplicationCredential(
+            auth_url=spec['auth_url'],
+            application_credential_id=spec['application_credential_id'],
+            application_credential_secret=spec[
+                'application_credential_secret'])
+    return v3.Password(
+        auth_url=spec['auth_url'],
+        username=spec['username'],
+        password=spec['password'],
+        user_domain_name=spec.get('user_domain_name'),
+        user_domain_id=spec.get('user_domain_id'),
+        project_name=spec.get('project_name'),
+        project_id=spec.get('project_id'),
+        project_domain_name=spec.get('project_domain_name'),
+        project_domain_id=spec.get('project_domain_id'))
+
+
+class RemoteSession(object):
+    """A keystoneauth session on a remote cloud, re-authenticating itself.
+
+    A CA certificate given as text lives in a temporary file for as long as
+    the session does; ``close`` removes it.
+    """
+
+    def __init__(self, spec, rules):
+        self._ca_file = None
+        verify = spec['verify']
+        if verify and spec.get('cacert'):
+            self._ca_file = tempfile.NamedTemporaryFile('w', suffix='.pem')
+            self._ca_file.write(spec['cacert'])
+            self._ca_file.flush()
+            verify = self._ca_file.name
+        # Every connection checked by Glint's outbound policy; redirects are
+        # refused there (they would carry the token elsewhere).
+        self.session = ks_session.Session(
+            auth=auth_plugin(spec), verify=verify, timeout=rules.timeout,
+            session=rules.session(), redirect=False)
+
+    def close(self):
+        if self._ca_file is not None:
+            self._ca_file.close()
+
+
+@contextlib.contextmanager
+def remote_session(spec, rules):
+    """A :class:`RemoteSession`'s session, for one use."""
+    remote = RemoteSession(spec, rules)
+    try:
+        yield remote.session
+    finally:
+        remote.close()
+
+
+def find_image_endpoint(spec, rules):
+    """Log in to the remote Keystone and find its Glance.
+
+    ``rules``: outbound.Rules. Raises RemoteCloudRejected, saying which
+    step failed and why, in Glint's words: never what the remote end
+    answered, nor where it sent Glint.
+    """
+    try:
+        with remote_session(spec, rules) as session:
+            endpoint = session.get_endpoint(
+                service_type='image', interface=spec['interface'],
+                region_name=spec['region_name'])
+    except ks_exc.EndpointNotFound:
+        endpoint = None
+    except outbound.Refused as error:
+        raise exception.RemoteCloudRejected('auth_url: %s.' % error)
+    except ks_exc.Unauthorized:
+        raise exception.RemoteCloudRejected(
+            'The remote Keystone refused the credentials (HTTP 401).')
+    except ks_exc.SSLError:
+        raise exception.RemoteCloudRejected(
+            'auth_url: the TLS certificate of the remote Keystone could not '
+            'be verified; give its CA as cacert.')
+    except (ks_exc.ConnectFailure, ks_exc.ConnectTimeout):
+        raise exception.RemoteCloudRejected(
+            'auth_url: the remote Keystone could not be reached.')
+    except (ks_exc.NotFound, ks_exc.InvalidResponse, ValueError):
+        raise exception.RemoteCloudRejected(
+            'auth_url: it did not answer a login like a Keystone v3; is it '
+            'the v3 URL of a Keystone (ending in /v3)?')
+    except ks_exc.HttpError as error:
+        raise exception.RemoteCloudRejected(
+            'The remote Keystone answered the login with an HTTP %s error.'
+            % outbound.status_class(error.http_status))
+    except ks_exc.ClientException:
+        raise exception.RemoteCloudRejected(
+            'auth_url: the remote Keystone could not be used.')
+    if not endpoint:
+        raise exception.RemoteCloudRejected(
+            'The remote catalog has no image endpoint (Glance) for region '
+            '%s and interface %s.' % (spec['region_name'] or '(any)',
+                                      spec['interface']))
+    try:
+        rules.policy.check_url(endpoint)
+    except outbound.Refused as error:
+        raise exception.RemoteCloudRejected(
+            "The remote catalog's image endpoint cannot be used: %s." % error)
+    return endpoint
