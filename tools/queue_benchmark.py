@@ -24,8 +24,8 @@ import time
 import sqlalchemy as sa
 
 from glint_service.db import api as db_api
-from glint_service.db import migration
 from glint_service.db import models
+from glint_service.db import schema
 from tests import cloudbed
 from tests import queue_claims
 
@@ -60,7 +60,7 @@ def claimer(url, way, owner, start, counts):
 def rate(mariadb, name, way, queued, claimers):
     """Claims per second of ``claimers`` processes emptying a new queue."""
     url = mariadb.create_database(name)
-    migration.upgrade(url)
+    schema.upgrade(url)
     db = db_api.Database(url)
     for project in range(PROJECTS):
         queue_claims.queue(db, 'project-%d' % project, queued // PROJECTS)

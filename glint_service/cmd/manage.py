@@ -19,7 +19,7 @@ from glint_service import conf as glint_conf
 from glint_service.conf import database as database_conf
 from glint_service import crypto
 from glint_service.db import api as db_api
-from glint_service.db import migration
+from glint_service.db import schema
 from glint_service import exception
 from glint_service import local_keystone
 from glint_service import registration
@@ -30,7 +30,7 @@ def db_sync(conf, args):
     if url.startswith('sqlite:///'):
         os.makedirs(os.path.dirname(url[len('sqlite:///'):]) or '.',
                     exist_ok=True)
-    before, after = migration.upgrade(url)
+    before, after = schema.upgrade(url)
     if before == after:
         print('Database schema already at revision %s: nothing to do.'
               % after)

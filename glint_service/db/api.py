@@ -8,8 +8,8 @@ import sqlalchemy as sa
 from sqlalchemy import exc as sa_exc
 from sqlalchemy import orm
 
-from glint_service.db import migration
 from glint_service.db import models
+from glint_service.db import schema
 from glint_service import exception
 
 LOG = logging.getLogger(__name__)
@@ -49,8 +49,8 @@ class Database(object):
 
     def check_schema(self):
         """Raise unless the schema is the newest one."""
-        current = migration.current_revision(self.engine)
-        head = migration.head_revision(self.url)
+        current = schema.current_revision(self.engine)
+        head = schema.head_revision(self.url)
         if current != head:
             raise exception.GlintError(
                 'The database schema is at revision %s, not %s: run '

@@ -1,4 +1,5 @@
-"""Glint's tables. The schema itself is made by the alembic migrations."""
+"""Glint's tables. The schema itself is made by its alembic versions
+(``schema_versions/``)."""
 
 import sqlalchemy as sa
 from sqlalchemy import orm

@@ -5,13 +5,13 @@ own), take queued migrations with SELECT ... FOR UPDATE SKIP LOCKED.
 """
 
 from glint_service.db import api as db_api
-from glint_service.db import migration
+from glint_service.db import schema
 from tests import queue_claims
 
 
 def test_claimers_on_mariadb_take_each_migration_once(mariadb):
     url = mariadb.create_database('glint_queue')
-    migration.upgrade(url)
+    schema.upgrade(url)
     db = db_api.Database(url)
     ids = []
     for project_id, count in (('p1', 120), ('p2', 60), ('p3', 1)):
@@ -28,7 +28,7 @@ def test_claimers_on_mariadb_take_each_migration_once(mariadb):
 def test_a_single_migration_of_another_project_goes_next_on_mariadb(
         mariadb):
     url = mariadb.create_database('glint_fair')
-    migration.upgrade(url)
+    schema.upgrade(url)
     db = db_api.Database(url)
     many = queue_claims.queue(db, 'many', 50)
     [single] = queue_claims.queue(db, 'single', 1)

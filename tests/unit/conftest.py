@@ -13,7 +13,7 @@ import webob
 
 from glint_service import conf as glint_conf
 from glint_service import crypto
-from glint_service.db import migration
+from glint_service.db import schema
 from glint_service import deploy
 
 KEYSTONE = 'http://keystone.invalid/v3'
@@ -32,7 +32,7 @@ def conf(tmp_path):
     # Remote clouds of the unit tests are in TEST-NET-1.
     conf.set_override('allowed_networks', ['192.0.2.0/24'], group='outbound')
     crypto.create_key_file(conf.crypto.key_file)
-    migration.upgrade('sqlite:///%s/glint.sqlite' % tmp_path)
+    schema.upgrade('sqlite:///%s/glint.sqlite' % tmp_path)
     return conf
 
 

@@ -4,7 +4,7 @@ import pytest
 import sqlalchemy as sa
 
 from glint_service.db import api as db_api
-from glint_service.db import migration
+from glint_service.db import schema
 from glint_service import deploy
 from glint_service import exception
 from tests import queue_claims
@@ -22,9 +22,9 @@ def url(tmp_path):
 
 
 def test_upgrade_creates_the_schema_then_does_nothing(url):
-    before, after = migration.upgrade(url)
-    assert before is None and after == migration.head_revision(url)
-    assert migration.upgrade(url) == (after, after)
+    before, after = schema.upgrade(url)
+    assert before is None and after == schema.head_revision(url)
+    assert schema.upgrade(url) == (after, after)
     tables = sa.inspect(sa.create_engine(url)).get_table_names()
     assert 'clouds' in tables
 
@@ -45,7 +45,7 @@ def test_app_refuses_to_start_without_its_key(conf, tmp_path):
 
 
 def test_clouds_belong_to_their_project(url):
-    migration.upgrade(url)
+    schema.upgrade(url)
     db = db_api.Database(url)
     cloud = db.create_cloud(dict(VALUES))
     assert db.get_cloud(cloud.id, 'p').name == 'cern'
@@ -59,7 +59,7 @@ def test_clouds_belong_to_their_project(url):
 
 
 def test_names_are_unique_within_a_project(url):
-    migration.upgrade(url)
+    schema.upgrade(url)
     db = db_api.Database(url)
     db.create_cloud(dict(VALUES))
     db.create_cloud(dict(VALUES, project_id='q'))
@@ -81,7 +81,7 @@ def test_a_database_that_cannot_be_reached_is_said_in_one_line(tmp_path):
 
 
 def test_a_migrations_end_records_its_targets_ends_with_it(url):
-    migration.upgrade(url)
+    schema.upgrade(url)
     db = db_api.Database(url)
     created = db.create_migration({
         'project_id': 'p', 'created_by': 'u', 'image_id': 'a1',
@@ -104,7 +104,7 @@ def test_a_migrations_end_records_its_targets_ends_with_it(url):
 
 
 def test_a_claim_takes_the_oldest_of_the_project_with_least_running(url):
-    migration.upgrade(url)
+    schema.upgrade(url)
     db = db_api.Database(url)
     busy = queue_claims.queue(db, 'busy', 3)
     [alone] = queue_claims.queue(db, 'alone', 1)
@@ -120,7 +120,7 @@ def test_a_claim_takes_the_oldest_of_the_project_with_least_running(url):
 
 
 def test_a_project_with_many_queued_holds_another_back_one_claim(url):
-    migration.upgrade(url)
+    schema.upgrade(url)
     db = db_api.Database(url)
     queue_claims.queue(db, 'many', 20)
     [single] = queue_claims.queue(db, 'single', 1)
@@ -129,7 +129,7 @@ def test_a_project_with_many_queued_holds_another_back_one_claim(url):
 
 
 def test_concurrent_claimers_take_each_migration_once(url):
-    migration.upgrade(url)
+    schema.upgrade(url)
     db = db_api.Database(url)
     ids = queue_claims.queue(db, 'p', 30) + queue_claims.queue(db, 'q', 30)
     claimed = queue_claims.claim_all(url, 4)

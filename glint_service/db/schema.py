@@ -1,4 +1,4 @@
-"""Schema migrations with alembic: ``glint-manage db sync`` calls these."""
+"""The database schema's versions, with alembic (``glint-manage db sync``)."""
 
 from alembic import command
 from alembic import config as alembic_config
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 def _alembic_config(url):
     config = alembic_config.Config()
     config.set_main_option('script_location',
-                           'glint_service.db:migrations')
+                           'glint_service.db:schema_versions')
     config.set_main_option('sqlalchemy.url', url.replace('%', '%%'))
     return config
 
