@@ -11,7 +11,7 @@ from cryptography import x509
 import jsonschema
 
 from glint_service import exception
-from glint_service import util
+from glint_service import times
 
 PASSWORD = 'password'
 APPLICATION_CREDENTIAL = 'v3applicationcredential'
@@ -261,8 +261,8 @@ def to_dict(cloud):
         'verify': cloud.verify,
         'cacert': cloud.cacert,
         'image_endpoint': cloud.image_endpoint,
-        'created_at': util.iso(cloud.created_at),
-        'updated_at': util.iso(cloud.updated_at),
+        'created_at': times.iso(cloud.created_at),
+        'updated_at': times.iso(cloud.updated_at),
     }
     for field in SHOWN_AUTH_FIELDS[cloud.auth_type]:
         name = 'remote_project_id' if field == 'project_id' else field

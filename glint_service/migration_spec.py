@@ -4,7 +4,7 @@ import jsonschema
 
 from glint_service import cloud_spec
 from glint_service import exception
-from glint_service import util
+from glint_service import times
 
 LOCAL = 'local'
 STATUSES = ('queued', 'running', 'succeeded', 'partial', 'failed',
@@ -84,9 +84,9 @@ def to_dict(migration):
         'error': migration.error,
         'created_by': migration.created_by,
         'project_id': migration.project_id,
-        'created_at': util.iso(migration.created_at),
-        'updated_at': util.iso(migration.updated_at),
-        'finished_at': util.iso(migration.finished_at),
+        'created_at': times.iso(migration.created_at),
+        'updated_at': times.iso(migration.updated_at),
+        'finished_at': times.iso(migration.finished_at),
         'targets': [{'cloud_id': t.cloud_id, 'status': t.status,
                      'image_id': t.image_id,
                      'bytes_written': t.bytes_written, 'error': t.error}

@@ -68,8 +68,3 @@ def listed_project(request, rule, all_projects_rule):
         context_.can(all_projects_rule)
         return None
     return context_.project_id
-
-
-def iso(when):
-    """A time from the database as ISO 8601 in UTC, or None."""
-    return when.strftime('%Y-%m-%dT%H:%M:%SZ') if when else None
