@@ -13,6 +13,21 @@ SERVICE_TYPE = 'image-distribution'
 LOCAL = 'local'
 SECRET_FIELDS = ('password', 'application_credential_secret')
 RUNNING = ('queued', 'running')
+# A target in one of these has been sent all of the image's data.
+ALL_SENT = ('verifying', 'succeeded', 'skipped')
+
+
+def target_progress(target, size):
+    """How far a migration's target is: (bytes done, percent).
+
+    One definition for the command line and the dashboard: a target that is
+    verifying, succeeded or skipped has all of the image's bytes.
+    """
+    done = target.get('bytes_written') or 0
+    if target.get('status') in ALL_SENT and size:
+        done = size
+    percent = min(100, int(done * 100 / size)) if size else 0
+    return done, percent
 
 
 class GlintError(Exception):

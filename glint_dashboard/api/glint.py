@@ -15,6 +15,7 @@ from keystoneauth1 import session as ks_session
 from keystoneauth1 import token_endpoint
 
 from glint_dashboard import exceptions
+from glintclient import client
 from openstack_dashboard.api import base
 
 LOG = logging.getLogger(__name__)
@@ -121,7 +122,7 @@ def cloud_delete(request, cloud_id):
 
 def cloud_names(request):
     """Cloud id -> name, the local cloud included."""
-    names = {'local': 'local'}
+    names = {client.LOCAL: client.LOCAL}
     names.update((c.id, c.name) for c in cloud_list(request))
     return names
 

@@ -340,3 +340,18 @@ def test_image_list_has_a_column_per_cloud_and_the_conflicts():
     assert row[-1].machine_readable() == [{
         'type': 'content_mismatch', 'cloud_id': 'c2', 'cloud': 'cloud2',
         'detail': '...'}]
+
+
+@pytest.mark.parametrize('target, size, progress', [
+    ({'status': 'copying', 'bytes_written': 25}, 100, (25, 25)),
+    ({'status': 'verifying', 'bytes_written': 100}, 100, (100, 100)),
+    # All sent: the bytes counted last may lag behind.
+    ({'status': 'verifying', 'bytes_written': 90}, 100, (100, 100)),
+    ({'status': 'skipped', 'bytes_written': 0}, 100, (100, 100)),
+    ({'status': 'failed', 'bytes_written': 40}, 100, (40, 40)),
+    ({'status': 'queued', 'bytes_written': None}, 0, (0, 0)),
+])
+def test_how_far_a_target_is_has_one_definition(target, size, progress):
+    from glintclient import client
+
+    assert client.target_progress(target, size) == progress

@@ -21,6 +21,7 @@ from horizon.utils import memoized
 
 from glint_dashboard.api import glint
 from glint_dashboard import exceptions as glint_exceptions
+from glintclient import client
 
 CONFLICT_NAMES = {
     'duplicate_name': _("Duplicate name"),
@@ -153,23 +154,14 @@ class MigrationRow(tables.Row):
         return glint.migration_get(request, migration_id)
 
 
-def percent(done, size):
-    if not size:
-        return 0
-    return min(100, int(done * 100 / size))
-
-
 def targets_cell(migration, names):
     targets = []
     for target in migration.targets:
-        done = target['bytes_written'] or 0
-        if target['status'] in ('succeeded', 'skipped', 'verifying'):
-            done = migration.size or done
+        done, percent = client.target_progress(target, migration.size)
         targets.append(dict(target,
                             cloud_name=names.get(target['cloud_id'],
                                                  target['cloud_id']),
-                            percent=percent(done, migration.size),
-                            done=done))
+                            percent=percent, done=done))
     return render_to_string('project/migrate_image/_targets.html',
                             {'targets': targets, 'size': migration.size})
 

@@ -14,6 +14,7 @@ from horizon.utils import memoized
 from glint_dashboard.api import glint
 from glint_dashboard.content.migrate_image import forms as migrate_forms
 from glint_dashboard.content.migrate_image import tables as migrate_tables
+from glintclient import client
 
 INDEX_URL = 'horizon:project:migrate_image:index'
 
@@ -74,7 +75,7 @@ class MigrateView(forms.ModalFormView):
         listing, image = self.get_listing()
         held = {copy['cloud_id'] for copy in image.copies}
         active = [copy for copy in image.copies if copy['status'] == 'active']
-        first = ([c for c in active if c['cloud_id'] == 'local'] or
+        first = ([c for c in active if c['cloud_id'] == client.LOCAL] or
                  active or [None])[0]
         return {'source': first and '%s/%s' % (first['cloud_id'],
                                                first['image_id']),

@@ -66,14 +66,11 @@ def progress_lines(migration, names):
     width = max(len(name) for name, _ in targets)
     lines = []
     for name, target in targets:
-        done = target['bytes_written']
-        if target['status'] in ('succeeded', 'skipped'):
-            done = size
-        fraction = min(done / size, 1.0) if size else 0.0
-        filled = int(fraction * BAR_WIDTH)
+        done, percent = client.target_progress(target, size)
+        filled = percent * BAR_WIDTH // 100
         lines.append('%-*s [%s%s] %3d%%  %.1f/%.1f MiB  %s' % (
             width, name, '#' * filled, '.' * (BAR_WIDTH - filled),
-            fraction * 100, done / MiB, size / MiB, target['status']))
+            percent, done / MiB, size / MiB, target['status']))
     return lines
 
 
