@@ -1,6 +1,6 @@
 """The real stack the browser tests drive, and the browser itself.
 
-Three real clouds, a Glint registered in the first (slowed to 8 MiB/s, so
+Three real clouds, a Glint registered in the first (slowed to 2 MiB/s, so
 that a migration lasts long enough to watch), real Horizon with Glint's
 panels, and headless Chromium through chromedriver. If any of them cannot
 start, the tests error with the reason: nothing is skipped.
@@ -18,6 +18,9 @@ from selenium.webdriver.support import ui
 from tests import cloudbed
 
 MiB = 1024 * 1024
+# A migration's pace: its 24 MiB take some 12 s, many rounds of Horizon's
+# row updates (every 2.5 s) even on a busy machine.
+RATE = 2 * MiB
 CHROMIUM = '/usr/bin/chromium'
 CHROMEDRIVER = '/usr/bin/chromedriver'
 # Where the screenshots go: look at them after a run.
@@ -35,7 +38,7 @@ FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic',
 def stack(tmp_path_factory):
     root = str(tmp_path_factory.mktemp('stack'))
     bed = cloudbed.Bed(root, clouds=3,
-                       glint_options={'migrations': {'max_rate': 8 * MiB}})
+                       glint_options={'migrations': {'max_rate': RATE}})
     bed.start()
     horizon = cloudbed.Horizon(bed.clouds[0], root)
     try:

@@ -20,12 +20,27 @@ class AddCloud(tables.LinkAction):
     icon = 'plus'
 
 
+def may_change(request, cloud):
+    """Whether the user may edit or delete ``cloud``, by Glint's defaults.
+
+    A remote cloud holds its creator's credentials: its creator or an
+    admin of the project changes it (glint:clouds:update and :delete).
+    """
+    if cloud is None:
+        return True
+    roles = {role['name'] for role in request.user.roles}
+    return cloud.created_by == request.user.id or 'admin' in roles
+
+
 class EditCloud(tables.LinkAction):
     name = 'update'
     verbose_name = _("Edit")
     url = 'horizon:project:remote_clouds:update'
     classes = ('ajax-modal',)
     icon = 'pencil'
+
+    def allowed(self, request, cloud=None):
+        return may_change(request, cloud)
 
 
 class CheckConnection(tables.Action):
@@ -67,6 +82,9 @@ class DeleteCloud(tables.DeleteAction):
     def action_past(count):
         return ngettext_lazy("Deleted Remote Cloud", "Deleted Remote Clouds",
                              count)
+
+    def allowed(self, request, cloud=None):
+        return may_change(request, cloud)
 
     def delete(self, request, cloud_id):
         try:

@@ -124,20 +124,38 @@ class UpdateTests(helpers.TestCase):
 @mock.patch.object(glint, 'cloud_delete')
 @mock.patch.object(glint, 'cloud_list')
 class DeleteTests(helpers.TestCase):
+    def mine(self, **fields):
+        return glint.Cloud(dict(CLOUD, created_by=self.user.id, **fields))
+
     def test_delete(self, cloud_list, cloud_delete):
-        cloud_list.return_value = [glint.Cloud(CLOUD)]
+        cloud_list.return_value = [self.mine()]
         response = self.client.post(
             INDEX_URL, {'action': 'remote_clouds__delete__c1'})
         self.assertRedirectsNoFollow(response, INDEX_URL)
         cloud_delete.assert_called_once_with(mock.ANY, 'c1')
 
     def test_a_refusal_shows_glints_reason(self, cloud_list, cloud_delete):
-        cloud_list.return_value = [glint.Cloud(CLOUD)]
+        cloud_list.return_value = [self.mine()]
         cloud_delete.side_effect = exceptions.GlintError(
             'A running migration uses this cloud.', 409)
         response = self.client.post(
             INDEX_URL, {'action': 'remote_clouds__delete__c1'}, follow=True)
         self.assertContains(response, 'A running migration uses this cloud.')
+
+    def test_a_colleagues_cloud_offers_no_edit_or_delete(
+            self, cloud_list, cloud_delete):
+        cloud_list.return_value = [self.mine(id='c2', name='desy'),
+                                   glint.Cloud(dict(CLOUD,
+                                                    created_by='colleague'))]
+        response = self.client.get(INDEX_URL)
+        for action in ('update', 'delete', 'check'):
+            self.assertContains(response,
+                                'remote_clouds__row_c2__action_' + action)
+        for action in ('update', 'delete'):
+            self.assertNotContains(response,
+                                   'remote_clouds__row_c1__action_' + action)
+        # It can still be used: its connection checked.
+        self.assertContains(response, 'remote_clouds__row_c1__action_check')
 
 
 @mock.patch.object(glint, 'image_list')
