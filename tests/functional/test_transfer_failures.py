@@ -117,7 +117,7 @@ def log_since(path, offset):
 
 
 def test_progress_moves_while_a_migration_runs(bed, demo):
-    name, source, migration_id = start_migration(bed, demo, 12 * MiB)
+    name, source, migration_id = start_migration(bed, demo, 24 * MiB)
     first = wait_for_bytes(demo, migration_id, 1)
     later = wait_for_bytes(demo, migration_id, first['bytes_read'] + MiB)
     assert later['status'] == 'running'
