@@ -152,6 +152,15 @@ def test_a_login_redirected_inside_is_refused_with_the_secret_kept(
     assert clouds_named(demo, body['name']) == []
 
 
+def migrate_to_local(api, source):
+    """The attacker's image migrated from ``source`` to local: its end."""
+    response = api.post('/v1/migrations', {
+        'image_id': hostile.IMAGE_ID, 'source': source,
+        'targets': ['local'], 'on_conflict': 'copy'})
+    assert response.status_code == 202, response.text
+    return wait_until_finished(api, response.json()['id'])
+
+
 @pytest.fixture
 def registered(bed, api, attacker):
     """The attacker's cloud, registered in the demo project: its id."""
@@ -166,11 +175,7 @@ def test_image_data_redirected_inside_is_never_fetched(
     attacker.answers[('GET', '/v2/images/%s/file' % hostile.IMAGE_ID)] = (
         attacker.redirect_to(internal.url + '/latest/meta-data/'))
     demo = api('demo')
-    response = demo.post('/v1/migrations', {
-        'image_id': hostile.IMAGE_ID, 'source': registered,
-        'targets': ['local'], 'on_conflict': 'copy'})
-    assert response.status_code == 202, response.text
-    migration = wait_until_finished(demo, response.json()['id'])
+    migration = migrate_to_local(demo, registered)
     assert migration['status'] == 'failed', migration
     [target] = migration['targets']
     assert 'redirect' in target['error']
@@ -273,11 +278,7 @@ def test_a_source_that_trickles_fails_its_migration(bed, guarded, attacker):
     demo = as_user(bed, guarded)
     with added(demo, hostile_cloud('trickling', attacker.auth_url)) as (
             cloud_id,):
-        response = demo.post('/v1/migrations', {
-            'image_id': hostile.IMAGE_ID, 'source': cloud_id,
-            'targets': ['local'], 'on_conflict': 'copy'})
-        assert response.status_code == 202, response.text
-        migration = wait_until_finished(demo, response.json()['id'])
+        migration = migrate_to_local(demo, cloud_id)
         assert migration['status'] == 'failed', migration
         assert 'less than a chunk in %d s' % STALL in migration['error']
         assert images_named(bed.clouds[0], hostile.IMAGE['name']) == []
@@ -350,11 +351,7 @@ def test_a_qcow2_with_a_backing_file_never_becomes_an_image(
     attacker.answers[('GET', '/v2/images/%s/file' % hostile.IMAGE_ID)] = (
         lambda h: h.send(200, data, {'Content-Length': str(len(data))}))
     demo = api('demo')
-    response = demo.post('/v1/migrations', {
-        'image_id': hostile.IMAGE_ID, 'source': registered,
-        'targets': ['local'], 'on_conflict': 'copy'})
-    assert response.status_code == 202, response.text
-    migration = wait_until_finished(demo, response.json()['id'])
+    migration = migrate_to_local(demo, registered)
     assert migration['status'] == 'failed', migration
     assert 'the image is refused' in migration['error']
     assert 'backing_file' in migration['error']
