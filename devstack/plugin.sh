@@ -5,8 +5,9 @@
 #
 # DevStack sources devstack/settings, then this file, at each phase of
 # stack.sh, unstack.sh and clean.sh. It runs the commands Glint's tests run
-# (tests/cloudbed.py): glint-manage key create, db sync and register, and
-# the API under gunicorn.
+# (tests/cloudbed.py): glint-manage key create, db sync and register, the
+# API under uWSGI (the DevStack service glint-api) and the engine that runs
+# the migrations (glint-engine).
 
 # Save trace setting: the admin password passes through init_glint.
 _XTRACE_GLINT=$(set +o | grep xtrace)
@@ -15,13 +16,15 @@ set +o xtrace
 GLINT_BIN_DIR=$(get_python_exec_prefix)
 GLINT_URL=$GLINT_SERVICE_PROTOCOL://$GLINT_SERVICE_HOST:$GLINT_SERVICE_PORT
 GLINT_HORIZON_ENABLED_DIR=$HORIZON_DIR/openstack_dashboard/local/enabled
+GLINT_UWSGI=glint_service.wsgi.api:application
+GLINT_UWSGI_CONF=$GLINT_CONF_DIR/glint-api-uwsgi.ini
 
 
 # install_glint() - The service, its dashboard and its openstack command
-# plugin (one package), and gunicorn to serve the API.
+# plugin (one package). stack.sh installs uWSGI for every service
+# (install_apache_uwsgi).
 function install_glint {
     setup_develop "$GLINT_DIR"
-    pip_install gunicorn
 }
 
 # configure_glint() - Write glint.conf and the credential key file.
@@ -37,6 +40,9 @@ function configure_glint {
     if [[ -n "$GLINT_OUTBOUND_ALLOWED_NETWORKS" ]]; then
         iniset "$GLINT_CONF" outbound allowed_networks "$GLINT_OUTBOUND_ALLOWED_NETWORKS"
     fi
+    if [[ -n "$GLINT_ENGINE_TRANSFERS" ]]; then
+        iniset "$GLINT_CONF" engine max_transfers "$GLINT_ENGINE_TRANSFERS"
+    fi
     # The service user "glint" in the service project, with
     # $SERVICE_PASSWORD: "glint-manage register" creates it as configured
     # here.
@@ -47,6 +53,22 @@ function configure_glint {
     iniset "$GLINT_CONF" keystone_authtoken www_authenticate_uri "$KEYSTONE_SERVICE_URI_V3"
     setup_logging "$GLINT_CONF"
     "$GLINT_BIN_DIR/glint-manage" --config-file "$GLINT_CONF" key create
+    configure_glint_uwsgi
+}
+
+# configure_glint_uwsgi() - Write the uWSGI configuration of the API: on
+# its own port, as DevStack's nova-metadata, rather than behind Apache.
+function configure_glint_uwsgi {
+    write_uwsgi_config "$GLINT_UWSGI_CONF" "$GLINT_UWSGI" "" \
+        "$SERVICE_LISTEN_ADDRESS:$GLINT_SERVICE_PORT" glint-api
+    iniset "$GLINT_UWSGI_CONF" uwsgi env "OS_GLINT_CONFIG_FILES=$GLINT_CONF"
+    iniset "$GLINT_UWSGI_CONF" uwsgi processes "$GLINT_API_WORKERS"
+    # Threads: a worker goes on answering while a request waits on a
+    # remote cloud.
+    iniset "$GLINT_UWSGI_CONF" uwsgi threads 4
+    # A request waits on remote clouds (up to [remote_clouds] deadline a
+    # call): more than the 60 s uWSGI's HTTP router gives it by default.
+    iniset "$GLINT_UWSGI_CONF" uwsgi http-timeout 600
 }
 
 # configure_glint_dashboard() - Link the dashboard's panels into Horizon.
@@ -69,28 +91,29 @@ function init_glint {
         register --public-url "$GLINT_URL" --region "$REGION_NAME"
 }
 
-# start_glint() - Run the API as the DevStack process glint-api.
+# start_glint() - Run the API under uWSGI as the DevStack service
+# glint-api, and the engine as glint-engine.
 function start_glint {
-    run_process glint-api "$GLINT_BIN_DIR/gunicorn \
-        --bind $GLINT_SERVICE_HOST:$GLINT_SERVICE_PORT \
-        --workers $GLINT_WORKERS --worker-class gthread --threads 4 \
-        --timeout 600 --env OS_GLINT_CONFIG_FILES=$GLINT_CONF \
-        glint_service.wsgi.api:application"
+    run_process glint-api "$(which uwsgi) --procname-prefix glint-api --ini $GLINT_UWSGI_CONF"
     echo "Waiting for glint-api to start..."
     if ! wait_for_service "$SERVICE_TIMEOUT" "$GLINT_URL"; then
         die $LINENO "glint-api did not start"
     fi
+    run_process glint-engine "$GLINT_BIN_DIR/glint-engine --config-file $GLINT_CONF"
 }
 
-# stop_glint() - Stop the API.
+# stop_glint() - Stop the API and the engine (SIGTERM: the engine stops
+# gracefully).
 function stop_glint {
     stop_process glint-api
+    stop_process glint-engine
 }
 
 # cleanup_glint() - Remove the dashboard's links, the configuration and the
 # state.
 function cleanup_glint {
     rm -f "$GLINT_HORIZON_ENABLED_DIR"/_9*_project_glint_*.py
+    remove_uwsgi_config "$GLINT_UWSGI_CONF" glint-api
     sudo rm -rf "$GLINT_CONF_DIR" "$GLINT_STATE_PATH"
 }
 

@@ -1,13 +1,13 @@
 """The Glance of a cloud of the project, as the project's user reaches it.
 
-The local cloud is reached with the caller's token while the request lasts
-(and to open a migration's source right after it), and through the
-migration's Keystone trust after that; a remote cloud with the
-credentials stored for it, through a session kept while the cloud is
+The local cloud is reached with the caller's token during a request, and
+through the migration's Keystone trust in the engine; a remote cloud with
+the credentials stored for it, through a session kept while the cloud is
 unchanged, so that its token serves many requests and migrations.
 """
 
 import threading
+import time
 
 from keystoneauth1 import exceptions as ks_exc
 from oslo_log import log as logging
@@ -21,10 +21,8 @@ LOG = logging.getLogger(__name__)
 
 LOCAL = 'local'
 
-# A caller's token is used after the request only if it is good for this many
-# seconds yet: what it is used for starts at once (a download, which Glance
-# checks only when it starts; the deletion of a trust).
-CALLER_TOKEN_MARGIN = 60
+# Seconds between two looks for the sessions of deleted clouds.
+PRUNE_INTERVAL = 10
 
 
 class RemoteSessions(object):
@@ -38,6 +36,7 @@ class RemoteSessions(object):
         self.rules = rules
         self._sessions = {}
         self._lock = threading.Lock()
+        self._kept_at = time.monotonic()
 
     def get(self, cloud, vault):
         version = (cloud.id, cloud.updated_at)
@@ -64,8 +63,22 @@ class RemoteSessions(object):
         """Drop the sessions of clouds not in ``cloud_ids`` (deleted)."""
         with self._lock:
             gone = [c for c in self._sessions if c not in cloud_ids]
+            self._kept_at = time.monotonic()
         for cloud_id in gone:
             self.forget(cloud_id)
+
+    def keep_existing(self, db, interval=PRUNE_INTERVAL):
+        """Drop the sessions of clouds deleted meanwhile, through any process.
+
+        At most once per ``interval`` seconds: a deleted cloud's secret
+        leaves the memory of a process that does not run a loop of its own
+        (an API process) at its next use of a remote cloud after that.
+        """
+        with self._lock:
+            if time.monotonic() - self._kept_at < interval:
+                return
+            self._kept_at = time.monotonic()
+        self.keep(db.cloud_ids())
 
 
 def local_glance(state, session):
@@ -74,6 +87,7 @@ def local_glance(state, session):
 
 
 def remote_glance(state, cloud_id, project_id):
+    state.remote_sessions.keep_existing(state.db)
     cloud = state.db.get_cloud(cloud_id, project_id)
     session, spec = state.remote_sessions.get(cloud, state.vault)
     return glance.Glance(session, spec['interface'], spec['region_name'],
@@ -87,37 +101,41 @@ def callers_glance(state, context, cloud_id):
     return remote_glance(state, cloud_id, context.project_id)
 
 
-def trusted_glance(state, migration, cloud_id):
-    """After the request: the local cloud through the migration's trust."""
-    if cloud_id == LOCAL:
-        return local_glance(state, local_keystone.trust_session(
-            state.service_session(), migration.trust_id,
-            state.conf.remote_clouds.timeout))
-    return remote_glance(state, cloud_id, migration.project_id)
+class MigrationClouds(object):
+    """The clouds of one migration, as the engine reaches them.
 
-
-def callers_session(state, caller):
-    """A session with ``caller``'s token, or None if it is about to expire.
-
-    ``caller`` is the auth of the user who has just asked for a migration
-    (``context.user_auth``), handed to the worker that runs it, or None.
+    The local cloud through the migration's Keystone trust, with one
+    trust-scoped login for the whole migration (its source and its targets
+    share it); a remote cloud with the credentials stored for it.
     """
-    if caller is None or caller.user.will_expire_soon(CALLER_TOKEN_MARGIN):
-        return None
-    return state.user_session(caller)
+
+    def __init__(self, state, migration):
+        self.state = state
+        self.migration = migration
+        self._local = None
+        self._lock = threading.Lock()
+
+    def glance(self, cloud_id):
+        if cloud_id != LOCAL:
+            return remote_glance(self.state, cloud_id,
+                                 self.migration.project_id)
+        with self._lock:
+            if self._local is None:
+                self._local = self.state.trust_session(
+                    self.migration.trust_id)
+        return local_glance(self.state, self._local)
 
 
 def delete_trust(state, session, migration):
     """Delete a migration's trust with ``session``, its trustor's.
 
     Keystone lets only the trustor delete a trust, and not through the
-    trust: without a session (such as callers_session's, once the caller's
-    token is about to expire) the trust stays until the trustor next lists
-    migrations (see delete_trusts_left), or until it expires ([migrations]
-    trust_lifetime). One deleted already is fine; any other failure is
-    logged, and the trust expires by itself.
+    trust: the engine cannot, so a trust stays until the trustor next lists
+    migrations (see delete_trusts_left), cancels or deletes one, or until it
+    expires. One deleted already is fine; any other failure is logged, and
+    the trust expires by itself.
     """
-    if migration.trust_id is None or session is None:
+    if migration.trust_id is None:
         return
     try:
         local_keystone.delete_trust(session, migration.trust_id)
@@ -147,16 +165,3 @@ def delete_trusts_left(state, context):
         session = state.user_session(context.user_auth)
         for migration in migrations:
             delete_trust(state, session, migration)
-
-
-def source_glance(state, migration, caller=None):
-    """A migration's source, to read its data from right away.
-
-    A local source is opened with the caller's token while it is good (see
-    callers_session); else as trusted_glance does.
-    """
-    if migration.source == LOCAL:
-        session = callers_session(state, caller)
-        if session is not None:
-            return local_glance(state, session)
-    return trusted_glance(state, migration, migration.source)

@@ -85,6 +85,17 @@ class Glance(object):
                 raise ValueError('the listing\'s next link is not one')
         return images
 
+    def first_images(self):
+        """At most one image the session's project sees.
+
+        Whether this Glance answers, without listing it.
+        """
+        images = self._call('GET', '/v2/images',
+                            params={'limit': 1}).json()['images']
+        if not isinstance(images, list):
+            raise ValueError('the listing holds no list of images')
+        return images[:1]
+
     def find_identical(self, os_hash_algo, os_hash_value):
         """An active image of the session's project with this content.
 

@@ -26,6 +26,7 @@ ROUTES = {
         'PATCH': clouds.update_cloud,
         'DELETE': clouds.delete_cloud,
     },
+    '/v1/clouds/{cloud_id}/check': {'GET': clouds.check_cloud},
     '/v1/images': {'GET': images.list_images},
     '/v1/migrations': {
         'GET': migrations.list_migrations,

@@ -80,11 +80,13 @@ def service_session(user, timeout):
                               timeout=timeout)
 
 
-def trust_session(service, trust_id, timeout):
+def trust_session(service, trust_id, timeout, discovery_cache=None):
     """A session on the local cloud through a trust.
 
     ``service`` is the service user's session; the trust-scoped token is
-    renewed by itself for as long as the trust lasts.
+    renewed by itself for as long as the trust lasts. ``discovery_cache``:
+    as for user_session.
     """
     auth = TrustAuth(service.auth.auth_url, service, trust_id)
-    return ks_session.Session(auth=auth, timeout=timeout)
+    return ks_session.Session(auth=auth, timeout=timeout,
+                              discovery_cache=discovery_cache)

@@ -1,17 +1,35 @@
-"""Glint's REST API v1, for the openstack command.
+"""Glint's REST API v1, for the openstack command and the dashboard.
 
-The one module of the client that talks HTTP to Glint: through the keystoneauth
-session of the openstack command, to the endpoint of service type
-``image-distribution`` in the catalog. Glint's errors become
-:class:`GlintError` with Glint's own words.
+The one module that talks HTTP to Glint: through a keystoneauth session, to
+the endpoint of service type ``image-distribution`` in the catalog (or the
+one given). It is the one place that knows Glint's URLs, its error
+document, the local cloud's id, the fields that hold credentials and how far
+a migration's target is. Glint's errors become :class:`GlintError` with
+Glint's own words.
 """
+
+import urllib.parse
 
 from keystoneauth1 import adapter
 from keystoneauth1 import exceptions as ks_exc
 
 SERVICE_TYPE = 'image-distribution'
 LOCAL = 'local'
+
+# A remote cloud's auth types, and the fields of each that hold its
+# credentials (a request's field names, and the keys of clouds.yaml).
+PASSWORD = 'password'
+APPLICATION_CREDENTIAL = 'v3applicationcredential'
+AUTH_FIELDS = {
+    PASSWORD: ('username', 'password', 'user_domain_name', 'user_domain_id',
+               'project_name', 'project_id', 'project_domain_name',
+               'project_domain_id'),
+    APPLICATION_CREDENTIAL: ('application_credential_id',
+                             'application_credential_secret'),
+}
+# Write-only: Glint never shows them back.
 SECRET_FIELDS = ('password', 'application_credential_secret')
+
 RUNNING = ('queued', 'running')
 # A target in one of these has been sent all of the image's data.
 ALL_SENT = ('verifying', 'succeeded', 'skipped')
@@ -31,27 +49,45 @@ def target_progress(target, size):
 
 
 class GlintError(Exception):
-    """Glint refused a request, or could not be reached."""
+    """Glint refused a request, or could not be reached.
 
-    def __init__(self, message, status=None):
+    ``detail`` is Glint's own words (the ``detail`` of its error document),
+    ``status`` the HTTP status (None when Glint did not answer), ``code``
+    Glint's error code (``glint.invalid_field``...), if it gave one.
+    ``str()`` adds the status and the request id.
+    """
+
+    def __init__(self, message, status=None, detail=None, code=None,
+                 request_id=None):
         super().__init__(message)
         self.status = status
+        self.detail = detail or message
+        self.code = code
+        self.request_id = request_id
 
 
 def _error(response):
     """A GlintError with the detail of Glint's error document."""
+    code = None
     try:
         error = response.json()['errors'][0]
         detail = error.get('detail') or error.get('title')
+        code = error.get('code')
         request_id = error.get('request_id')
-    except (ValueError, KeyError, IndexError, TypeError):
+    except (ValueError, KeyError, IndexError, TypeError, AttributeError):
         detail = response.text.strip()[:300] or response.reason
         request_id = response.headers.get('X-OpenStack-Request-ID')
     where = 'HTTP %d' % response.status_code
     if request_id:
         where += ', request %s' % request_id
-    return GlintError('%s (%s)' % (detail, where),
-                      status=response.status_code)
+    return GlintError('%s (%s)' % (detail, where), status=response.status_code,
+                      detail=detail, code=code, request_id=request_id)
+
+
+def _path(*segments):
+    """A path of Glint's API, each segment after the first escaped."""
+    return '/'.join((segments[0],) + tuple(
+        urllib.parse.quote(s, safe='') for s in segments[1:]))
 
 
 class Client(object):
@@ -94,13 +130,20 @@ class Client(object):
         return self.request('POST', '/v1/clouds', fields)
 
     def get_cloud(self, cloud_id):
-        return self.request('GET', '/v1/clouds/%s' % cloud_id)
+        return self.request('GET', _path('/v1/clouds', cloud_id))
 
     def update_cloud(self, cloud_id, fields):
-        return self.request('PATCH', '/v1/clouds/%s' % cloud_id, fields)
+        return self.request('PATCH', _path('/v1/clouds', cloud_id), fields)
 
     def delete_cloud(self, cloud_id):
-        self.request('DELETE', '/v1/clouds/%s' % cloud_id)
+        self.request('DELETE', _path('/v1/clouds', cloud_id))
+
+    def check_cloud(self, cloud_id):
+        """Whether a remote cloud answers: ``{"reachable", "error"}``.
+
+        Glint logs in to it and asks its Glance for one image.
+        """
+        return self.request('GET', _path('/v1/clouds', cloud_id, 'check'))
 
     def find_cloud(self, name_or_id):
         """The project's remote cloud with this id, or else this name."""
@@ -145,11 +188,11 @@ class Client(object):
                             params=params or None)['migrations']
 
     def get_migration(self, migration_id):
-        return self.request('GET', '/v1/migrations/%s' % migration_id)
+        return self.request('GET', _path('/v1/migrations', migration_id))
 
     def delete_migration(self, migration_id):
         """Cancel a running migration, or remove an ended one's record.
 
         Returns the cancelled migration, or None for a removed record.
         """
-        return self.request('DELETE', '/v1/migrations/%s' % migration_id)
+        return self.request('DELETE', _path('/v1/migrations', migration_id))

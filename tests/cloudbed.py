@@ -2,8 +2,9 @@
 
 Each cloud is its own Keystone and Glance, installed from PyPI, with SQLite
 databases, on free loopback ports, in a folder of its own; users and projects
-are made through Keystone's own API. A Glint API server runs beside them,
-registered in the first cloud's Keystone by ``glint-manage register``.
+are made through Keystone's own API. A Glint runs beside them (its API
+server, registered in the first cloud's Keystone by ``glint-manage
+register``, and a glint-engine).
 
 A MariaDB server (Debian's, started by :class:`MariaDB`) can hold a Glint's
 database instead of SQLite. Every server is started by this module, waited
@@ -14,18 +15,22 @@ shows the end of its log.
 
 import concurrent.futures
 import getpass
+import glob
 import os
+import pwd
 import secrets
 import shutil
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 
 from keystoneauth1.identity import v3
 from keystoneauth1 import session as ks_session
 from keystoneclient.v3 import client as ks_client
+import psycopg2
 import pymysql
 import requests
 
@@ -49,6 +54,11 @@ REQUEST_TIMEOUT = 120
 WAIT = 300
 # Debian puts mariadbd in /usr/sbin, which a user's PATH may lack.
 MARIADB_PATH = os.pathsep.join([os.environ.get('PATH', ''), '/usr/sbin'])
+# Debian's PostgreSQL server programs, of the version installed.
+POSTGRESQL_BIN = '/usr/lib/postgresql/*/bin'
+# PostgreSQL refuses to run as root: as root, the bed runs it as this
+# unprivileged user, made when missing.
+POSTGRESQL_USER = 'glint-postgresql'
 
 
 class BedError(Exception):
@@ -215,6 +225,36 @@ def gunicorn(name, app, port, log_path, env, pythonpath=None, workers=1,
         argv += ['--pythonpath', pythonpath]
     return Server(name, argv + [app], log_path,
                   'http://127.0.0.1:%d/' % port, env=env)
+
+
+def uwsgi(name, module, port, log_path, env, processes=2, threads=4):
+    """uWSGI serving ``module`` ("package.module:application") on ``port``.
+
+    Each worker loads the application itself (lazy-apps), and uWSGI exits
+    if it does not load. SIGTERM stops the master, which stops its workers
+    (die-on-term). Its HTTP router waits for an answer as long as gunicorn
+    did, not 60 s (uWSGI's default), less than a request to a slow remote
+    cloud may take. It keeps connections open between requests
+    (http-keepalive), as clients expect of HTTP/1.1: without it, a client
+    that reuses a connection may find it closed.
+    """
+    argv = [os.path.join(BIN, 'uwsgi'), '--master',
+            '--http', '127.0.0.1:%d' % port, '--http-timeout', '600',
+            '--module', module, '--processes', str(processes),
+            '--threads', str(threads), '--lazy-apps', '--need-app',
+            '--die-on-term', '--http-keepalive']
+
+    def answers():
+        # Up once every worker has loaded the application (a worker
+        # stopped while loading it would fail, and uWSGI with it).
+        with open(log_path, errors='replace') as f:
+            log = f.read().rsplit('*** Starting uWSGI', 1)[-1]
+        return (log.count("WSGI app 0 (mountpoint='') ready") >= processes
+                and server.answers_http())
+
+    server = Server(name, argv, log_path, 'http://127.0.0.1:%d/' % port,
+                    env=env, stop_signal=signal.SIGTERM, answers=answers)
+    return server
 
 
 def user_auth(auth_url, user):
@@ -404,12 +444,55 @@ class Cloud(object):
         self.glance.start()
 
 
-class Glint(object):
-    """A real Glint API server, registered in ``cloud``'s Keystone."""
+class Engine(object):
+    """A real glint-engine process, with its log in a file of its own."""
 
-    def __init__(self, cloud, root, name='glint', workers=1,
+    def __init__(self, name, conf_path, log_path, env):
+        self.name = name
+        self.log_path = log_path
+        self._log_start = 0
+        self.server = Server(
+            name, [os.path.join(BIN, 'glint-engine'), '--config-file',
+                   conf_path], log_path, None, env=env,
+            stop_signal=signal.SIGTERM, answers=self.is_up)
+
+    def start(self, timeout=START_TIMEOUT):
+        self._log_start = (os.path.getsize(self.log_path)
+                           if os.path.exists(self.log_path) else 0)
+        self.server.start(timeout)
+
+    def is_up(self):
+        """Whether it has started its loop (its log says so)."""
+        return 'transfers at once' in self.log()
+
+    def log(self):
+        """What it has logged since it was last started."""
+        try:
+            with open(self.log_path, errors='replace') as log:
+                log.seek(self._log_start)
+                return log.read()
+        except OSError:
+            return ''
+
+    def stop(self):
+        self.server.stop()
+
+    def kill(self):
+        self.server.kill()
+
+
+class Glint(object):
+    """A real Glint: its API server and its engines, on one database.
+
+    The API server is registered in ``cloud``'s Keystone; ``engines``
+    glint-engine processes run beside it. The API runs under gunicorn, or
+    under uWSGI with ``server='uwsgi'``.
+    """
+
+    def __init__(self, cloud, root, name='glint', engines=1,
                  keystone_url=None, password=None, options=None,
-                 database_path=None, database_url=None, key_file=None):
+                 database_path=None, database_url=None, key_file=None,
+                 server='gunicorn'):
         self.cloud = cloud
         self.root = os.path.join(root, name)
         # The Keystone that checks tokens: the cloud's, unless told.
@@ -427,9 +510,29 @@ class Glint(object):
         self.database_url = database_url or 'sqlite:///' + self.database_path
         self.key_file = key_file or os.path.join(self.root, 'credential.key')
         self.env = dict(os.environ, OS_GLINT_CONFIG_FILES=self.conf_path)
-        self.server = gunicorn(name, 'glint_service.wsgi.api:application',
-                               self.port, self.log_path, self.env,
-                               workers=workers)
+        app = 'glint_service.wsgi.api:application'
+        if server == 'uwsgi':
+            self.server = uwsgi(name, app, self.port, self.log_path,
+                                self.env)
+        else:
+            self.server = gunicorn(name, app, self.port, self.log_path,
+                                   self.env)
+        self.engines = [
+            Engine('%s-engine-%d' % (name, i + 1), self.conf_path,
+                   os.path.join(self.root, 'glint-engine-%d.log' % (i + 1)),
+                   self.env)
+            for i in range(engines)]
+
+    def engine_logs(self):
+        """What every engine has logged, in the files of the bed."""
+        said = []
+        for engine in self.engines:
+            try:
+                with open(engine.log_path, errors='replace') as log:
+                    said.append(log.read())
+            except OSError:
+                pass
+        return '\n'.join(said)
 
     def manage(self, *args, admin=False):
         """Run glint-manage; as the cloud's admin with ``admin``."""
@@ -493,9 +596,18 @@ class Glint(object):
 
     def start(self):
         self.server.start()
+        for engine in self.engines:
+            engine.start()
+
+    def servers(self):
+        return [self.server] + [engine.server for engine in self.engines]
 
     def stop(self):
-        self.server.stop()
+        """Stop the API and the engines: all are told at once."""
+        for server in self.servers():
+            server.signal_stop()
+        for server in self.servers():
+            server.wait_stopped()
 
 
 class MariaDB(object):
@@ -572,6 +684,122 @@ class MariaDB(object):
         return self.url(name)
 
 
+class PostgreSQL(object):
+    """A real PostgreSQL server on loopback (Debian's postgres).
+
+    A cluster of its own, made by initdb: its superuser ``postgres`` logs in
+    on the cluster's own unix socket without a password. Glint reaches it
+    over TCP as the user ``glint``, with a password, owner of the databases
+    made for it. A system cluster (on 5432) is left alone.
+
+    PostgreSQL refuses to run as root. As root, initdb and the server run as
+    the unprivileged user ``glint-postgresql`` (made when missing), and the
+    cluster's data and socket are in a folder of that user's in the
+    system's temporary folder (the tests' own folders are closed to other
+    users), removed when the server stops; its log stays in ``root``.
+    """
+
+    def __init__(self, root):
+        self.root = os.path.join(root, 'postgresql')
+        self.port = free_port()
+        self.log_path = os.path.join(self.root, 'postgresql.log')
+        self.password = secrets.token_hex(12)
+        # The cluster's folder, and the user it runs as: made at start.
+        self.home = None
+        self.server = None
+
+    def start(self):
+        found = sorted(glob.glob(os.path.join(POSTGRESQL_BIN, 'postgres')))
+        if not found:
+            raise BedError("%s is missing: install Debian's postgresql (tox "
+                           "-e functional does)."
+                           % os.path.join(POSTGRESQL_BIN, 'postgres'))
+        # The newest version, if there are several.
+        bin_dir = os.path.dirname(found[-1])
+        os.makedirs(self.root, exist_ok=True)
+        as_user = []
+        if os.geteuid() == 0:
+            user = self._unprivileged_user()
+            as_user = ['setpriv', '--reuid=%d' % user.pw_uid,
+                       '--regid=%d' % user.pw_gid, '--clear-groups', '--']
+            self.home = tempfile.mkdtemp(prefix='glint-postgresql-')
+            os.chown(self.home, user.pw_uid, user.pw_gid)
+        else:
+            self.home = os.path.join(self.root, 'cluster')
+            os.makedirs(self.home)
+        data = os.path.join(self.home, 'data')
+        run(as_user + [os.path.join(bin_dir, 'initdb'), '--pgdata', data,
+                       '--username=postgres', '--encoding=UTF8',
+                       '--no-locale', '--auth-local=trust',
+                       '--auth-host=scram-sha-256'], self.log_path)
+        argv = as_user + [os.path.join(bin_dir, 'postgres'), '-D', data,
+                          '-c', 'listen_addresses=%s' % HOST,
+                          '-c', 'port=%d' % self.port,
+                          '-c', 'unix_socket_directories=%s' % self.home]
+        # SIGINT: its fast shutdown, which ends the sessions still open.
+        self.server = Server('postgresql', argv, self.log_path,
+                             'postgresql://%s:%d' % (HOST, self.port),
+                             answers=self.answers)
+        self.server.start()
+        self._as_superuser('CREATE ROLE glint LOGIN PASSWORD %s',
+                           self.password)
+
+    def stop(self):
+        if self.server is not None:
+            self.server.stop()
+        if self.home is not None and os.geteuid() == 0:
+            shutil.rmtree(self.home, ignore_errors=True)
+
+    @staticmethod
+    def _unprivileged_user():
+        try:
+            return pwd.getpwnam(POSTGRESQL_USER)
+        except KeyError:
+            pass
+        # Another test run may make it at the same moment.
+        subprocess.run(['useradd', '--system', '--user-group',
+                        '--no-create-home', '--home-dir', '/nonexistent',
+                        '--shell', '/usr/sbin/nologin', POSTGRESQL_USER],
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            return pwd.getpwnam(POSTGRESQL_USER)
+        except KeyError:
+            raise BedError('PostgreSQL refuses to run as root, and the user '
+                           '%s could not be made.' % POSTGRESQL_USER)
+
+    def connect_as_superuser(self, database='postgres'):
+        connection = psycopg2.connect(host=self.home, port=self.port,
+                                      user='postgres', dbname=database)
+        connection.autocommit = True
+        return connection
+
+    def answers(self):
+        try:
+            self.connect_as_superuser().close()
+            return True
+        except psycopg2.OperationalError:
+            return False
+
+    def _as_superuser(self, statement, *args):
+        connection = self.connect_as_superuser()
+        try:
+            with connection.cursor() as cursor:
+                cursor.execute(statement, args or None)
+        finally:
+            connection.close()
+
+    def url(self, database):
+        """The SQLAlchemy URL of ``database``, as the user ``glint``."""
+        return ('postgresql+psycopg2://glint:%s@%s:%d/%s'
+                % (self.password, HOST, self.port, database))
+
+    def create_database(self, name):
+        """A new empty database for Glint, and its SQLAlchemy URL."""
+        self._as_superuser('CREATE DATABASE "%s" OWNER glint ENCODING '
+                           "'UTF8' TEMPLATE template0" % name)
+        return self.url(name)
+
+
 class Horizon(object):
     """Real Horizon with Glint's panels, logging in to ``cloud``'s Keystone.
 
@@ -624,7 +852,9 @@ class Bed(object):
         self.root = root
         self.clouds = [Cloud('cloud%d' % (i + 1), root, token_expiration)
                        for i in range(clouds)]
-        self.glint = Glint(self.clouds[0], root, options=glint_options)
+        # Its API under uWSGI, as DevStack runs it, with an engine beside.
+        self.glint = Glint(self.clouds[0], root, options=glint_options,
+                           server='uwsgi')
 
     def start(self):
         try:
@@ -640,7 +870,7 @@ class Bed(object):
 
     def stop(self):
         """Stop every server: all are told at once, then waited for."""
-        servers = [self.glint.server]
+        servers = self.glint.servers()
         for cloud in self.clouds:
             servers += cloud.servers()
         for server in servers:
@@ -666,3 +896,95 @@ def upload_image(cloud, user, data, name, **properties):
     image = client.images.create(name=name, **properties)
     client.images.upload(image['id'], io.BytesIO(data))
     return dict(client.images.get(image['id']))
+
+
+# Debian's /usr/sbin/rabbitmq-server runs, as root, the script behind it as
+# the user rabbitmq in the system's folders: the bed runs that script itself.
+RABBITMQ_SERVER = '/usr/lib/rabbitmq/bin/rabbitmq-server'
+
+
+class RabbitMQ(object):
+    """A real RabbitMQ server on loopback (Debian's rabbitmq-server).
+
+    A node of its own: its name, configuration, data, logs and Erlang
+    cookie are in a folder of its own, its AMQP and Erlang distribution
+    ports are free loopback ports, and it runs no plugin. Its one user, with
+    a password of its own, is made at its first start from its
+    configuration file. A system RabbitMQ node (on 5672) is left alone; epmd
+    (on 4369) is shared with it.
+    """
+
+    def __init__(self, root):
+        self.root = os.path.join(root, 'rabbitmq')
+        self.port = free_port()
+        self.user = 'glint'
+        self.password = secrets.token_hex(12)
+        self.log_path = os.path.join(self.root, 'rabbitmq.log')
+        self.conf_path = os.path.join(self.root, 'rabbitmq.conf')
+        path = self.path
+        self.env = dict(
+            os.environ,
+            # Where Erlang keeps the node's cookie.
+            HOME=self.root,
+            ERL_CRASH_DUMP=path('erl_crash.dump'),
+            RABBITMQ_NODENAME='glint-%s@localhost' % secrets.token_hex(4),
+            RABBITMQ_NODE_IP_ADDRESS=HOST,
+            RABBITMQ_NODE_PORT=str(self.port),
+            RABBITMQ_DIST_PORT=str(free_port()),
+            RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS=(
+                '-kernel inet_dist_use_interface {127,0,0,1}'),
+            # Instead of /etc/rabbitmq's files, which may not exist.
+            RABBITMQ_CONF_ENV_FILE=path('rabbitmq-env.conf'),
+            RABBITMQ_CONFIG_FILE=self.conf_path,
+            RABBITMQ_ADVANCED_CONFIG_FILE=path('advanced.config'),
+            RABBITMQ_ENABLED_PLUGINS_FILE=path('enabled_plugins'),
+            RABBITMQ_MNESIA_BASE=path('mnesia'),
+            RABBITMQ_LOG_BASE=path('log'),
+            RABBITMQ_PID_FILE=path('rabbitmq.pid'),
+            # Its log on its standard output, in log_path.
+            RABBITMQ_LOGS='-')
+        # Named by its address alone: its password stays out of messages.
+        self.server = Server('rabbitmq', [RABBITMQ_SERVER], self.log_path,
+                             'amqp://%s:%d' % (HOST, self.port),
+                             env=self.env, stop_signal=signal.SIGTERM,
+                             answers=self.answers)
+
+    def path(self, *parts):
+        return os.path.join(self.root, *parts)
+
+    @property
+    def url(self):
+        """The oslo.messaging transport URL of its user."""
+        return 'rabbit://%s:%s@%s:%d/' % (self.user, self.password,
+                                          HOST, self.port)
+
+    def start(self):
+        if not os.access(RABBITMQ_SERVER, os.X_OK):
+            raise BedError("%s is missing: install Debian's rabbitmq-server "
+                           "(tox -e functional does)." % RABBITMQ_SERVER)
+        os.makedirs(self.root, exist_ok=True)
+        with open(self.path('enabled_plugins'), 'w') as f:
+            f.write('[].\n')
+        with open(self.conf_path, 'w') as f:
+            f.write('default_user = %s\ndefault_pass = %s\n'
+                    % (self.user, self.password))
+        self.server.start()
+
+    def stop(self):
+        self.server.stop()
+
+    def answers(self):
+        """Whether its user can open an AMQP connection."""
+        import amqp
+
+        connection = amqp.Connection('%s:%d' % (HOST, self.port),
+                                     userid=self.user,
+                                     password=self.password,
+                                     connect_timeout=REQUEST_TIMEOUT)
+        try:
+            connection.connect()
+        except (OSError, amqp.exceptions.AMQPError):
+            connection.collect()
+            return False
+        connection.close()
+        return True

@@ -1,22 +1,34 @@
 """Glint's transfer benchmark, against real clouds on loopback.
 
-Run by ``tox -e benchmark``. It brings up four clouds and Glint, and prints,
-measured side by side in one run on the same bytes:
+Run by ``tox -e benchmark``. It brings up four clouds, a Glint of one engine
+(the bed's) and a Glint of two engines, and prints, measured side by side in
+one run on the same bytes:
 
-* single target: Glint's migration time over a direct upload of the same file
-  to the target Glance (the limit), and the naive way (download to a file,
-  then upload) over direct;
+* single target: Glint's migration time (from its request, and from its
+  engine's start) over a direct upload of the same file to the target
+  Glance (the limit), and the naive way (download to a file, then upload)
+  over direct;
 * three targets: Glint's fan-out time over three direct uploads run in
   parallel, and the bytes read from the source;
-* the Glint service's peak RSS while migrating images of two sizes.
+* ten migrations at once, of ten images, each to one target, through the
+  Glint of two engines: its time over the same ten direct uploads run in
+  parallel;
+* the engines' CPU time per GiB moved, for one target and for ten
+  migrations;
+* the peak RSS of an engine running ten migrations at once, and running one;
+* the time of the trust-scoped login an engine makes per migration, and its
+  share of a single-target migration.
 
 The machine is shared and noisy: the ratios hold, absolute times do not. Each
-comparison runs ``--repeat`` times, alternating, and the median is printed.
+comparison runs ``--runs`` times, the two ways taking turns going first, and
+the median is printed.
 """
 
 import argparse
+import concurrent.futures
 import datetime
 import os
+import shutil
 import sqlite3
 import statistics
 import tempfile
@@ -25,13 +37,26 @@ import time
 
 import requests
 
+from glint_service import local_keystone
 from tests import cloudbed
 
 MiB = 1024 * 1024
+GiB = 1024 * MiB
+# Migrations at once in the ten-migration case.
+TEN = 10
+# Glint as deployed: no debug logging. Enough transfers at once for the
+# bed's one engine to run the ten (for its RSS), and enough quota for them.
+OPTIONS = {'DEFAULT': {'debug': 'false'},
+           'engine': {'max_transfers': TEN},
+           'quota': {'migrations': 2 * TEN}}
+# Two engines of five transfers each: the ten migrations run five and five.
+TWO_ENGINES_OPTIONS = {'DEFAULT': {'debug': 'false'},
+                       'engine': {'max_transfers': TEN // 2},
+                       'quota': {'migrations': 2 * TEN}}
 
 
-def make_file(folder, size):
-    path = os.path.join(folder, 'image-%d.raw' % size)
+def make_file(folder, size, n=0):
+    path = os.path.join(folder, 'image-%d-%s.raw' % (size, n))
     block = os.urandom(MiB)
     with open(path, 'wb') as f:
         for i in range(size // MiB):
@@ -113,13 +138,14 @@ def naive_copy(source, target, image_id, folder, name):
     return elapsed
 
 
-def parallel_uploads(clouds, path):
-    """Seconds for direct uploads to every cloud at the same time."""
-    clients = [logged_in(cloud) for cloud in clouds]
+def parallel_uploads(uploads):
+    """Seconds for direct uploads of (cloud, file) pairs at the same time."""
+    clients = [logged_in(cloud) for cloud, _ in uploads]
     image_ids = [None] * len(clients)
 
     def upload(n):
-        image_ids[n] = create_and_upload(clients[n], path, 'parallel')
+        image_ids[n] = create_and_upload(clients[n], uploads[n][1],
+                                         'parallel')
 
     threads = [threading.Thread(target=upload, args=(n,))
                for n in range(len(clients))]
@@ -153,70 +179,39 @@ def in_turn(run, direct, glint):
     return direct_result, glint()
 
 
-class Glint(object):
-    def __init__(self, bed):
-        self.bed = bed
-        local = bed.clouds[0]
-        self.session = local.session(local.users['demo'])
-        self.remotes = {}
-        for cloud in bed.clouds[1:]:
-            user = cloud.users['demo']
-            self.remotes[cloud.name] = self.post('/v1/clouds', {
-                'name': cloud.name, 'auth_url': cloud.auth_url,
-                'username': user['username'], 'password': user['password'],
-                'project_name': user['project_name']})['id']
-
-    def headers(self):
-        return {'X-Auth-Token': self.session.get_token()}
-
-    def post(self, path, body):
-        response = requests.post(self.bed.glint.url + path, json=body,
-                                 headers=self.headers(),
-                                 timeout=cloudbed.REQUEST_TIMEOUT)
-        response.raise_for_status()
-        return response.json()
-
-    def migrate(self, image_id, clouds):
-        """Seconds from the request to the end of the migration.
-
-        The API is polled every half second, as a dashboard would; the end
-        is when Glint recorded it, read from its database to the
-        microsecond (the API gives whole seconds).
-        """
-        settle()
-        started = datetime.datetime.now(datetime.timezone.utc)
-        migration = self.post('/v1/migrations', {
-            'image_id': image_id, 'on_conflict': 'copy',
-            'targets': [self.remotes[c.name] for c in clouds]})
-        while True:
-            time.sleep(0.5)
-            current = requests.get(
-                '%s/v1/migrations/%s' % (self.bed.glint.url,
-                                         migration['id']),
-                headers=self.headers(),
-                timeout=cloudbed.REQUEST_TIMEOUT).json()
-            if current['status'] not in ('queued', 'running'):
-                break
-        elapsed = (self.finished_at(migration['id']) - started
-                   ).total_seconds()
-        if current['status'] != 'succeeded':
-            raise SystemExit('migration failed: %s' % current)
-        for target, cloud in zip(current['targets'], clouds):
-            cloudbed.glance_client(cloud, cloud.users['demo']).images.delete(
-                target['image_id'])
-        return elapsed, current
-
-    def finished_at(self, migration_id):
-        with sqlite3.connect(self.bed.glint.database_path) as db:
-            value, = db.execute('SELECT finished_at FROM migrations '
-                                'WHERE id = ?', (migration_id,)).fetchone()
-        return datetime.datetime.fromisoformat(value).replace(
-            tzinfo=datetime.timezone.utc)
+def cpu_seconds(pid):
+    """User and system CPU seconds a process has used, all its threads."""
+    with open('/proc/%d/stat' % pid) as f:
+        fields = f.read().rsplit(')', 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf('SC_CLK_TCK')
 
 
-def worker_pid(master_pid):
-    with open('/proc/%d/task/%d/children' % (master_pid, master_pid)) as f:
-        return int(f.read().split()[0])
+def children(pid):
+    """A process's children, whichever of its threads started them."""
+    found = []
+    for task in os.listdir('/proc/%d/task' % pid):
+        try:
+            with open('/proc/%d/task/%s/children' % (pid, task)) as f:
+                found += [int(child) for child in f.read().split()]
+        except FileNotFoundError:
+            pass  # A thread that has ended meanwhile.
+    return found
+
+
+def engine_worker(engine):
+    """The process of a glint-engine that runs the migrations.
+
+    glint-engine is a parent process (oslo.service's launcher) that starts
+    the engine in a child process of its own, and starts it again if it
+    dies: the child is the one with the engine's threads.
+    """
+    def threads(pid):
+        with open('/proc/%d/status' % pid) as f:
+            for line in f:
+                if line.startswith('Threads:'):
+                    return int(line.split()[1])
+
+    return max(children(engine.server.process.pid), key=threads)
 
 
 def peak_rss(pid):
@@ -231,107 +226,304 @@ def reset_peak_rss(pid):
         f.write('5')
 
 
+class Glint(object):
+    """One Glint of the bed (its API and engines), as the demo user."""
+
+    def __init__(self, bed, server):
+        self.bed = bed
+        self.server = server
+        local = bed.clouds[0]
+        self.session = local.session(local.users['demo'])
+        self.remotes = {}
+        self.clouds = {}
+        for cloud in bed.clouds[1:]:
+            user = cloud.users['demo']
+            cloud_id = self.post('/v1/clouds', {
+                'name': cloud.name, 'auth_url': cloud.auth_url,
+                'username': user['username'], 'password': user['password'],
+                'project_name': user['project_name']})['id']
+            self.remotes[cloud.name] = cloud_id
+            self.clouds[cloud_id] = cloud
+        self.workers = [engine_worker(e) for e in server.engines]
+
+    def headers(self):
+        return {'X-Auth-Token': self.session.get_token()}
+
+    def post(self, path, body):
+        response = requests.post(self.server.url + path, json=body,
+                                 headers=self.headers(),
+                                 timeout=cloudbed.REQUEST_TIMEOUT)
+        response.raise_for_status()
+        return response.json()
+
+    def migrations(self):
+        response = requests.get(self.server.url + '/v1/migrations',
+                                headers=self.headers(),
+                                timeout=cloudbed.REQUEST_TIMEOUT)
+        response.raise_for_status()
+        return {m['id']: m for m in response.json()['migrations']}
+
+    def cpu_seconds(self):
+        """CPU seconds used so far by the processes of its engines."""
+        return sum(cpu_seconds(pid) for pid in self.workers)
+
+    def migrate(self, image_id, clouds):
+        """A migration to ``clouds``, timed: see migrate_many."""
+        result = self.migrate_many([(image_id, clouds)])
+        return result['elapsed'], result['migrations'][0], result
+
+    def migrate_many(self, migrations):
+        """Migrations of (image id, target clouds) pairs, all at once.
+
+        The requests go side by side, one thread each. The time runs from
+        the first request to the end of the last migration, when Glint
+        recorded it, read from its database to the microsecond (the API
+        gives whole seconds). Its migrations are listed every half second,
+        as a dashboard would. Returns the time, the migrations as the API
+        ends them, the engines' CPU seconds, the most migrations seen
+        running at once, and each one's time from its request to its
+        engine's start, and the time the requests took.
+        """
+        cpu_before = self.cpu_seconds()
+        settle()
+        started = datetime.datetime.now(datetime.timezone.utc)
+        with concurrent.futures.ThreadPoolExecutor(len(migrations)) as pool:
+            posted = list(pool.map(lambda m: self.post('/v1/migrations', {
+                'image_id': m[0], 'on_conflict': 'copy',
+                'targets': [self.remotes[c.name] for c in m[1]]}),
+                migrations))
+        requested = (datetime.datetime.now(datetime.timezone.utc)
+                     - started).total_seconds()
+        ids = [m['id'] for m in posted]
+        most_running = 0
+        while True:
+            time.sleep(0.5)
+            listed = self.migrations()
+            current = [listed[i] for i in ids]
+            statuses = [m['status'] for m in current]
+            most_running = max(most_running, statuses.count('running'))
+            if not set(statuses) & {'queued', 'running'}:
+                break
+        cpu = self.cpu_seconds() - cpu_before
+        elapsed = (max(self.finished_at(i) for i in ids) - started
+                   ).total_seconds()
+        for migration in current:
+            if migration['status'] != 'succeeded':
+                raise SystemExit('migration failed: %s' % migration)
+        waits = [(self.engine_start(i) - started).total_seconds()
+                 for i in ids]
+        for migration in current:
+            for target in migration['targets']:
+                cloud = self.clouds[target['cloud_id']]
+                cloudbed.glance_client(
+                    cloud, cloud.users['demo']).images.delete(
+                    target['image_id'])
+        return {'elapsed': elapsed, 'migrations': current, 'cpu': cpu,
+                'most_running': most_running, 'requested': requested,
+                'waits': waits}
+
+    def finished_at(self, migration_id):
+        with sqlite3.connect(self.server.database_path) as db:
+            value, = db.execute('SELECT finished_at FROM migrations '
+                                'WHERE id = ?', (migration_id,)).fetchone()
+        return datetime.datetime.fromisoformat(value).replace(
+            tzinfo=datetime.timezone.utc)
+
+    def engine_start(self, migration_id):
+        """When an engine started the migration: its log says so.
+
+        The line's time is local, to the millisecond.
+        """
+        said = 'Migration %s: image' % migration_id
+        for line in self.server.engine_logs().splitlines():
+            if said in line:
+                return datetime.datetime.strptime(
+                    line[:23], '%Y-%m-%d %H:%M:%S.%f').astimezone()
+        raise SystemExit('no engine started migration %s' % migration_id)
+
+
+def trust_logins(bed, count):
+    """Seconds of ``count`` trust-scoped logins, as an engine makes them.
+
+    A trust from the demo user to Glint's service user, as the API makes
+    one per migration; each login is a new session through it, with the
+    service user logged in already (an engine logs it in once).
+    """
+    local = bed.clouds[0]
+    user = local.users['demo']
+    service = local_keystone.service_session(
+        {'auth_url': local.auth_url, 'username': 'glint',
+         'password': bed.glint.password, 'user_domain_name': 'Default',
+         'project_name': 'service', 'project_domain_name': 'Default'},
+        cloudbed.REQUEST_TIMEOUT)
+    demo = local.session(user)
+    trust_id = local_keystone.create_trust(
+        demo, user['id'], user['project_id'], ['member'], 3600,
+        service.get_user_id())
+    times = []
+    for i in range(count):
+        session = local_keystone.trust_session(service, trust_id,
+                                               cloudbed.REQUEST_TIMEOUT)
+        started = time.monotonic()
+        session.get_token()
+        times.append(time.monotonic() - started)
+    local_keystone.delete_trust(demo, trust_id)
+    return times
+
+
 def median_ratio(pairs):
     return statistics.median(a / b for a, b in pairs)
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument('--size-mib', type=int, default=1024,
-                        help='size of the image for the time ratios')
-    parser.add_argument('--rss-sizes-mib', default='256,2048',
-                        help='sizes of the images for the RSS figures')
-    parser.add_argument('--repeat', type=int, default=5)
+    parser.add_argument('--size-mib', type=int, default=256,
+                        help='size of each image')
+    parser.add_argument('--runs', type=int, default=3,
+                        help='runs of each comparison')
     args = parser.parse_args()
     folder = tempfile.mkdtemp(prefix='glint-benchmark-')
-    print('Starting four clouds and Glint in %s ...' % folder, flush=True)
-    # Glint as deployed: no debug logging.
-    bed = cloudbed.Bed(folder, clouds=4,
-                       glint_options={'DEFAULT': {'debug': 'false'}}).start()
+    print('Starting four clouds and two Glints in %s ...' % folder,
+          flush=True)
+    bed = cloudbed.Bed(folder, clouds=4, glint_options=OPTIONS)
+    two = cloudbed.Glint(bed.clouds[0], folder, name='glint-two-engines',
+                         engines=2, password=bed.glint.password,
+                         options=TWO_ENGINES_OPTIONS)
+    bed.start()
     try:
-        run(bed, folder, args)
+        two.setup(register=False)
+        two.start()
+        run(bed, two, folder, args)
     finally:
+        two.stop()
         bed.stop()
+    # Its images take gigabytes; the logs stay when something failed.
+    shutil.rmtree(folder)
 
 
-def run(bed, folder, args):
+def run(bed, two_engines, folder, args):
     local, targets = bed.clouds[0], bed.clouds[1:]
-    glint = Glint(bed)
+    glint = Glint(bed, bed.glint)
+    two = Glint(bed, two_engines)
     size = args.size_mib * MiB
-    path = make_file(folder, size)
-    with open(path, 'rb') as f:
-        source = cloudbed.glance_client(local, local.users['demo'])
-        image = source.images.create(name='bench', disk_format='raw',
-                                     container_format='bare')
-        source.images.upload(image['id'], f)
-    print('Image of %d MiB in cloud1; %d repeats.\n'
-          % (args.size_mib, args.repeat))
-    # A round not timed: the logins and first token checks of each way.
-    for cloud in targets:
-        direct_upload(cloud, path, 'warm-up')
-    glint.migrate(image['id'], targets)
-    downloads_before = local.image_downloads(image['id'])
+    source = cloudbed.glance_client(local, local.users['demo'])
 
-    single, naive = [], []
-    for i in range(args.repeat):
-        direct, (migrated, _) = in_turn(
-            i, lambda: direct_upload(targets[0], path, 'direct'),
-            lambda: glint.migrate(image['id'], targets[:1]))
-        copied = naive_copy(local, targets[0], image['id'], folder, 'naive')
+    def upload(path, name):
+        with open(path, 'rb') as f:
+            image = source.images.create(name=name, disk_format='raw',
+                                         container_format='bare')
+            source.images.upload(image['id'], f)
+        return image['id']
+
+    # Ten images, each to one target, the targets in turn; the first image
+    # is also the one of the single-target and three-target cases.
+    paths = [make_file(folder, size, n) for n in range(TEN)]
+    images = [upload(path, 'bench-%d' % n) for n, path in enumerate(paths)]
+    image = images[0]
+    ten = [(images[n], [targets[n % len(targets)]]) for n in range(TEN)]
+    ten_direct = [(targets[n % len(targets)], paths[n]) for n in range(TEN)]
+    small = make_file(folder, MiB, 'small')
+    warm_up = upload(small, 'warm-up')
+    print('%d images of %d MiB in cloud1; %d runs.\n'
+          % (TEN, args.size_mib, args.runs))
+    # A round not timed: the logins and first token checks of each way, for
+    # each engine and target.
+    for cloud in targets:
+        direct_upload(cloud, paths[0], 'warm-up')
+    glint.migrate(image, targets)
+    two.migrate_many([(warm_up, [targets[n % len(targets)]])
+                      for n in range(TEN)])
+
+    single, started, naive = [], [], []
+    single_cpu, posts, waits = [], [], []
+    for i in range(args.runs):
+        direct, (migrated, _, result) = in_turn(
+            i, lambda: direct_upload(targets[0], paths[0], 'direct'),
+            lambda: glint.migrate(image, targets[:1]))
+        copied = naive_copy(local, targets[0], image, folder, 'naive')
+        wait = result['waits'][0]
         single.append((migrated, direct))
+        started.append((migrated - wait, direct))
         naive.append((copied, direct))
+        single_cpu.append(result['cpu'])
+        posts.append(result['requested'])
+        waits.append(wait)
         print('  single target, run %d (%s first): direct %.2f s, Glint '
-              '%.2f s, naive %.2f s' % (i + 1, first(i), direct, migrated,
-                                        copied), flush=True)
+              '%.2f s (the request %.2f s, the engine started at %.2f s), '
+              'naive %.2f s; engine CPU %.2f s'
+              % (i + 1, first(i), direct, migrated, result['requested'],
+                 wait, copied, result['cpu']), flush=True)
+    logins = trust_logins(bed, 20)
 
     fan_out, reads = [], []
-    for i in range(args.repeat):
-        parallel, (migrated, migration) = in_turn(
-            i, lambda: parallel_uploads(targets, path),
-            lambda: glint.migrate(image['id'], targets))
+    downloads_before = local.image_downloads(image)
+    for i in range(args.runs):
+        parallel, (migrated, migration, _) = in_turn(
+            i, lambda: parallel_uploads([(c, paths[0]) for c in targets]),
+            lambda: glint.migrate(image, targets))
         fan_out.append((migrated, parallel))
         reads.append(migration['bytes_read'])
         print('  three targets, run %d (%s first): 3 direct in parallel '
               '%.2f s, Glint fan-out %.2f s, read %d bytes'
               % (i + 1, first(i), parallel, migrated,
                  migration['bytes_read']), flush=True)
-    # The naive copies downloaded once each.
-    glint_downloads = (local.image_downloads(image['id'])
-                       - downloads_before - args.repeat)
+    glint_downloads = local.image_downloads(image) - downloads_before
 
-    pid = worker_pid(bed.glint.server.process.pid)
-    rss = []
-    for size_mib in [int(s) for s in args.rss_sizes_mib.split(',')]:
-        big = make_file(folder, size_mib * MiB)
-        with open(big, 'rb') as f:
-            image_big = source.images.create(
-                name='rss-%d' % size_mib, disk_format='raw',
-                container_format='bare')
-            source.images.upload(image_big['id'], f)
-        os.unlink(big)
-        reset_peak_rss(pid)
-        glint.migrate(image_big['id'], targets[:1])
-        rss.append((size_mib, peak_rss(pid)))
-        source.images.delete(image_big['id'])
+    many, many_cpu = [], []
+    for i in range(args.runs):
+        parallel, result = in_turn(
+            i, lambda: parallel_uploads(ten_direct),
+            lambda: two.migrate_many(ten))
+        many.append((result['elapsed'], parallel))
+        many_cpu.append(result['cpu'])
+        print('  ten migrations, run %d (%s first): 10 direct in parallel '
+              '%.2f s, Glint (two engines) %.2f s, %d running at once; '
+              'engines\' CPU %.2f s'
+              % (i + 1, first(i), parallel, result['elapsed'],
+                 result['most_running'], result['cpu']), flush=True)
 
+    # The bed's one engine, up to ten transfers at once: its peak RSS with
+    # one migration running, then with ten.
+    pid = glint.workers[0]
+    reset_peak_rss(pid)
+    glint.migrate(image, targets[:1])
+    rss_one = peak_rss(pid)
+    reset_peak_rss(pid)
+    rss_running = glint.migrate_many(ten)['most_running']
+    rss_ten = peak_rss(pid)
+
+    login = statistics.median(logins)
+    migration_time = statistics.median(m for m, _ in single)
     print('\nResults (medians of %d runs, same bytes, one machine):'
-          % args.repeat)
-    print('  single target  Glint / direct upload      %.3f   (target <= '
+          % args.runs)
+    print('  single target  Glint / direct upload       %.3f   (target <= '
           '1.05)' % median_ratio(single))
-    print('  single target  naive / direct upload      %.3f'
+    print('                 from the engine\'s start / direct upload  '
+          '%.3f' % median_ratio(started))
+    print('                 Glint\'s request took %.2f s; the engine '
+          'started %.2f s after it was sent'
+          % (statistics.median(posts), statistics.median(waits)))
+    print('  single target  naive / direct upload       %.3f'
           % median_ratio(naive))
-    print('  three targets  Glint / 3 parallel direct  %.3f   (target <= '
+    print('  three targets  Glint / 3 parallel direct   %.3f   (target <= '
           '1.10)' % median_ratio(fan_out))
     print('  three targets  bytes read from the source per migration: %s '
-          '(image: %d); source downloads by Glint: %d for %d migrations'
-          % (sorted(set(reads)), size, glint_downloads,
-             2 * args.repeat))
-    for size_mib, peak in rss:
-        print('  peak RSS of the Glint worker migrating %5d MiB: %.0f MB'
-              % (size_mib, peak / 1e6))
-    if len(rss) == 2:
-        print('  RSS ratio %d MiB / %d MiB: %.3f   (target: within 10%%, '
-              'under 200 MB)' % (rss[1][0], rss[0][0], rss[1][1] / rss[0][1]))
+          '(image: %d); source downloads by the engine: %d for %d '
+          'migrations' % (sorted(set(reads)), size, glint_downloads,
+                          args.runs))
+    print('  ten at once    Glint (two engines) / 10 parallel direct   '
+          '%.3f   (target <= 1.15)' % median_ratio(many))
+    print('  engine CPU per GiB moved: single target %.2f s, ten '
+          'migrations %.2f s'
+          % (statistics.median(single_cpu) / (size / GiB),
+             statistics.median(many_cpu) / (TEN * size / GiB)))
+    print('  peak RSS of an engine: one migration running %.0f MB, ten '
+          '(%d seen running at once) %.0f MB: ratio %.3f'
+          % (rss_one / 1e6, rss_running, rss_ten / 1e6, rss_ten / rss_one))
+    print('  trust-scoped login: %.3f s (median of %d; %.3f to %.3f), %.2f%% '
+          'of a single-target migration (%.2f s)'
+          % (login, len(logins), min(logins), max(logins),
+             100 * login / migration_time, migration_time))
 
 
 if __name__ == '__main__':

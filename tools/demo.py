@@ -77,7 +77,9 @@ def banner(bed, horizon, remote_cloud, clouds_yaml_path):
              'cloud1; cloud2 is registered.',
              '',
              '  Glint API   %s  (service "glint", type image-distribution, '
-             'in the catalog of cloud1)' % bed.glint.url]
+             'in the catalog of cloud1; under uWSGI)' % bed.glint.url,
+             '  Glint engine: the migrations run there; its log: %s'
+             % bed.glint.engines[0].log_path]
     for cloud in bed.clouds:
         lines.append('  %s      Keystone %s   Glance %s'
                      % (cloud.name, cloud.auth_url, cloud.glance_url))

@@ -1,28 +1,29 @@
-"""The one module of the dashboard that talks to the Glint API.
+"""The dashboard's one way to the Glint API: glintclient's Client.
 
-It finds Glint's endpoint (service type ``image-distribution``) in the
-user's catalog, calls it with the user's token through a keystoneauth
-session, and returns wrapper objects. An error answer becomes one of
-:mod:`glint_dashboard.exceptions`, carrying Glint's own detail. Tokens and
-secrets are never logged.
+The client is built on a keystoneauth session with the user's token, to
+Glint's endpoint in the user's catalog (service type
+``image-distribution``), once per request. The functions here return
+wrapper objects, and turn glintclient's GlintError into one of
+:mod:`glint_dashboard.exceptions`, carrying Glint's own detail, so that
+Horizon shows it as a message. Tokens and secrets are never logged.
 """
 
+import functools
 import logging
 
 from django.conf import settings
-from keystoneauth1 import exceptions as ks_exceptions
+from django.utils.translation import gettext as _
 from keystoneauth1 import session as ks_session
 from keystoneauth1 import token_endpoint
 
 from glint_dashboard import exceptions
 from glintclient import client
+from horizon.utils import memoized
 from openstack_dashboard.api import base
 
 LOG = logging.getLogger(__name__)
 
-SERVICE_TYPE = 'image-distribution'
 TIMEOUT = 120
-FINISHED = ('succeeded', 'partial', 'failed', 'cancelled')
 
 
 class Cloud(base.APIDictWrapper):
@@ -34,7 +35,7 @@ class Migration(base.APIDictWrapper):
 
     @property
     def finished(self):
-        return self.status in FINISHED
+        return self.status not in client.RUNNING
 
 
 class ImageListing(object):
@@ -44,12 +45,6 @@ class ImageListing(object):
         self.clouds = [base.APIDictWrapper(c) for c in document['clouds']]
         self.images = [Image(i) for i in document['images']]
 
-    def find(self, key):
-        for image in self.images:
-            if image.key == key:
-                return image
-        raise exceptions.NotFound('This image is no longer listed.', 404)
-
 
 class Image(base.APIDictWrapper):
     """A row of the cross-cloud list: one content, its copies, conflicts."""
@@ -58,94 +53,96 @@ class Image(base.APIDictWrapper):
         return [c for c in self.copies if c['cloud_id'] == cloud_id]
 
 
-def _session(request, endpoint):
+@memoized.memoized
+def glintclient(request):
+    """Glint's client with the user's token, one per request."""
+    endpoint = base.url_for(request, client.SERVICE_TYPE)
     insecure = getattr(settings, 'OPENSTACK_SSL_NO_VERIFY', False)
     cacert = getattr(settings, 'OPENSTACK_SSL_CACERT', None)
-    auth = token_endpoint.Token(endpoint, request.user.token.id)
-    return ks_session.Session(auth=auth, verify=False if insecure else
-                              (cacert or True), timeout=TIMEOUT)
+    session = ks_session.Session(
+        auth=token_endpoint.Token(endpoint, request.user.token.id),
+        verify=False if insecure else (cacert or True), timeout=TIMEOUT)
+    return client.Client(session, endpoint_override=endpoint)
 
 
-def _error(response):
-    try:
-        error = response.json()['errors'][0]
-        message = error['detail']
-        code = error.get('code')
-    except (ValueError, KeyError, IndexError, TypeError):
-        message = 'Glint answered %d %s' % (response.status_code,
-                                            response.reason)
-        code = None
+def _dashboard_error(error):
+    """glintclient's GlintError as the dashboard raises it."""
+    if error.status is None:
+        LOG.warning('Glint did not answer: %s', error)
+        return exceptions.GlintError(_('The Glint service did not answer.'))
     kind = {401: exceptions.Unauthorized,
-            404: exceptions.NotFound}.get(response.status_code,
-                                          exceptions.GlintError)
-    return kind(message, response.status_code, code)
+            404: exceptions.NotFound}.get(error.status, exceptions.GlintError)
+    return kind(error.detail, error.status, error.code)
 
 
-def _call(request, method, path, **kwargs):
-    """Glint's JSON answer (None for 204), or a GlintError."""
-    # keystoneauth's own request log would show the body, secrets and all.
-    endpoint = base.url_for(request, SERVICE_TYPE).rstrip('/')
-    try:
-        response = _session(request, endpoint).request(
-            endpoint + path, method, raise_exc=False, log=False, **kwargs)
-    except ks_exceptions.ConnectionError as e:
-        LOG.warning('Glint did not answer %s %s: %s', method, path, e)
-        raise exceptions.GlintError('The Glint service did not answer.')
-    LOG.debug('Glint %s %s: %d', method, path, response.status_code)
-    if response.status_code >= 400:
-        raise _error(response)
-    if response.status_code == 204 or not response.content:
-        return None
-    return response.json()
+def _glint_errors(function):
+    @functools.wraps(function)
+    def call(*args, **kwargs):
+        try:
+            return function(*args, **kwargs)
+        except client.GlintError as error:
+            raise _dashboard_error(error) from None
+    return call
 
 
+@_glint_errors
 def cloud_list(request):
-    return [Cloud(c) for c in _call(request, 'GET', '/v1/clouds')['clouds']]
+    return [Cloud(c) for c in glintclient(request).list_clouds()]
 
 
+@_glint_errors
 def cloud_get(request, cloud_id):
-    return Cloud(_call(request, 'GET', '/v1/clouds/%s' % cloud_id))
+    return Cloud(glintclient(request).get_cloud(cloud_id))
 
 
+@_glint_errors
 def cloud_create(request, fields):
-    return Cloud(_call(request, 'POST', '/v1/clouds', json=fields))
+    return Cloud(glintclient(request).create_cloud(fields))
 
 
+@_glint_errors
 def cloud_update(request, cloud_id, fields):
-    return Cloud(_call(request, 'PATCH', '/v1/clouds/%s' % cloud_id,
-                       json=fields))
+    return Cloud(glintclient(request).update_cloud(cloud_id, fields))
 
 
+@_glint_errors
 def cloud_delete(request, cloud_id):
-    _call(request, 'DELETE', '/v1/clouds/%s' % cloud_id)
+    glintclient(request).delete_cloud(cloud_id)
 
 
+@_glint_errors
+def cloud_check(request, cloud_id):
+    """Whether a remote cloud answers: ``reachable``, and else ``error``."""
+    return base.APIDictWrapper(glintclient(request).check_cloud(cloud_id))
+
+
+@_glint_errors
 def cloud_names(request):
     """Cloud id -> name, the local cloud included."""
-    names = {client.LOCAL: client.LOCAL}
-    names.update((c.id, c.name) for c in cloud_list(request))
-    return names
+    return glintclient(request).cloud_names()
 
 
+@_glint_errors
 def image_list(request, cloud_ids=None):
-    params = {'cloud': list(cloud_ids)} if cloud_ids else None
-    return ImageListing(_call(request, 'GET', '/v1/images', params=params))
+    return ImageListing(glintclient(request).list_images(cloud_ids))
 
 
+@_glint_errors
 def migration_list(request):
-    return [Migration(m) for m in
-            _call(request, 'GET', '/v1/migrations')['migrations']]
+    return [Migration(m) for m in glintclient(request).list_migrations()]
 
 
+@_glint_errors
 def migration_get(request, migration_id):
-    return Migration(_call(request, 'GET',
-                           '/v1/migrations/%s' % migration_id))
+    return Migration(glintclient(request).get_migration(migration_id))
 
 
+@_glint_errors
 def migration_create(request, fields):
-    return Migration(_call(request, 'POST', '/v1/migrations', json=fields))
+    return Migration(glintclient(request).create_migration(fields))
 
 
+@_glint_errors
 def migration_delete(request, migration_id):
     """Cancel a queued or running migration, or forget a finished one."""
-    _call(request, 'DELETE', '/v1/migrations/%s' % migration_id)
+    glintclient(request).delete_migration(migration_id)

@@ -4,6 +4,8 @@ Nothing here is global: callers make a ``cfg.ConfigOpts`` and hand it to
 :func:`register_opts`, so every test and every app has its own.
 """
 
+import os
+
 from keystoneauth1 import loading as ks_loading
 from keystonemiddleware.auth_token import _opts as auth_token_opts
 from oslo_config import cfg
@@ -12,6 +14,7 @@ from oslo_log import log
 from glint_service.conf import api
 from glint_service.conf import crypto
 from glint_service.conf import database
+from glint_service.conf import engine
 from glint_service.conf import local_cloud
 from glint_service.conf import migrations
 from glint_service.conf import outbound
@@ -19,10 +22,20 @@ from glint_service.conf import paths
 from glint_service.conf import quota
 from glint_service.conf import remote
 
-GROUP_MODULES = (api, crypto, database, local_cloud, migrations, outbound,
-                 paths, quota, remote)
+GROUP_MODULES = (api, crypto, database, engine, local_cloud, migrations,
+                 outbound, paths, quota, remote)
 
 DEFAULT_CONFIG_FILES = ['/etc/glint/glint.conf']
+
+
+def default_config_files():
+    """The configuration files to read.
+
+    Those named in OS_GLINT_CONFIG_FILES (separated by ";"), or else
+    DEFAULT_CONFIG_FILES.
+    """
+    files = os.environ.get('OS_GLINT_CONFIG_FILES')
+    return files.split(';') if files else DEFAULT_CONFIG_FILES
 
 
 AUTHTOKEN_GROUP = 'keystone_authtoken'

@@ -3,10 +3,6 @@ from oslo_config import cfg
 GROUP = 'migrations'
 
 OPTS = [
-    cfg.IntOpt('workers', default=2, min=1,
-               help='Migrations one API process runs at the same time. '
-                    'Others wait, queued, for a free worker of any process '
-                    'sharing the database.'),
     cfg.IntOpt('chunk_size', default=1024 * 1024, min=4096,
                help='Bytes read from the source Glance at a time.'),
     cfg.IntOpt('buffer_chunks', default=8, min=1,
@@ -14,16 +10,6 @@ OPTS = [
                     'before it holds the others back. Memory per running '
                     'migration is about chunk_size * buffer_chunks * '
                     'targets.'),
-    cfg.IntOpt('lease_seconds', default=30, min=5,
-               help='How long a process holds a migration without renewing '
-                    'its claim. A migration whose claim has run out belongs '
-                    'to a process that is gone: another process ends it as '
-                    'failed and deletes its partial images. A transfer goes '
-                    'on through a loss of the database shorter than half of '
-                    'this.'),
-    cfg.FloatOpt('poll_interval', default=2.0, min=0.1,
-                 help='Seconds between two looks at the database for queued '
-                      'and abandoned migrations.'),
     cfg.FloatOpt('progress_interval', default=0.5, min=0.1,
                  help='Seconds between two progress records of a running '
                       'migration (and two checks for a cancel).'),

@@ -235,38 +235,61 @@ class Database(object):
     def claim_next(self, owner, lease_seconds):
         """Take the next queued migration, fairly; its id, or None.
 
-        The queue is not listed: the projects with queued migrations are
-        (one row each, from the queue's index), and the one with the fewest
-        migrations running goes first, its oldest queued migration taken.
-        So a project's thousand queued migrations hold another project's
-        one back by one claim at most. Where the database has it (MariaDB,
-        MySQL 8, PostgreSQL), the row is locked with SKIP LOCKED: claimers
-        at the same moment take different rows instead of racing for one.
-        SQLite has one writer at a time; the conditional update settles a
-        race there.
+        The project with the fewest migrations running goes first, its
+        oldest queued migration taken. So a project's thousand queued
+        migrations hold another project's one back by one claim at most
+        (by one claim per claimer when several claim at the same moment).
+
+        Its cost does not grow with the queue: the queue is never read
+        whole, only its first entry for each project (see _turns), and
+        then one row, the oldest of a project, is locked. Where the
+        database has it (MariaDB, MySQL 8, PostgreSQL), with SKIP LOCKED:
+        claimers at the same moment take different rows instead of racing
+        for one. SQLite has one writer at a time; the conditional update
+        settles a race there. All in one transaction.
         """
-        queued = models.Migration.status == 'queued'
-        with self._session() as session:
-            waiting = dict(session.execute(
-                sa.select(models.Migration.project_id,
-                          sa.func.min(models.Migration.created_at))
-                .where(queued).group_by(models.Migration.project_id)).all())
-            if not waiting:
-                return None
-            running = dict(session.execute(
-                sa.select(models.Migration.project_id, sa.func.count())
-                .where(models.Migration.status == 'running',
-                       models.Migration.project_id.in_(list(waiting)))
-                .group_by(models.Migration.project_id)).all())
-        turns = sorted(waiting, key=lambda p: (running.get(p, 0), waiting[p]))
-        for project_id in turns:
-            migration_id = self._claim_oldest(project_id, owner,
-                                              lease_seconds)
-            if migration_id is not None:
-                return migration_id
+        with self.engine.connect() as connection:
+            for project_id in self._turns(connection):
+                migration_id = self._claim_oldest(connection, project_id,
+                                                  owner, lease_seconds)
+                if migration_id is not None:
+                    return migration_id
         return None
 
-    def _claim_oldest(self, project_id, owner, lease_seconds):
+    @staticmethod
+    def _turns(connection):
+        """The projects with queued migrations, in the order they go.
+
+        One small query per such project, each reading one entry of the
+        queue's index: the oldest queued migration of the next project in
+        the index's order (a loose index scan, which neither MariaDB nor
+        PostgreSQL does by itself for a GROUP BY). Then, when there are
+        several projects, one count of their running migrations, which are
+        as many as the engines run at most.
+        """
+        migration = models.Migration
+        first = sa.select(migration.project_id, migration.created_at).where(
+            migration.status == 'queued').order_by(
+            migration.project_id, migration.created_at).limit(1)
+        oldest = {}
+        row = connection.execute(first).first()
+        while row is not None:
+            oldest[row.project_id] = row.created_at
+            row = connection.execute(first.where(
+                migration.project_id > row.project_id)).first()
+        if len(oldest) < 2:
+            return list(oldest)
+        running = dict(connection.execute(
+            sa.select(migration.project_id, sa.func.count())
+            .where(migration.status == 'running',
+                   migration.project_id.in_(list(oldest)))
+            .group_by(migration.project_id)).all())
+        return sorted(oldest,
+                      key=lambda p: (running.get(p, 0), oldest[p]))
+
+    def _claim_oldest(self, connection, project_id, owner, lease_seconds):
+        """Claim the oldest queued migration of a project that no other
+        claimer holds; None if there is none."""
         now = utcnow()
         query = sa.select(models.Migration.id).where(
             models.Migration.status == 'queued',
@@ -275,18 +298,18 @@ class Database(object):
         if self.engine.dialect.name != 'sqlite':
             query = query.with_for_update(skip_locked=True)
         while True:
-            with self._session.begin() as session:
-                migration_id = session.scalars(query).first()
-                if migration_id is None:
-                    return None
-                done = session.execute(
-                    sa.update(models.Migration)
-                    .where(models.Migration.id == migration_id,
-                           models.Migration.status == 'queued')
-                    .values(status='running', owner=owner, updated_at=now,
-                            lease_until=now + datetime.timedelta(
-                                seconds=lease_seconds))).rowcount
+            migration_id = connection.execute(query).scalar()
+            if migration_id is None:
+                return None
+            done = connection.execute(
+                sa.update(models.Migration)
+                .where(models.Migration.id == migration_id,
+                       models.Migration.status == 'queued')
+                .values(status='running', owner=owner, updated_at=now,
+                        lease_until=now + datetime.timedelta(
+                            seconds=lease_seconds))).rowcount
             if done:
+                connection.commit()
                 return migration_id
             # Taken by another claimer in between (SQLite): the next one.
 
@@ -360,11 +383,7 @@ class Database(object):
         """
         values.update(owner=None, lease_until=None, updated_at=utcnow())
         with self._session.begin() as session:
-            for position, target_values in targets.items():
-                session.execute(sa.update(models.MigrationTarget).where(
-                    models.MigrationTarget.migration_id == migration_id,
-                    models.MigrationTarget.position == position).values(
-                    **target_values))
+            self._update_targets(session, migration_id, targets)
             session.execute(sa.update(models.Migration).where(
                 models.Migration.id == migration_id).values(**values))
 
@@ -374,20 +393,60 @@ class Database(object):
                 models.MigrationTarget.migration_id == migration_id,
                 models.MigrationTarget.position == position).values(**values))
 
-    def save_progress(self, migration_id, bytes_read, bytes_written):
-        """Record progress; returns whether a cancel was asked for."""
+    def save_progress(self, migration_id, bytes_read, targets):
+        """Record a running migration's progress and its targets' state.
+
+        ``targets``: {position: values}. Returns whether a cancel was asked
+        for.
+        """
         with self._session.begin() as session:
             session.execute(sa.update(models.Migration).where(
                 models.Migration.id == migration_id).values(
                 bytes_read=bytes_read, updated_at=utcnow()))
-            for position, written in bytes_written.items():
-                session.execute(sa.update(models.MigrationTarget).where(
-                    models.MigrationTarget.migration_id == migration_id,
-                    models.MigrationTarget.position == position).values(
-                    bytes_written=written))
+            self._update_targets(session, migration_id, targets)
             return session.scalars(
                 sa.select(models.Migration.cancel_requested).where(
                     models.Migration.id == migration_id)).first()
+
+    def requeue_migration(self, migration_id):
+        """Put a running migration back in the queue, as it was asked for.
+
+        Its claim ends; it is run again from the start by the next engine
+        that claims it.
+        """
+        with self._session.begin() as session:
+            session.execute(sa.update(models.MigrationTarget).where(
+                models.MigrationTarget.migration_id == migration_id).values(
+                status='queued', image_id=None, error=None, bytes_written=0,
+                leftover=False))
+            session.execute(sa.update(models.Migration).where(
+                models.Migration.id == migration_id,
+                models.Migration.status == 'running').values(
+                status='queued', bytes_read=0, owner=None, lease_until=None,
+                updated_at=utcnow()))
+
+    def release_leases(self, owner, migration_ids):
+        """End ``owner``'s claims on these migrations now.
+
+        Not at their lease's end: another engine may take them at once.
+        """
+        if not migration_ids:
+            return
+        with self._session.begin() as session:
+            session.execute(
+                sa.update(models.Migration)
+                .where(models.Migration.owner == owner,
+                       models.Migration.id.in_(migration_ids),
+                       models.Migration.status == 'running')
+                .values(lease_until=utcnow()))
+
+    @staticmethod
+    def _update_targets(session, migration_id, targets):
+        for position, values in targets.items():
+            session.execute(sa.update(models.MigrationTarget).where(
+                models.MigrationTarget.migration_id == migration_id,
+                models.MigrationTarget.position == position).values(
+                **values))
 
     def leftovers(self):
         """The targets whose images Glint still has to delete."""

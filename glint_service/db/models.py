@@ -42,9 +42,14 @@ class Migration(Base):
     """One image streamed from a source cloud to target clouds."""
 
     __tablename__ = 'migrations'
-    # Revision 0005: the queue's index (see Database.claim_next).
-    __table_args__ = (sa.Index('ix_migrations_status_project_created',
-                               'status', 'project_id', 'created_at'),)
+    # Revision 0005: the queue's index (see Database.claim_next); 0006,
+    # on PostgreSQL only: the queued migrations alone.
+    __table_args__ = (
+        sa.Index('ix_migrations_status_project_created',
+                 'status', 'project_id', 'created_at'),
+        sa.Index('ix_migrations_queued', 'project_id', 'created_at',
+                 postgresql_where=sa.text("status = 'queued'")),
+    )
 
     id = sa.Column(sa.String(36), primary_key=True)
     project_id = sa.Column(sa.String(64), nullable=False, index=True)

@@ -4,6 +4,8 @@ from oslo_log import log as logging
 
 from glint_service import cloud_spec
 from glint_service import exception
+from glint_service import glance
+from glint_service import outbound
 from glint_service.policies import clouds as policies
 from glint_service import remote_keystone
 from glint_service import util
@@ -85,3 +87,27 @@ def delete_cloud(request):
     util.state(request).remote_sessions.forget(cloud_id)
     LOG.info('Remote cloud %s deleted', cloud_id)
     return util.no_content()
+
+
+def check_cloud(request):
+    """Whether a remote cloud answers, as a migration would reach it.
+
+    Glint logs in to it afresh with the stored credentials (not with the
+    token of a session kept for it) and asks its Glance for one image.
+    What failed is said in Glint's words.
+    """
+    context = util.context(request)
+    context.can(policies.CHECK)
+    state = util.state(request)
+    cloud = state.db.get_cloud(request.urlvars['cloud_id'],
+                               context.project_id)
+    spec = cloud_spec.from_row(cloud, state.vault)
+    try:
+        with remote_keystone.remote_session(spec, state.outbound) as session:
+            glance.Glance(session, spec['interface'],
+                          spec['region_name']).first_images()
+    except Exception as error:
+        reason = outbound.describe(error)
+        LOG.info('Remote cloud %s does not answer: %s', cloud.id, reason)
+        return util.json_response({'reachable': False, 'error': reason})
+    return util.json_response({'reachable': True, 'error': None})

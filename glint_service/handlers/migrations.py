@@ -35,8 +35,12 @@ def list_migrations(request):
 def show_migration(request):
     context = util.context(request)
     context.can(policies.SHOW)
-    migration = util.state(request).db.get_migration(
-        request.urlvars['migration_id'], context.project_id)
+    state = util.state(request)
+    migration = state.db.get_migration(request.urlvars['migration_id'],
+                                       context.project_id)
+    if migration.status not in ('queued', 'running'):
+        # Its trust is no longer needed; only its trustor may delete it.
+        forget_trust(state, context, migration)
     return util.json_response(migration_spec.to_dict(migration))
 
 
@@ -66,7 +70,6 @@ def create_migration(request):
         'os_hash_value': image.get('os_hash_value'),
         'image_metadata': glance.copied_metadata(image), 'trust_id': trust_id,
     }, spec['targets'])
-    state.workers.nudge(migration.id, context.user_auth)
     LOG.info('Migration %s queued: image %s from %s to %s', migration.id,
              image['id'], spec['source'], ', '.join(spec['targets']))
     return util.json_response(
@@ -104,9 +107,10 @@ def delete_migration(request):
 def forget_trust(state, context, migration):
     """Delete the trust of a migration that will not run any more.
 
-    The worker that ran it deletes it at the end when it can; this catches
-    the others: a migration cancelled while queued, or run by another
-    process. Only its trustor can: for anyone else it stays until it expires.
+    The engine cannot (Keystone lets only the trustor delete a trust): it
+    goes when its trustor next looks at the migration once it has ended, or
+    lists migrations, cancels it while queued or deletes its record. For
+    anyone else it stays until it expires.
     """
     if context.user_id == migration.created_by:
         cloud_access.delete_trust(state, state.user_session(context.user_auth),

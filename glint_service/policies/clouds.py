@@ -7,6 +7,7 @@ SHOW = PREFIX % 'show'
 CREATE = PREFIX % 'create'
 UPDATE = PREFIX % 'update'
 DELETE = PREFIX % 'delete'
+CHECK = PREFIX % 'check'
 
 # A remote cloud holds its creator's credentials: the project's other
 # members use it, but only its creator (or a project admin) may change
@@ -26,6 +27,12 @@ RULES = [
     policy.DocumentedRuleDefault(
         SHOW, 'rule:project_reader', 'Show a remote cloud.',
         [{'method': 'GET', 'path': '/v1/clouds/{cloud_id}'}],
+        scope_types=['project']),
+    policy.DocumentedRuleDefault(
+        CHECK, 'rule:project_reader',
+        'Check that a remote cloud answers: Glint logs in to it and asks '
+        'its Glance for one image.',
+        [{'method': 'GET', 'path': '/v1/clouds/{cloud_id}/check'}],
         scope_types=['project']),
     policy.DocumentedRuleDefault(
         CREATE, 'rule:project_member', 'Add a remote cloud.',

@@ -4,8 +4,6 @@ The configuration files are those named in OS_GLINT_CONFIG_FILES (separated
 by ";"), by default /etc/glint/glint.conf.
 """
 
-import os
-
 from oslo_log import log as logging
 
 from glint_service import conf as glint_conf
@@ -16,10 +14,7 @@ LOG = logging.getLogger(__name__)
 
 
 def init_application():
-    files = os.environ.get('OS_GLINT_CONFIG_FILES')
-    config_files = (files.split(';') if files
-                    else glint_conf.DEFAULT_CONFIG_FILES)
-    conf = glint_conf.load(config_files)
+    conf = glint_conf.load(glint_conf.default_config_files())
     logging.setup(conf, 'glint')
     try:
         return deploy.loadapp(conf)

@@ -38,6 +38,13 @@ def progress(dashboard):
         BARS)
 
 
+def messages(dashboard):
+    """The text of Horizon's messages, faded out or not."""
+    return dashboard.driver.execute_script(
+        "return Array.from(document.querySelectorAll('.messages .alert'), "
+        "    function (alert) { return alert.textContent; }).join('\\n');")
+
+
 def open_add_cloud_form(dashboard, name, remote, user, password=None):
     dashboard.open('/project/remote_clouds/')
     dashboard.find('#remote_clouds__action_create').click()
@@ -80,8 +87,17 @@ def test_a_user_adds_two_clouds_and_migrates_an_image_to_both(
         dashboard.wait_for('#remote_clouds tr[data-display="%s"]'
                            % remote.name)
     dashboard.screenshot('remote-clouds')
-    assert [c['name'] for c in glint_clouds(stack, user)] == ['cloud2',
-                                                              'cloud3']
+    clouds = glint_clouds(stack, user)
+    assert [c['name'] for c in clouds] == ['cloud2', 'cloud3']
+
+    # Check Connection (a row action in the row's menu): Glint logs in to
+    # the cloud and says so.
+    dashboard.driver.execute_script(
+        'document.getElementById(arguments[0]).click();',
+        'remote_clouds__row_%s__action_check' % clouds[0]['id'])
+    dashboard.wait_until(
+        lambda: '"cloud2" answers' in messages(dashboard),
+        message='no answer to Check Connection')
 
     # The image table: a column per cloud, local first; the image is local.
     dashboard.open('/project/migrate_image/')

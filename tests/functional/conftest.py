@@ -29,6 +29,24 @@ def mariadb(tmp_path_factory):
     mariadb.stop()
 
 
+@pytest.fixture(scope='session')
+def postgresql(tmp_path_factory):
+    """A real PostgreSQL server, for the tests of Glint on PostgreSQL."""
+    postgresql = cloudbed.PostgreSQL(str(tmp_path_factory.mktemp('pg')))
+    postgresql.start()
+    yield postgresql
+    postgresql.stop()
+
+
+@pytest.fixture(scope='session')
+def rabbitmq(tmp_path_factory):
+    """A real RabbitMQ server, for the notifications of a Glint."""
+    rabbitmq = cloudbed.RabbitMQ(str(tmp_path_factory.mktemp('rabbitmq')))
+    rabbitmq.start()
+    yield rabbitmq
+    rabbitmq.stop()
+
+
 class Api(object):
     """Glint's API over HTTP, as one user of the first cloud."""
 

@@ -425,7 +425,7 @@ def test_secrets_appear_in_no_response_log_or_database(bed, api):
             assert secret not in response.text
             assert secret not in str(response.headers)
     with open(bed.glint.log_path) as f:
-        log = f.read()
+        log = f.read() + bed.glint.engine_logs()
     with open(bed.glint.database_path, 'rb') as f:
         database = f.read()
     for secret in secrets:
@@ -459,3 +459,41 @@ def test_register_twice_changes_nothing_and_says_so(bed):
 
 def test_db_sync_twice_changes_nothing_and_says_so(bed):
     assert 'nothing to do' in bed.glint.manage('db', 'sync')
+
+
+# The check of a remote cloud.
+
+def test_check_logs_in_afresh_and_says_why_a_cloud_does_not_answer(bed, api):
+    remote = bed.clouds[1]
+    admin = remote.admin_client()
+    user = remote.make_user(admin, 'checked-%s' % uuid.uuid4().hex[:8],
+                            admin.projects.find(name='demo'),
+                            admin.roles.find(name='member'))
+    demo = api('demo')
+    created = demo.post('/v1/clouds', {
+        'name': 'checked', 'auth_url': remote.auth_url,
+        'username': user['username'], 'password': user['password'],
+        'project_name': user['project_name']})
+    assert created.status_code == 201, created.text
+    path = '/v1/clouds/%s/check' % created.json()['id']
+    try:
+        checked = demo.get(path)
+        assert checked.status_code == 200, checked.text
+        assert checked.json() == {'reachable': True, 'error': None}
+        assert api('reader').get(path).json() == checked.json()
+        assert_error(api('other').get(path), 404)
+        assert_error(demo.get('/v1/clouds/local/check'), 404)
+        assert_error(demo.post(path, {}), 405)
+
+        # The remote cloud refuses the user from now on: the next login
+        # says so, in Glint's words.
+        admin.users.update(user['id'], enabled=False)
+        checked = demo.get(path)
+        assert checked.status_code == 200, checked.text
+        assert checked.json() == {
+            'reachable': False,
+            'error': 'the cloud refused the credentials (HTTP 401)'}
+        assert user['password'] not in checked.text
+    finally:
+        demo.delete('/v1/clouds/%s' % created.json()['id'])
+        admin.users.delete(user['id'])

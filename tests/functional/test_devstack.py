@@ -2,18 +2,24 @@
 
 DevStack itself is not here: its functions that the plugin calls are played
 by the small stand-ins below (services are plain background processes,
-nothing is installed; the database is made on the bed's MariaDB server as
-DevStack's MySQL functions make it, CHARACTER SET utf8). Everything Glint's own
-(glint.conf as the plugin writes it, glint-manage key create, db sync and
-register, the API under the plugin's gunicorn command) runs for real, and
-the openstack command finds that Glint in the catalog.
+stopped as systemd stops DevStack's units; nothing is installed; the
+database is made on the bed's MariaDB server as DevStack's MySQL functions
+make it, CHARACTER SET utf8; the uWSGI configuration is written as
+DevStack's write_uwsgi_config writes it). Everything Glint's own (glint.conf
+as the plugin writes it, glint-manage key create, db sync and register, the
+API under uWSGI and glint-engine as the plugin runs them) runs for real: the
+openstack command finds that Glint in the catalog, and its engine migrates
+an image to a remote cloud.
 """
 
 import configparser
+import json
 import os
+import re
 import signal
 import subprocess
 import sys
+import uuid
 
 import pytest
 
@@ -24,6 +30,8 @@ from tests import slowdown
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(
     os.path.abspath(__file__))))
+BIN = os.path.dirname(sys.executable)
+MiB = 1024 * 1024
 REGION = 'DevStack'
 PANELS = ('_90_project_glint_panel_group.py',
           '_91_project_glint_remote_clouds.py',
@@ -32,14 +40,23 @@ PANELS = ('_90_project_glint_panel_group.py',
 # Stand-ins for the DevStack functions the plugin calls.
 DEVSTACK = r'''
 set -o errexit
-function enable_service { ENABLED_SERVICES+=",$1"; }
-function is_service_enabled { [[ ",$ENABLED_SERVICES," == *",$1,"* ]]; }
+function enable_service {
+    local service
+    for service in "$@"; do ENABLED_SERVICES+=",$service"; done
+}
+# As DevStack's: whether any of the services given is enabled.
+function is_service_enabled {
+    local service
+    for service in "$@"; do
+        [[ ",$ENABLED_SERVICES," == *",$service,"* ]] && return 0
+    done
+    return 1
+}
 function echo_summary { echo "$@"; }
 function die { shift; echo "die: $*" >&2; exit 1; }
 function sudo { "$@"; }
 function get_python_exec_prefix { echo "$BIN"; }
 function setup_develop { :; }
-function pip_install { :; }
 function setup_logging { :; }
 function recreate_database {
     mariadb --no-defaults -h 127.0.0.1 -P "$DATABASE_PORT" -u glint \
@@ -74,13 +91,47 @@ function configure_keystone_authtoken_middleware {
     iniset "$1" keystone_authtoken project_name "$SERVICE_PROJECT_NAME"
     iniset "$1" keystone_authtoken project_domain_name "$SERVICE_DOMAIN_NAME"
 }
+# As DevStack's, for a service on a port of its own ($4): the same uWSGI
+# options, but no "plugins" (uWSGI from PyPI has http and python built in).
+function write_uwsgi_config {
+    local conf=$1 wsgi=$2 http=$4
+    [[ -n "$http" ]] || die $LINENO "write_uwsgi_config: no port given"
+    rm -rf "$conf"
+    iniset "$conf" uwsgi module "$wsgi"
+    iniset "$conf" uwsgi processes "$API_WORKERS"
+    iniset "$conf" uwsgi master true
+    iniset "$conf" uwsgi die-on-term true
+    iniset "$conf" uwsgi exit-on-reload false
+    iniset "$conf" uwsgi worker-reload-mercy "$WORKER_TIMEOUT"
+    iniset "$conf" uwsgi enable-threads true
+    iniset "$conf" uwsgi thunder-lock true
+    iniset "$conf" uwsgi hook-master-start \
+        "unix_signal:15 gracefully_kill_them_all"
+    iniset "$conf" uwsgi buffer-size 65535
+    iniset "$conf" uwsgi add-header "Connection: close"
+    iniset "$conf" uwsgi lazy-apps true
+    iniset "$conf" uwsgi start-time %t
+    iniset "$conf" uwsgi http "$http"
+}
+function remove_uwsgi_config { rm -rf "$1"; }
+# A process group of its own, whose leader is the service's process.
 function run_process {
+    is_service_enabled "$1" || return 0
     setsid bash -c "exec $2" >"$DATA_DIR/$1.log" 2>&1 </dev/null &
     echo $! >"$DATA_DIR/$1.pid"
 }
+# As systemd stops DevStack's units: SIGTERM to the service's process,
+# which must then be gone with every process it started, within systemd's
+# TimeoutStopSec.
 function stop_process {
-    kill -INT "$(cat "$DATA_DIR/$1.pid")"
-    while kill -0 "$(cat "$DATA_DIR/$1.pid")" 2>/dev/null; do sleep 0.2; done
+    is_service_enabled "$1" || return 0
+    local pid deadline=$((SECONDS + 300))
+    pid=$(cat "$DATA_DIR/$1.pid")
+    kill -TERM "$pid" || die $LINENO "$1 is not running"
+    while kill -0 -- "-$pid" 2>/dev/null; do
+        ((SECONDS < deadline)) || die $LINENO "$1 did not stop"
+        sleep 0.2
+    done
 }
 function wait_for_service {
     "$BIN/python" - "$@" <<'EOF'
@@ -128,7 +179,7 @@ def devstack(bed, mariadb, tmp_path):
     (tmp_path / 'data').mkdir()
     env = {k: v for k, v in os.environ.items() if not k.startswith('OS_')}
     env.update({
-        'BIN': os.path.dirname(sys.executable),
+        'BIN': BIN, 'PATH': os.pathsep.join([BIN, os.environ['PATH']]),
         'DEST': str(tmp_path), 'DATA_DIR': str(tmp_path / 'data'),
         'STACK_USER': str(os.getuid()), 'ENABLED_SERVICES': 'key,horizon',
         # Only the dashboard's files are taken from here: nothing is
@@ -137,6 +188,8 @@ def devstack(bed, mariadb, tmp_path):
         'GLINT_CONF_DIR': str(tmp_path / 'etc' / 'glint'),
         'GLINT_SERVICE_PORT': str(cloudbed.free_port()),
         'SERVICE_PROTOCOL': 'http', 'SERVICE_HOST': '127.0.0.1',
+        'SERVICE_LISTEN_ADDRESS': '127.0.0.1',
+        'API_WORKERS': '2', 'WORKER_TIMEOUT': '80',
         'SERVICE_TIMEOUT': str(cloudbed.START_TIMEOUT), 'REGION_NAME': REGION,
         'ENABLE_DEBUG_LOG_LEVEL': 'True',
         'KEYSTONE_SERVICE_URI': cloud.keystone_url,
@@ -151,18 +204,42 @@ def devstack(bed, mariadb, tmp_path):
         # private network.
         'GLINT_OUTBOUND_ALLOWED_NETWORKS': cloudbed.ALLOWED_NETWORK,
     })
-    yield env
-    pid_file = tmp_path / 'data' / 'glint-api.pid'
-    if pid_file.exists():
-        try:
-            os.killpg(int(pid_file.read_text()), signal.SIGKILL)
-        except ProcessLookupError:
-            pass
+    # The first cloud's Glance in that region too, as DevStack's Glance is
+    # in REGION_NAME: Glint's local cloud ([local_cloud] region_name).
     admin = cloud.admin_client()
+    admin.regions.create(id=REGION)
+    [glance] = admin.services.list(type='image')
+    admin.endpoints.create(service=glance, url=cloud.glance_url,
+                           interface='public', region=REGION)
+    yield env
+    for service in ('glint-api', 'glint-engine'):
+        pid_file = tmp_path / 'data' / (service + '.pid')
+        if pid_file.exists():
+            try:
+                os.killpg(int(pid_file.read_text()), signal.SIGKILL)
+            except ProcessLookupError:
+                pass
     for endpoint in admin.endpoints.list(region=REGION):
         admin.endpoints.delete(endpoint)
     if [r for r in admin.regions.list() if r.id == REGION]:
         admin.regions.delete(REGION)
+
+
+def service_pid(tmp_path, service):
+    """The process id of a service the stand-in run_process started."""
+    return int((tmp_path / 'data' / (service + '.pid')).read_text())
+
+
+def command_line(pid):
+    """A running process's command line (a list), or [] once it exited."""
+    try:
+        with open('/proc/%d/stat' % pid) as f:
+            if f.read().rsplit(')', 1)[1].split()[0] == 'Z':
+                return []
+        with open('/proc/%d/cmdline' % pid, 'rb') as f:
+            return f.read().decode().split('\0')
+    except FileNotFoundError:
+        return []
 
 
 def test_stack_then_unstack_and_clean(bed, devstack, mariadb, tmp_path):
@@ -177,11 +254,43 @@ def test_stack_then_unstack_and_clean(bed, devstack, mariadb, tmp_path):
     url = 'http://127.0.0.1:%s' % devstack['GLINT_SERVICE_PORT']
     assert conf.get('api', 'public_endpoint') == url
 
-    # The openstack command finds it in the catalog, and it answers.
+    # The API runs under uWSGI, on Glint's own port, and glint-engine
+    # beside it: DevStack's services glint-api and glint-engine.
+    uwsgi = configparser.RawConfigParser()
+    uwsgi.read(tmp_path / 'etc' / 'glint' / 'glint-api-uwsgi.ini')
+    assert uwsgi.get('uwsgi', 'module') == (
+        'glint_service.wsgi.api:application')
+    assert uwsgi.get('uwsgi', 'http') == (
+        '127.0.0.1:%s' % devstack['GLINT_SERVICE_PORT'])
+    assert uwsgi.get('uwsgi', 'env') == 'OS_GLINT_CONFIG_FILES=%s' % (
+        tmp_path / 'etc' / 'glint' / 'glint.conf')
+    api = service_pid(tmp_path, 'glint-api')
+    assert command_line(api)
+    assert os.readlink('/proc/%d/exe' % api) == os.path.realpath(
+        os.path.join(BIN, 'uwsgi'))
+    engine = service_pid(tmp_path, 'glint-engine')
+
+    def engine_runs():
+        # The plugin does not wait for the engine: the shell run_process
+        # started may not have become glint-engine yet. Once it has, its
+        # command line is its process title ("glint-engine: master ...").
+        argv = command_line(engine)
+        assert argv, 'glint-engine exited:\n' + cloudbed.tail(
+            str(tmp_path / 'data' / 'glint-engine.log'))
+        return (os.readlink('/proc/%d/exe' % engine) == os.path.realpath(
+            sys.executable) and 'glint-engine' in ' '.join(argv))
+
+    cloudbed.wait_for(engine_runs, cloudbed.START_TIMEOUT,
+                      'glint-engine running')
+
+    # The openstack command finds it in the catalog, and uWSGI answers.
     cloud = bed.clouds[0]
     cli = Cli(os_env(cloud, cloud.users['demo'], region=REGION),
               str(tmp_path))
     assert cli.json('cloud', 'list') == []
+    with open(tmp_path / 'data' / 'glint-api.log') as f:
+        assert re.search(r'^\[pid: \d+\|app: 0\|req: \d+/\d+\] .* '
+                         r'GET /v1/clouds ', f.read(), re.MULTILINE)
     # The remote clouds of the network it was told of can be added.
     assert conf.get('outbound', 'allowed_networks') == (
         cloudbed.ALLOWED_NETWORK)
@@ -192,6 +301,24 @@ def test_stack_then_unstack_and_clean(bed, devstack, mariadb, tmp_path):
                      '--password=' + user['password'], '--project-name',
                      'demo')
     assert added['image_endpoint'] == remote.glance_url
+
+    # The engine migrates an image there.
+    name = 'devstack-%s' % uuid.uuid4().hex[:6]
+    source = cloudbed.upload_image(cloud, cloud.users['demo'],
+                                   os.urandom(3 * MiB), name)
+    migration = json.loads(cli.ok('migrate', name, '--to', 'devstack-remote',
+                                  '--wait', '-f', 'json').stdout)
+    assert migration['status'] == 'succeeded'
+    assert migration['source'] == 'local'
+    [target] = migration['targets']
+    remote_images = cloudbed.glance_client(remote, user).images
+    copy = remote_images.get(target['image_id'])
+    assert copy['name'] == name
+    assert copy['status'] == 'active'
+    assert copy['os_hash_value'] == source['os_hash_value']
+    remote_images.delete(copy['id'])
+    cloudbed.glance_client(cloud, cloud.users['demo']).images.delete(
+        source['id'])
     cli.ok('cloud', 'delete', 'devstack-remote')
     enabled = tmp_path / 'horizon' / 'openstack_dashboard' / 'local' / (
         'enabled')

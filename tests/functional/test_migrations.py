@@ -130,7 +130,10 @@ def trust_ids(cloud, user='demo'):
 
 
 def test_a_finished_migration_leaves_no_trust(bed, api, remotes):
-    """Glint deletes the migration's trust with the caller's fresh token."""
+    """The trust goes at its trustor's first look at the ended migration.
+
+    The engine cannot delete it: Keystone lets only the trustor.
+    """
     local = bed.clouds[0]
     source = cloudbed.upload_image(local, local.users['demo'],
                                    os.urandom(MiB), 'trusted-%s'
@@ -139,30 +142,28 @@ def test_a_finished_migration_leaves_no_trust(bed, api, remotes):
     demo = api('demo')
     migration = migrate(demo, {'image_id': source['id'],
                                'targets': remotes[:1]})
+    # migrate() saw it end with GET /v1/migrations/ID.
     assert migration['status'] == 'succeeded', migration
-    deadline = time.monotonic() + 10
-    while trust_ids(local) - before and time.monotonic() < deadline:
-        time.sleep(0.2)
     assert not trust_ids(local) - before
 
 
 def test_migrations_ask_the_local_keystone_for_its_versions_once(
         bed, api, remotes):
-    """The callers' sessions share what version discovery found."""
+    """The sessions of a process share what version discovery found."""
     local = bed.clouds[0]
     source = cloudbed.upload_image(local, local.users['demo'],
                                    os.urandom(MiB), 'discovered-%s'
                                    % uuid.uuid4().hex[:6])
     demo = api('demo')
-    discoveries = []
-    for run in range(3):
-        discoveries.append(local.version_discoveries())
+    before = local.version_discoveries()
+    for run in range(5):
         migration = migrate(demo, {'image_id': source['id'],
                                    'targets': remotes[:1]})
         assert migration['status'] == 'succeeded', migration
-    # Made a trust and deleted it each time; asked for the versions at
-    # most for the first.
-    assert discoveries[1] == discoveries[2] == local.version_discoveries()
+    # Each made a trust, logged in with it and deleted it; the versions
+    # were asked for once per process at most (the API's two uWSGI
+    # workers and the engine), not once per migration.
+    assert local.version_discoveries() - before <= 3
 
 
 def test_remote_to_local_with_a_new_name_and_visibility(bed, api, remotes):

@@ -1,10 +1,10 @@
 """Migrations that go wrong mid-transfer, against real clouds.
 
-A Glint of its own (two gunicorn worker processes on one database, its
-migrations slowed to 4 MiB/s, leases of 20 s) makes "mid-transfer" last
-long enough to act in. Every test runs twice: that Glint's database is first an
-SQLite file, then on a real MariaDB server, as a Glint on several hosts
-(and DevStack's) would have it.
+A Glint of its own (its API and two glint-engine processes on one
+database, its migrations slowed to 4 MiB/s, leases of 20 s) makes
+"mid-transfer" last long enough to act in. Every test runs twice: that
+Glint's database is first an SQLite file, then on a real MariaDB server, as
+a Glint on several hosts (and DevStack's) would have it.
 """
 
 import datetime
@@ -36,11 +36,10 @@ def slow(request, bed, tmp_path_factory):
         database_url = mariadb.create_database('glint_slow')
     glint = cloudbed.Glint(
         bed.clouds[0], str(tmp_path_factory.mktemp('slow')),
-        name='glint-slow', workers=2, password=bed.glint.password,
+        name='glint-slow', engines=2, password=bed.glint.password,
         database_url=database_url,
-        options={'migrations': {'max_rate': RATE, 'poll_interval': 0.5,
-                                'lease_seconds': LEASE,
-                                'progress_interval': 0.2}})
+        options={'migrations': {'max_rate': RATE, 'progress_interval': 0.2},
+                 'engine': {'poll_interval': 0.5, 'lease_seconds': LEASE}})
     glint.setup(register=False)
     glint.start()
     yield glint
@@ -234,16 +233,69 @@ def test_source_glance_stopped_mid_transfer(bed, demo):
     assert no_image_left(bed.clouds[1:], name)
 
 
-def test_restart_of_glint_mid_transfer(bed, demo, slow):
+def engine_running(slow, migration_id):
+    """The engine of ``slow`` that runs the migration (its log says so)."""
+    def find():
+        return [e for e in slow.engines
+                if 'Migration %s: image' % migration_id in e.log()]
+    [engine] = cloudbed.wait_for(find, cloudbed.WAIT, 'an engine runs it')
+    return engine
+
+
+def test_an_api_restart_mid_transfer_changes_nothing(bed, demo, slow):
     name, source, migration_id = start_migration(bed, demo, 24 * MiB)
     wait_for_bytes(demo, migration_id, 2 * MiB)
     slow.server.kill()
-    slow.start()
+    slow.server.start()
     migration = wait_until_finished(demo, migration_id)
-    assert migration['status'] == 'failed', migration
-    assert 'interrupted' in migration['error']
-    assert {t['status'] for t in migration['targets']} == {'failed'}
-    assert no_image_left(bed.clouds[1:], name)
+    assert migration['status'] == 'succeeded', migration
+    assert bed.clouds[0].image_downloads(source['id']) == 1
+    for cloud in bed.clouds[1:]:
+        assert len(images_named(cloud, name)) == 1
+
+
+def test_an_engine_killed_mid_transfer_is_ended_by_another(bed, demo, slow):
+    # SIGKILL: nothing of it is left to say anything. Within its lease,
+    # the other engine ends the migration and deletes its partial images.
+    name, source, migration_id = start_migration(bed, demo, 24 * MiB)
+    wait_for_bytes(demo, migration_id, 2 * MiB)
+    engine = engine_running(slow, migration_id)
+    engine.kill()
+    try:
+        migration = wait_until_finished(demo, migration_id)
+        assert migration['status'] == 'failed', migration
+        assert 'interrupted' in migration['error']
+        assert {t['status'] for t in migration['targets']} == {'failed'}
+        assert no_image_left(bed.clouds[1:], name)
+        [other] = [e for e in slow.engines if e is not engine]
+        assert 'Migration %s was left running' % migration_id in other.log()
+    finally:
+        engine.start()
+
+
+def test_an_engine_stopped_mid_transfer_hands_its_migration_back(
+        bed, demo, slow):
+    # SIGTERM: the engine deletes its partial images and puts the
+    # migration back in the queue; the other engine runs it from the start.
+    name, source, migration_id = start_migration(bed, demo, 24 * MiB)
+    wait_for_bytes(demo, migration_id, 2 * MiB)
+    engine = engine_running(slow, migration_id)
+    engine.stop()
+    try:
+        assert engine.server.process.returncode == 0
+        assert 'Migration %s handed back' % migration_id in engine.log()
+        assert 'Traceback' not in engine.log()
+        migration = wait_until_finished(demo, migration_id)
+        assert migration['status'] == 'succeeded', migration
+        [other] = [e for e in slow.engines if e is not engine]
+        assert 'Migration %s: image' % migration_id in other.log()
+        # Read once by each engine; one copy at each target.
+        assert bed.clouds[0].image_downloads(source['id']) == 2
+        for cloud in bed.clouds[1:]:
+            [copy] = images_named(cloud, name)
+            assert copy['os_hash_value'] == source['os_hash_value']
+    finally:
+        engine.start()
 
 
 @pytest.mark.parametrize('slow', ['mariadb'], indirect=True)
@@ -272,7 +324,12 @@ def test_database_server_stopped_mid_transfer(bed, demo, slow, mariadb):
     # partial images deleted.
     name, source, migration_id = start_migration(bed, demo, 32 * MiB)
     wait_for_bytes(demo, migration_id, 2 * MiB)
-    log_start = os.path.getsize(slow.log_path)
+    starts = [os.path.getsize(e.log_path) for e in slow.engines]
+
+    def engines_said():
+        return ''.join(log_since(e.log_path, start)
+                       for e, start in zip(slow.engines, starts))
+
     mariadb.server.stop()
     try:
         response = demo.get('/v1/migrations/' + migration_id)
@@ -281,10 +338,9 @@ def test_database_server_stopped_mid_transfer(bed, demo, slow, mariadb):
         assert error['code'] == 'glint.service_unavailable'
         assert "Glint's database cannot be reached" in error['detail']
         assert response.headers['Retry-After'] == '10'
-        # Half a lease later, the process running it gives up.
+        # Half a lease later, the engine running it gives up.
         cloudbed.wait_for(
-            lambda: 'Migration %s stopped' % migration_id in log_since(
-                slow.log_path, log_start),
+            lambda: 'Migration %s stopped' % migration_id in engines_said(),
             cloudbed.WAIT, 'the migration stopped')
     finally:
         mariadb.server.start()
@@ -294,15 +350,15 @@ def test_database_server_stopped_mid_transfer(bed, demo, slow, mariadb):
     assert {t['status'] for t in migration['targets']} == {'failed'}
     assert no_image_left(bed.clouds[1:], name)
     # The log says so in a line at a time, without tracebacks.
-    said = log_since(slow.log_path, log_start)
+    said = engines_said()
     assert "Glint's database cannot be reached" in said
     assert 'Traceback' not in said
 
 
-def test_two_processes_on_one_database_run_each_migration_once(
+def test_two_engines_on_one_database_run_each_migration_once(
         bed, demo, slow):
-    # The slow Glint has two worker processes on one database: each one
-    # looks for queued migrations, and a claim goes to one of them only.
+    # The slow Glint has two engines on one database: each one looks for
+    # queued migrations, and a claim goes to one of them only.
     # Asked for one right after another, within the same second.
     sources = [upload_source(bed, 2 * MiB) for _ in range(4)]
     started = [(name, source, post_migration(demo, source))
@@ -327,4 +383,5 @@ def test_two_processes_on_one_database_run_each_migration_once(
     engine.dispose()
     assert {statuses[m] for m in ours} == {'succeeded'}
     with open(slow.log_path) as log:
-        assert url.password is None or url.password not in log.read()
+        said = log.read() + slow.engine_logs()
+    assert url.password is None or url.password not in said

@@ -51,7 +51,7 @@ def tokens():
 
 @pytest.fixture
 def app(conf):
-    application = deploy.loadapp(conf, start_workers=False)
+    application = deploy.loadapp(conf)
 
     def call(method, path, body=None, token=None, raw=None):
         request = webob.Request.blank(path, method=method)

@@ -14,6 +14,7 @@ from glint_service import deploy
 from glint_service import exception
 from glint_service import local_keystone
 from glint_service import remote_keystone
+from glint_service import state as glint_state
 
 # TEST-NET-1, which the unit tests' outbound policy allows (conftest.py).
 BODY = {'name': 'cern', 'auth_url': 'https://192.0.2.10:5000/v3',
@@ -124,7 +125,7 @@ def test_a_body_over_the_size_limit_is_413(app, tokens, remote_ok):
 
 
 def test_a_chunked_body_over_the_size_limit_is_413(conf, tokens, remote_ok):
-    application = deploy.loadapp(conf, start_workers=False)
+    application = deploy.loadapp(conf)
     request = webob.Request.blank('/v1/clouds', method='POST')
     request.headers['X-Auth-Token'] = tokens()
     request.headers['Transfer-Encoding'] = 'chunked'
@@ -316,7 +317,7 @@ def test_a_deleted_clouds_secrets_leave_the_sessions_kept(app, conf, tokens,
 
     token = tokens()
     created = app('POST', '/v1/clouds', BODY, token).json
-    state = deploy.State(conf)
+    state = glint_state.State(conf)
     sessions = cloud_access.RemoteSessions(state.outbound)
     sessions.get(state.db.get_cloud(created['id'], 'project-a'), state.vault)
     assert list(sessions._sessions) == [created['id']]

@@ -1,24 +1,10 @@
-"""Which login reaches a migration's source."""
+"""Which login reaches each cloud of a migration, in the engine."""
 
-import datetime
 import types
 from unittest import mock
 
-from keystoneauth1 import access
-from keystoneauth1 import fixture
-from keystonemiddleware.auth_token import _user_plugin
-
 from glint_service import cloud_access
 from glint_service import local_keystone
-
-
-def caller(seconds_left):
-    expires = (datetime.datetime.now(datetime.timezone.utc)
-               + datetime.timedelta(seconds=seconds_left))
-    token = fixture.V3Token(expires=expires.replace(tzinfo=None),
-                            project_id='project-a', user_id='user-a')
-    return _user_plugin.UserAuthPlugin(
-        access.create(body=token, auth_token='caller-token'), None)
 
 
 def state():
@@ -38,25 +24,27 @@ def migration(source=cloud_access.LOCAL):
                                  project_id='project-a')
 
 
-def test_a_local_source_is_opened_with_a_good_caller_token():
-    user = caller(3600)
-    glance = cloud_access.source_glance(state(), migration(), user)
-    assert glance.session.auth is user
+def test_one_trust_login_serves_a_migrations_local_source_and_targets():
+    made = []
+
+    def trust_session(trust_id):
+        made.append(trust_id)
+        return local_keystone.trust_session(
+            state().service_session(), trust_id, 15.0)
+
+    clouds = cloud_access.MigrationClouds(
+        types.SimpleNamespace(conf=state().conf, trust_session=trust_session),
+        migration())
+    first = clouds.glance(cloud_access.LOCAL)
+    second = clouds.glance(cloud_access.LOCAL)
+    assert made == ['trust-1']
+    assert first.session is second.session
+    assert first.session.auth.trust_id == 'trust-1'
 
 
-def test_a_caller_token_about_to_expire_gives_way_to_the_trust():
-    glance = cloud_access.source_glance(state(), migration(), caller(30))
-    assert glance.session.auth.trust_id == 'trust-1'
-
-
-def test_without_a_caller_the_trust_is_used():
-    glance = cloud_access.source_glance(state(), migration(), None)
-    assert glance.session.auth.trust_id == 'trust-1'
-
-
-def test_a_remote_source_uses_its_stored_credentials():
+def test_a_remote_cloud_uses_its_stored_credentials():
+    clouds = cloud_access.MigrationClouds(state(), migration())
     with mock.patch.object(cloud_access, 'remote_glance') as remote:
-        glance = cloud_access.source_glance(state(), migration('cloud-b'),
-                                            caller(3600))
+        glance = clouds.glance('cloud-b')
     remote.assert_called_once_with(mock.ANY, 'cloud-b', 'project-a')
     assert glance is remote.return_value

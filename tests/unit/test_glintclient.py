@@ -57,6 +57,17 @@ def test_glint_error_shows_glints_detail_and_request_id():
     assert error.value.status == 400
 
 
+def test_glint_error_keeps_glints_words_apart():
+    glint = glint_with(response(404, {'errors': [{
+        'status': 404, 'code': 'glint.not_found', 'title': 'Not Found',
+        'request_id': 'req-7', 'detail': 'No remote cloud c9.'}]}))
+    with pytest.raises(client.GlintError) as error:
+        glint.get_cloud('c9')
+    assert (error.value.detail, error.value.code, error.value.request_id,
+            error.value.status) == ('No remote cloud c9.', 'glint.not_found',
+                                    'req-7', 404)
+
+
 def test_an_error_that_is_not_glints_shape_is_shown_as_text():
     glint = glint_with(response(502, text='<html>Bad Gateway</html>'))
     with pytest.raises(client.GlintError, match=r'Bad Gateway.*HTTP 502'):
@@ -77,6 +88,21 @@ def test_a_request_with_a_secret_is_not_logged():
     (_, _, with_secret), (_, _, without) = glint.http.calls
     assert with_secret['log'] is False
     assert without['log'] is True
+
+
+def test_the_check_of_a_cloud():
+    glint = glint_with(response(200, {'reachable': True, 'error': None}))
+    assert glint.check_cloud('c2') == {'reachable': True, 'error': None}
+    assert glint.http.calls[0][:2] == ('GET', '/v1/clouds/c2/check')
+
+
+def test_ids_are_escaped_in_paths():
+    glint = glint_with(response(200, {'id': 'x'}))
+    glint.get_migration('../clouds?all_projects=true')
+    glint.delete_cloud('a/b')
+    assert [path for _, path, _ in glint.http.calls] == [
+        '/v1/migrations/..%2Fclouds%3Fall_projects%3Dtrue',
+        '/v1/clouds/a%2Fb']
 
 
 def test_repeated_query_parameters():

@@ -1,87 +1,155 @@
-"""The runner's use of what the migration record keeps, and of its
-progress records."""
+"""The runner: its source, its journal (the one writer of the migration's
+record) and its hand-back when the engine stops."""
 
+import threading
 import types
 from unittest import mock
 
 import pytest
 
-from glint_service import cloud_access
 from glint_service import exception
 from glint_service import migrator
+from glint_service import sources
 
 
-def runner():
-    return migrator.Runner(types.SimpleNamespace(
-        db=None, conf=types.SimpleNamespace(migrations=None)))
-
-
-def migration(image_metadata):
+def migration(image_metadata=None, targets=()):
     return types.SimpleNamespace(
         id='m1', source='local', image_id='a1', trust_id='t1',
-        project_id='p', image_metadata=image_metadata)
+        project_id='p', image_metadata=image_metadata, size=10,
+        targets=[types.SimpleNamespace(
+            position=i, cloud_id=cloud_id, status=status, image_id=image_id,
+            error=None, leftover=False, bytes_written=0)
+            for i, (cloud_id, status, image_id) in enumerate(targets)])
 
 
 def test_the_metadata_kept_at_the_request_is_used():
-    with mock.patch.object(cloud_access, 'trusted_glance') as trusted:
-        metadata = runner()._metadata(migration({'min_disk': 2,
-                                                 'tags': []}))
-    assert metadata == {'min_disk': 2, 'tags': []}
-    trusted.assert_not_called()
+    clouds = mock.Mock()
+    source = sources.GlanceImage(clouds, migration({'min_disk': 2,
+                                                    'tags': []}))
+    assert source.metadata() == {'min_disk': 2, 'tags': []}
+    clouds.glance.assert_not_called()
 
 
 def test_a_migration_queued_without_metadata_reads_the_source_image():
-    with mock.patch.object(cloud_access, 'trusted_glance') as trusted:
-        trusted.return_value.get_image.return_value = {
-            'id': 'a1', 'name': 'centos', 'disk_format': 'raw',
-            'tags': ['hep']}
-        metadata = runner()._metadata(migration(None))
-    assert metadata == {'disk_format': 'raw', 'tags': ['hep']}
-    trusted.return_value.get_image.assert_called_once_with('a1')
+    clouds = mock.Mock()
+    clouds.glance.return_value.get_image.return_value = {
+        'id': 'a1', 'name': 'centos', 'disk_format': 'raw', 'tags': ['hep']}
+    source = sources.GlanceImage(clouds, migration(None))
+    assert source.metadata() == {'disk_format': 'raw', 'tags': ['hep']}
+    clouds.glance.assert_called_once_with('local')
+    clouds.glance.return_value.get_image.assert_called_once_with('a1')
+
+
+def test_a_source_of_another_size_is_refused_and_closed():
+    clouds = mock.Mock()
+    response = clouds.glance.return_value.open_data.return_value
+    response.status_code = 200
+    response.headers = {'Content-Length': '11'}
+    with pytest.raises(sources.SourceError):
+        with sources.GlanceImage(clouds, migration()).open():
+            pass
+    response.close.assert_called_once_with()
 
 
 def test_a_transfer_goes_on_through_a_short_loss_of_its_database():
     db = mock.Mock()
-    conf = types.SimpleNamespace(progress_interval=0.5, max_rate=0,
-                                 lease_seconds=30)
-    target = types.SimpleNamespace(position=0,
-                                   pipe=types.SimpleNamespace(bytes_taken=5))
     with mock.patch.object(migrator.time, 'monotonic', return_value=100.0):
-        progress = migrator.Progress(types.SimpleNamespace(db=db, conf=conf),
-                                     types.SimpleNamespace(id='m1'), [target])
+        journal = migrator.Journal(
+            db, migration(targets=[('c2', 'copying', 'i2')]), 30)
+    journal.targets[0].pipe = types.SimpleNamespace(bytes_taken=5)
+    journal.bytes_read = 7
     db.save_progress.side_effect = exception.DatabaseUnavailable()
     # Up to half the lease without a record, it goes on (no cancel seen).
     with mock.patch.object(migrator.time, 'monotonic', return_value=115.0):
-        assert progress.save() is False
-    # Longer, it stops: another process may soon take it for abandoned.
+        assert journal.save() is False
+    # Longer, it stops: another engine may soon take it for abandoned.
     with mock.patch.object(migrator.time, 'monotonic', return_value=115.5):
         with pytest.raises(exception.DatabaseUnavailable):
-            progress.save()
-    # Once it answers again, progress is recorded, and a cancel asked for
-    # meanwhile is seen.
+            journal.save()
+    # Once it answers again, progress is recorded with the targets' state,
+    # and a cancel asked for meanwhile is seen.
     db.save_progress.side_effect = None
     db.save_progress.return_value = True
     with mock.patch.object(migrator.time, 'monotonic', return_value=116.0):
-        assert progress.save() is True
-    db.save_progress.assert_called_with('m1', 0, {0: 5})
+        assert journal.save() is True
+    db.save_progress.assert_called_with('m1', 7, {0: {
+        'status': 'copying', 'error': None, 'image_id': 'i2',
+        'leftover': False, 'bytes_written': 5}})
 
 
-def test_an_identical_image_is_never_deleted_even_if_its_skip_is_unrecorded():
-    # The database cannot take "skipped" at that moment: the target fails,
-    # and its image is the user's own, which Glint must leave alone.
+def test_the_end_is_written_once_with_every_target():
     db = mock.Mock()
-    db.update_target.side_effect = exception.DatabaseUnavailable()
-    runner = migrator.Runner(types.SimpleNamespace(
-        db=db, conf=types.SimpleNamespace(migrations=None)))
-    record = types.SimpleNamespace(position=0, cloud_id='c2', status='queued',
-                                   image_id=None, leftover=False)
-    target = migrator.Target(record)
-    target_migration = types.SimpleNamespace(
-        id='m1', on_conflict='skip_identical', os_hash_value='h')
-    with mock.patch.object(cloud_access, 'trusted_glance') as trusted:
-        glance = trusted.return_value
-        glance.find_identical.return_value = {'id': 'users-own'}
-        runner._prepare(target_migration, target, {})
-        runner._remove_image(target_migration, target)
+    journal = migrator.Journal(db, migration(targets=[
+        ('c2', 'copying', 'i2'), ('c3', 'copying', 'i3')]), 30)
+    journal.set(journal.targets[0], status='succeeded')
+    journal.fail(journal.targets[1], 'upload: refused')
+    db.save_progress.assert_not_called()
+    status, error = journal.outcome()
+    assert (status, error) == ('partial', 'c3: upload: refused')
+    journal.end(status, error)
+    db.end_migration.assert_called_once()
+    args, values = db.end_migration.call_args
+    assert args[0] == 'm1'
+    assert {p: t['status'] for p, t in args[1].items()} == {
+        0: 'succeeded', 1: 'failed'}
+    assert values['status'] == 'partial'
+
+
+def runner(db):
+    state = types.SimpleNamespace(
+        db=db, conf=types.SimpleNamespace(
+            migrations=None, engine=types.SimpleNamespace(lease_seconds=30)))
+    return migrator.Runner(state, mock.Mock(), threading.Event())
+
+
+def test_an_identical_image_is_never_deleted():
+    db = mock.Mock()
+    journal = migrator.Journal(db, migration(targets=[('c2', 'queued',
+                                                       None)]), 30)
+    target = journal.targets[0]
+    clouds = mock.Mock()
+    glance = clouds.glance.return_value
+    glance.find_identical.return_value = {'id': 'users-own'}
+    run = runner(db)
+    run._prepare(types.SimpleNamespace(on_conflict='skip_identical',
+                                       os_hash_algo='sha512',
+                                       os_hash_value='h'),
+                 journal, clouds, target, {})
+    assert (target.status, target.image_id) == ('skipped', 'users-own')
+    run._stop_before_data(journal, 'source: gone')
     glance.create_image.assert_not_called()
     glance.delete_image.assert_not_called()
+
+
+def handing_back(delete_fails=False):
+    db = mock.Mock()
+    journal = migrator.Journal(db, migration(targets=[
+        ('c2', 'copying', 'i2'), ('c3', 'skipped', 'users-own')]), 30)
+    journal.targets[0].made = True
+    for target in journal.targets:
+        target.glance = mock.Mock()
+    if delete_fails:
+        journal.targets[0].glance.delete_image.side_effect = OSError()
+    return db, journal, runner(db)._hand_back(journal)
+
+
+def test_a_handed_back_migration_is_queued_again_without_its_images():
+    db, journal, status = handing_back()
+    assert status == 'queued'
+    journal.targets[0].glance.delete_image.assert_called_once_with('i2')
+    journal.targets[1].glance.delete_image.assert_not_called()
+    db.requeue_migration.assert_called_once_with('m1')
+    db.end_migration.assert_not_called()
+
+
+def test_a_hand_back_that_cannot_delete_an_image_ends_the_migration():
+    # Run again, the target's one record would lose the image's id: the
+    # migration ends instead, the image left for the cleanup to delete.
+    db, journal, status = handing_back(delete_fails=True)
+    assert status == 'failed'
+    db.requeue_migration.assert_not_called()
+    args, values = db.end_migration.call_args
+    assert args[1][0]['leftover'] is True
+    assert args[1][0]['status'] == 'failed'
+    assert args[1][1]['status'] == 'skipped'
+    assert values['error'] == migrator.STOPPED

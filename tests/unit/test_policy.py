@@ -26,6 +26,8 @@ def caller(enforcer, *roles, project_id='p'):
 @pytest.mark.parametrize('rule,roles,allowed', [
     (clouds.LIST, ['reader'], True),
     (clouds.SHOW, ['reader'], True),
+    (clouds.CHECK, ['reader'], True),
+    (clouds.CHECK, [], False),
     (clouds.CREATE, ['reader'], False),
     (clouds.UPDATE, ['reader'], False),
     (clouds.DELETE, ['reader'], False),

@@ -65,14 +65,14 @@ def test_config_sample_is_current(tmp_path):
 
 def test_the_sample_check_sees_glints_options_only():
     sample = ['[DEFAULT]', '#', '# From glint', '#', '#debug_x = 1', '#',
-              '# From oslo.log', '#', '#debug = false', '[migrations]', '#',
-              '# From glint', '#', '#workers = 2']
+              '# From oslo.log', '#', '#debug = false', '[engine]', '#',
+              '# From glint', '#', '#max_transfers = 4']
     part = glints_part(sample)
     assert '[DEFAULT] #debug_x = 1' in part
-    assert '[migrations] #workers = 2' in part
+    assert '[engine] #max_transfers = 4' in part
     assert not any('debug = false' in line for line in part)
     changed = list(sample)
-    changed[sample.index('#workers = 2')] = '#workers = 3'
+    changed[sample.index('#max_transfers = 4')] = '#max_transfers = 3'
     assert glints_part(changed) != part
 
 

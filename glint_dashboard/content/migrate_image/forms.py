@@ -1,4 +1,12 @@
-"""Migrate an image: from one of its copies to one or more clouds."""
+"""Migrate an image: from one of its copies to one or more clouds.
+
+The form shows the row of the image table it was opened from: the image
+table's link carries that row in its query (``carry_row``), so that neither
+opening the form nor submitting it lists every cloud's images again.
+"""
+
+import json
+from urllib import parse
 
 from django.utils.translation import gettext_lazy as _
 
@@ -11,6 +19,47 @@ from glint_dashboard import exceptions as glint_exceptions
 
 VISIBILITIES = (('private', _("Private")), ('shared', _("Shared")),
                 ('community', _("Community")), ('public', _("Public")))
+COPY_KEYS = ('cloud_id', 'image_id', 'name', 'status')
+CLOUD_KEYS = ('id', 'name')
+
+
+def carry_row(image, clouds):
+    """The query that carries an image row to the form.
+
+    ``image`` is a row of the listing, ``clouds`` the listing's clouds: of
+    them, the reachable ones are carried, as the form offers no other.
+    """
+    row = {'name': image.name, 'size': image.size,
+           'copies': [[copy[key] for key in COPY_KEYS]
+                      for copy in image.copies],
+           'clouds': [[cloud.id, cloud.name] for cloud in clouds
+                      if cloud.reachable]}
+    return parse.urlencode({'row': json.dumps(row, separators=(',', ':'))})
+
+
+def _fields(values, keys):
+    if not isinstance(values, list) or len(values) != len(keys):
+        raise ValueError('not %d values' % len(keys))
+    return dict(zip(keys, values))
+
+
+def carried_row(query):
+    """The image and the clouds a query made by ``carry_row`` carries.
+
+    Raises NotFound if the query carries no such row. The values are the
+    listing's, as they came (Glint checks what the form sends).
+    """
+    try:
+        row = json.loads(query['row'])
+        image = {'name': row['name'], 'size': row['size'],
+                 'copies': [_fields(copy, COPY_KEYS)
+                            for copy in row['copies']]}
+        clouds = [glint.Cloud(_fields(cloud, CLOUD_KEYS))
+                  for cloud in row['clouds']]
+    except (KeyError, TypeError, ValueError, RecursionError):
+        raise glint_exceptions.NotFound(
+            _("The link does not say which image to migrate."), 404)
+    return glint.Image(image), clouds
 
 
 class MigrateForm(forms.SelfHandlingForm):
@@ -30,10 +79,10 @@ class MigrateForm(forms.SelfHandlingForm):
         initial=True)
 
     def __init__(self, request, *args, **kwargs):
-        listing = kwargs.pop('listing')
         image = kwargs.pop('image')
+        clouds = kwargs.pop('clouds')
         super().__init__(request, *args, **kwargs)
-        names = {cloud.id: cloud.name for cloud in listing.clouds}
+        names = {cloud.id: cloud.name for cloud in clouds}
         self.fields['source'].choices = [
             ('%s/%s' % (copy['cloud_id'], copy['image_id']),
              '%s: %s' % (names.get(copy['cloud_id']), copy['name']))
@@ -43,8 +92,7 @@ class MigrateForm(forms.SelfHandlingForm):
         # copies the one chosen decides, and clean() checks it.
         fixed = sources[0][0].split('/')[0] if len(sources) == 1 else None
         self.fields['targets'].choices = [
-            (cloud.id, cloud.name) for cloud in listing.clouds
-            if cloud.reachable and cloud.id != fixed]
+            (cloud.id, cloud.name) for cloud in clouds if cloud.id != fixed]
 
     def clean(self):
         data = super().clean()

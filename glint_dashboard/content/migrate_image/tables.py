@@ -1,9 +1,11 @@
 """The cross-cloud image table and the migrations table.
 
 The image table has one column per cloud, local first, added when the
-listing says which clouds there are. A migration's row refreshes itself by
-ajax until the migration ends, so each target's progress bar moves without
-reloading the page.
+listing says which clouds there are; its Migrate link carries what the
+migrate form shows of the row. A migration's row refreshes itself by ajax
+until the migration ends, so each target's progress bar moves without
+reloading the page; the row's update URL carries its clouds' names, so that
+each update asks Glint for the migration alone.
 """
 
 from urllib import parse
@@ -20,6 +22,7 @@ from horizon.utils import filters
 from horizon.utils import memoized
 
 from glint_dashboard.api import glint
+from glint_dashboard.content.migrate_image import forms as migrate_forms
 from glint_dashboard import exceptions as glint_exceptions
 from glintclient import client
 
@@ -38,7 +41,8 @@ class Migrate(tables.LinkAction):
     icon = 'share-square-o'
 
     def get_link_url(self, image):
-        return reverse(self.url, args=[parse.quote(image.key, safe='')])
+        return '%s?%s' % (reverse(self.url),
+                          migrate_forms.carry_row(image, self.table.clouds))
 
 
 class CloudColumn(tables.Column):
@@ -72,6 +76,9 @@ class ImageRow(tables.Row):
 
 
 class ImagesTable(tables.DataTable):
+    # The clouds of the listing, in its order (see show_clouds).
+    clouds = ()
+
     name = tables.Column('name', verbose_name=_("Image"))
     size = tables.Column('size', verbose_name=_("Size"),
                          filters=(defaultfilters.filesizeformat,))
@@ -84,6 +91,7 @@ class ImagesTable(tables.DataTable):
 
     def show_clouds(self, clouds):
         """Add a column per cloud, in the listing's order, before Actions."""
+        self.clouds = clouds
         columns = list(self.columns.items())
         actions = [c for c in columns if c[0] == 'actions']
         columns = [c for c in columns if c[0] != 'actions']
@@ -147,8 +155,22 @@ class DeleteMigration(tables.DeleteAction):
             raise
 
 
+# A row's update URL carries the names of its clouds as NAME_PARAM + id.
+NAME_PARAM = 'name_'
+
+
 class MigrationRow(tables.Row):
     ajax = True
+
+    def get_ajax_update_url(self):
+        """Horizon's update URL, with the names of the migration's clouds."""
+        url = super().get_ajax_update_url()
+        names = self.table.cloud_names()
+        ids = [self.datum.source] + [t['cloud_id']
+                                     for t in self.datum.targets]
+        carried = [(NAME_PARAM + cloud_id, names[cloud_id])
+                   for cloud_id in dict.fromkeys(ids) if cloud_id in names]
+        return '%s&%s' % (url, parse.urlencode(carried)) if carried else url
 
     def get_data(self, request, migration_id):
         return glint.migration_get(request, migration_id)
@@ -202,11 +224,27 @@ class MigrationsTable(tables.DataTable):
     created_at = tables.Column('created_at', verbose_name=_("Started"),
                                filters=(filters.parse_isotime,))
 
+    # Cloud id -> name, when the view has them already (from the image
+    # listing of the same page).
+    listed_names = None
+
     def get_object_display(self, migration):
         return migration.image_name
 
     @memoized.memoized_method
     def cloud_names(self):
+        """Cloud id -> name.
+
+        Carried by a row's update URL; else the image listing's, or else
+        Glint's list of clouds.
+        """
+        query = self.request.GET
+        if query.get('action') == MigrationRow.ajax_action_name:
+            return {key[len(NAME_PARAM):]: value
+                    for key, value in query.items()
+                    if key.startswith(NAME_PARAM)}
+        if self.listed_names is not None:
+            return self.listed_names
         try:
             return glint.cloud_names(self.request)
         except glint_exceptions.GlintError:

@@ -1,13 +1,16 @@
+import html
+import re
 from unittest import mock
-from urllib import parse
 
 from django.urls import reverse
 
 from glint_dashboard.api import glint
+from glint_dashboard.content.migrate_image import forms
 from glint_dashboard import exceptions
 from glint_dashboard.test import helpers
 
 INDEX_URL = reverse('horizon:project:migrate_image:index')
+MIGRATE_URL = reverse('horizon:project:migrate_image:migrate')
 LISTING = {
     'clouds': [{'id': 'local', 'name': 'local', 'reachable': True,
                 'error': None},
@@ -38,16 +41,23 @@ MIGRATION = {'id': 'm1', 'image_id': 'i1', 'image_name': 'cirros',
                          {'cloud_id': 'c2', 'status': 'failed',
                           'image_id': None, 'bytes_written': 0,
                           'error': 'refused (HTTP 401)'}]}
-CLOUDS = [glint.Cloud({'id': 'c1', 'name': 'cern'}),
-          glint.Cloud({'id': 'c2', 'name': 'desy'})]
 
 
-def migrate_url(key):
-    return reverse('horizon:project:migrate_image:migrate',
-                   args=[parse.quote(key, safe='')])
+def migrate_url(listing=LISTING, row=0):
+    """The Migrate link of a row of the image table."""
+    found = glint.ImageListing(listing)
+    query = forms.carry_row(found.images[row], found.clouds)
+    return '%s?%s' % (MIGRATE_URL, query)
 
 
-@mock.patch.object(glint, 'cloud_list', return_value=CLOUDS)
+def links(response, pattern):
+    """The URLs in the page's attributes that match ``pattern``."""
+    return [html.unescape(url) for url in re.findall(
+        r'(?:href|data-update-url)="(%s[^"]*)"' % pattern,
+        response.content.decode())]
+
+
+@mock.patch.object(glint, 'cloud_names')
 @mock.patch.object(glint, 'migration_list')
 @mock.patch.object(glint, 'image_list')
 class IndexTests(helpers.TestCase):
@@ -58,7 +68,7 @@ class IndexTests(helpers.TestCase):
         return self.client.get(INDEX_URL)
 
     def test_one_column_per_cloud_local_first(self, image_list,
-                                              migration_list, cloud_list):
+                                              migration_list, cloud_names):
         response = self.get(image_list, migration_list)
         table = response.context['images_table']
         names = [str(c.verbose_name) for c in table.columns.values()]
@@ -68,14 +78,14 @@ class IndexTests(helpers.TestCase):
         self.assertContains(response, 'glint-conflict')
 
     def test_an_unreachable_cloud_is_flagged(self, image_list,
-                                             migration_list, cloud_list):
+                                             migration_list, cloud_names):
         response = self.get(image_list, migration_list)
         self.assertMessageCount(response, warning=1)
         self.assertContains(response, 'timed out after 10 s')
 
     def test_migrations_show_each_targets_progress(self, image_list,
                                                    migration_list,
-                                                   cloud_list):
+                                                   cloud_names):
         response = self.get(image_list, migration_list, [MIGRATION])
         self.assertContains(response, 'aria-valuenow="52"')
         self.assertContains(response, 'aria-valuenow="0"')
@@ -84,9 +94,20 @@ class IndexTests(helpers.TestCase):
         # A running row asks to be refreshed by ajax.
         self.assertContains(response, 'class="ajax-update warning')
         self.assertContains(response, 'migrations__cancel__m1')
+        # The clouds are named from the image listing: no other call.
+        self.assertFalse(cloud_names.called)
+
+    def test_without_the_image_listing_glint_names_the_clouds(
+            self, image_list, migration_list, cloud_names):
+        image_list.side_effect = exceptions.GlintError('Glint is down')
+        migration_list.return_value = [glint.Migration(MIGRATION)]
+        cloud_names.return_value = {'local': 'local', 'c1': 'cern'}
+        response = self.client.get(INDEX_URL)
+        self.assertContains(response, 'data-cloud="cern"')
+        cloud_names.assert_called_once_with(mock.ANY)
 
     def test_a_glint_error_is_a_message(self, image_list, migration_list,
-                                        cloud_list):
+                                        cloud_names):
         image_list.side_effect = exceptions.GlintError('Glint is down')
         migration_list.return_value = []
         response = self.client.get(INDEX_URL)
@@ -94,33 +115,56 @@ class IndexTests(helpers.TestCase):
         self.assertMessageCount(response, error=1)
 
 
-@mock.patch.object(glint, 'cloud_list', return_value=CLOUDS)
-@mock.patch.object(glint, 'migration_get')
 class RowUpdateTests(helpers.TestCase):
-    def test_a_row_renders_the_latest_progress(self, migration_get,
-                                               cloud_list):
-        migration_get.return_value = glint.Migration(dict(
-            MIGRATION, status='succeeded',
+    def test_a_row_update_is_one_call_to_glint(self):
+        glint_client = self.mock_glintclient()
+        glint_client.list_images.return_value = LISTING
+        glint_client.list_migrations.return_value = [MIGRATION]
+        page = self.client.get(INDEX_URL)
+        self.assertEqual(glint_client.method_calls, [
+            mock.call.list_images(None), mock.call.list_migrations()])
+        # The row's update URL carries the names of its clouds.
+        update_url, = links(page, INDEX_URL + r'\?action=row_update')
+        self.assertIn('name_c1=cern', update_url)
+
+        glint_client.reset_mock()
+        glint_client.get_migration.return_value = dict(
+            MIGRATION, status='partial',
             targets=[dict(MIGRATION['targets'][0], status='succeeded',
-                          bytes_written=1000)]))
+                          bytes_written=1000), MIGRATION['targets'][1]])
+        response = self.client.get(update_url,
+                                   HTTP_X_REQUESTED_WITH='XMLHttpRequest')
+        self.assertEqual(glint_client.method_calls,
+                         [mock.call.get_migration('m1')])
+        self.assertContains(response, 'aria-valuenow="100"')
+        self.assertContains(response, 'Partly failed')
+        self.assertContains(response, 'data-cloud="cern"')
+        self.assertContains(response, 'data-cloud="desy"')
+        # Finished: no longer "warning", so Horizon stops polling it.
+        self.assertContains(response, '<tr class="ajax-update status_down"')
+        # The next update carries the names on.
+        self.assertEqual(links(response, INDEX_URL + r'\?action=row_update'),
+                         [update_url])
+
+    def test_an_update_without_names_shows_the_ids(self):
+        glint_client = self.mock_glintclient()
+        glint_client.get_migration.return_value = MIGRATION
         response = self.client.get(
             INDEX_URL, {'action': 'row_update', 'table': 'migrations',
                         'obj_id': 'm1'},
             HTTP_X_REQUESTED_WITH='XMLHttpRequest')
-        migration_get.assert_called_once_with(mock.ANY, 'm1')
-        self.assertContains(response, 'aria-valuenow="100"')
-        self.assertContains(response, 'Succeeded')
-        # Finished: no longer "warning", so Horizon stops polling it.
-        self.assertContains(response, '<tr class="ajax-update status_up"')
+        self.assertEqual(glint_client.method_calls,
+                         [mock.call.get_migration('m1')])
+        self.assertContains(response, 'data-cloud="c1"')
 
 
-@mock.patch.object(glint, 'cloud_list', return_value=CLOUDS)
+@mock.patch.object(glint, 'cloud_names', return_value={})
 @mock.patch.object(glint, 'migration_delete')
 @mock.patch.object(glint, 'migration_list')
 @mock.patch.object(glint, 'image_list')
 class CancelTests(helpers.TestCase):
     def test_cancel_a_running_migration(self, image_list, migration_list,
-                                        migration_delete, cloud_list):
+                                        migration_delete, cloud_names):
         image_list.return_value = glint.ImageListing(LISTING)
         migration_list.return_value = [glint.Migration(MIGRATION)]
         response = self.client.post(
@@ -129,7 +173,7 @@ class CancelTests(helpers.TestCase):
         migration_delete.assert_called_once_with(mock.ANY, 'm1')
 
     def test_a_refused_record_deletion_shows_glints_reason(
-            self, image_list, migration_list, migration_delete, cloud_list):
+            self, image_list, migration_list, migration_delete, cloud_names):
         image_list.return_value = glint.ImageListing(LISTING)
         migration_list.return_value = [glint.Migration(
             dict(MIGRATION, status='failed'))]
@@ -141,46 +185,81 @@ class CancelTests(helpers.TestCase):
         self.assertContains(response, 'has not yet deleted the partial image')
 
 
+class MigrateDialogCallsTests(helpers.TestCase):
+    def test_opening_and_submitting_list_no_images(self):
+        glint_client = self.mock_glintclient()
+        glint_client.list_images.return_value = LISTING
+        glint_client.list_migrations.return_value = []
+        page = self.client.get(INDEX_URL)
+        url, = links(page, MIGRATE_URL + r'\?row=%7B%22name%22%3A%22cirros')
+
+        glint_client.reset_mock()
+        form = self.client.get(url).context['form']
+        self.assertEqual(glint_client.method_calls, [])
+        self.assertEqual(form.initial, {'source': 'local/i1',
+                                        'targets': ['c1']})
+
+        glint_client.create_migration.return_value = MIGRATION
+        response = self.client.post(url, {
+            'source': 'local/i1', 'targets': ['c1'],
+            'visibility': 'private', 'skip_identical': 'on'})
+        self.assertNoFormErrors(response)
+        self.assertEqual(glint_client.method_calls, [
+            mock.call.create_migration({
+                'image_id': 'i1', 'source': 'local', 'targets': ['c1'],
+                'visibility': 'private', 'on_conflict': 'skip_identical'})])
+
+
 @mock.patch.object(glint, 'migration_create')
 @mock.patch.object(glint, 'image_list')
 class MigrateTests(helpers.TestCase):
     def test_the_form_offers_the_clouds_without_the_image(
             self, image_list, migration_create):
-        image_list.return_value = glint.ImageListing(LISTING)
-        response = self.client.get(migrate_url('h1'))
+        response = self.client.get(migrate_url())
         form = response.context['form']
         self.assertEqual(form.initial, {'source': 'local/i1',
                                         'targets': ['c1']})
         # Neither the source's cloud nor an unreachable one is offered.
         self.assertEqual([c[0] for c in form.fields['targets'].choices],
                          ['c1'])
+        self.assertContains(response, 'Image &quot;cirros&quot;, 1.0')
+        # The form goes back with its row.
+        self.assertContains(response, 'action="%s?row=' % MIGRATE_URL)
+        self.assertFalse(image_list.called)
 
     def test_with_two_copies_either_can_be_the_source(self, image_list,
                                                       migration_create):
         image = dict(LISTING['images'][0])
         image['copies'] = image['copies'] + [dict(
             image['copies'][0], cloud_id='c1', image_id='i3')]
-        image_list.return_value = glint.ImageListing(dict(
-            LISTING, images=[image]))
-        form = self.client.get(migrate_url('h1')).context['form']
+        form = self.client.get(migrate_url(dict(
+            LISTING, images=[image]))).context['form']
         self.assertEqual([c[0] for c in form.fields['source'].choices],
                          ['local/i1', 'c1/i3'])
+        self.assertEqual([c[1] for c in form.fields['source'].choices],
+                         ['local: cirros', 'cern: cirros'])
         self.assertEqual([c[0] for c in form.fields['targets'].choices],
                          ['local', 'c1'])
 
-    def test_a_key_with_a_slash_and_spaces_finds_its_row(self, image_list,
-                                                         migration_create):
-        image_list.return_value = glint.ImageListing(LISTING)
-        response = self.client.get(migrate_url('name:alma 9/x'))
+    def test_a_name_with_a_slash_and_spaces(self, image_list,
+                                            migration_create):
+        response = self.client.get(migrate_url(row=1))
         self.assertEqual(response.status_code, 200)
         self.assertContains(response, 'alma 9/x')
 
+    def test_a_link_without_its_row_goes_back_to_the_index(
+            self, image_list, migration_create):
+        for query in ('', '?row=nonsense', '?row=%7B%22name%22%3A1%7D',
+                      '?row=' + '[' * 5000):
+            response = self.client.get(MIGRATE_URL + query)
+            self.assertRedirectsNoFollow(response, INDEX_URL)
+        self.assertFalse(image_list.called)
+
     def test_migrate_to_two_clouds(self, image_list, migration_create):
-        image_list.return_value = glint.ImageListing(dict(
-            LISTING, clouds=[dict(c, reachable=True)
-                             for c in LISTING['clouds']]))
         migration_create.return_value = glint.Migration(MIGRATION)
-        response = self.client.post(migrate_url('h1'), {
+        response = self.client.post(migrate_url(dict(
+            LISTING, clouds=[dict(c, reachable=True)
+                             for c in LISTING['clouds']])), {
             'source': 'local/i1', 'targets': ['c1', 'c2'], 'name': 'new',
             'visibility': 'shared', 'skip_identical': 'on'})
         self.assertNoFormErrors(response)
@@ -192,8 +271,7 @@ class MigrateTests(helpers.TestCase):
 
     def test_the_source_cannot_be_a_target(self, image_list,
                                            migration_create):
-        image_list.return_value = glint.ImageListing(LISTING)
-        response = self.client.post(migrate_url('h1'), {
+        response = self.client.post(migrate_url(), {
             'source': 'local/i1', 'targets': ['local', 'c1'],
             'visibility': 'private'})
         self.assertFormErrors(response, 1)
@@ -201,9 +279,8 @@ class MigrateTests(helpers.TestCase):
 
     def test_glints_refusal_is_shown_on_the_form(self, image_list,
                                                  migration_create):
-        image_list.return_value = glint.ImageListing(LISTING)
         migration_create.side_effect = exceptions.GlintError(
             'image_id: the image is not active', 400, 'glint.invalid_field')
-        response = self.client.post(migrate_url('h1'), {
+        response = self.client.post(migrate_url(), {
             'source': 'local/i1', 'targets': ['c1'], 'visibility': 'private'})
         self.assertContains(response, 'image_id: the image is not active')

@@ -4,6 +4,5 @@ from glint_dashboard.content.migrate_image import views
 
 urlpatterns = [
     re_path(r'^$', views.IndexView.as_view(), name='index'),
-    re_path(r'^(?P<key>[^/]+)/migrate/$', views.MigrateView.as_view(),
-            name='migrate'),
+    re_path(r'^migrate/$', views.MigrateView.as_view(), name='migrate'),
 ]

@@ -1,5 +1,3 @@
-from urllib import parse
-
 from django.template import defaultfilters
 from django.urls import reverse
 from django.urls import reverse_lazy
@@ -37,7 +35,11 @@ class IndexView(tables.MultiTableView):
                 messages.warning(self.request,
                                  _('"%(name)s" did not answer: %(error)s')
                                  % {'name': cloud.name, 'error': cloud.error})
-        self.get_tables()['images'].show_clouds(listing.clouds)
+        by_name = self.get_tables()
+        by_name['images'].show_clouds(listing.clouds)
+        # The migrations table names its clouds from the same listing.
+        by_name['migrations'].listed_names = {cloud.id: cloud.name
+                                              for cloud in listing.clouds}
         return listing.images
 
     def get_migrations_data(self):
@@ -58,35 +60,37 @@ class MigrateView(forms.ModalFormView):
     success_url = reverse_lazy(INDEX_URL)
 
     @memoized.memoized_method
-    def get_listing(self):
+    def get_row(self):
+        """The image and the clouds the image table's link carries."""
         try:
-            listing = glint.image_list(self.request)
-            return listing, listing.find(parse.unquote(self.kwargs['key']))
+            return migrate_forms.carried_row(self.request.GET)
         except Exception:
             exceptions.handle(self.request, _("Unable to find the image."),
                               redirect=reverse(INDEX_URL))
 
     def get_form_kwargs(self):
         kwargs = super().get_form_kwargs()
-        kwargs['listing'], kwargs['image'] = self.get_listing()
+        kwargs['image'], kwargs['clouds'] = self.get_row()
         return kwargs
 
     def get_initial(self):
-        listing, image = self.get_listing()
+        image, clouds = self.get_row()
         held = {copy['cloud_id'] for copy in image.copies}
         active = [copy for copy in image.copies if copy['status'] == 'active']
         first = ([c for c in active if c['cloud_id'] == client.LOCAL] or
                  active or [None])[0]
         return {'source': first and '%s/%s' % (first['cloud_id'],
                                                first['image_id']),
-                'targets': [cloud.id for cloud in listing.clouds
-                            if cloud.reachable and cloud.id not in held]}
+                'targets': [cloud.id for cloud in clouds
+                            if cloud.id not in held]}
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context['submit_url'] = reverse(
-            'horizon:project:migrate_image:migrate', args=[self.kwargs['key']])
-        listing, image = self.get_listing()
+        # The form goes back with the row it was opened with.
+        context['submit_url'] = '%s?%s' % (
+            reverse('horizon:project:migrate_image:migrate'),
+            self.request.GET.urlencode())
+        image, clouds = self.get_row()
         context['help_paragraphs'] = (
             _('Image "%(name)s", %(size)s.')
             % {'name': image.name,

@@ -14,16 +14,18 @@ from horizon import messages
 
 from glint_dashboard.api import glint
 from glint_dashboard import exceptions as glint_exceptions
+from glintclient import client
 
-AUTH_TYPES = (('password', _('Password')),
-              ('v3applicationcredential', _('Application credential')))
+PASSWORD = client.PASSWORD
+APPLICATION_CREDENTIAL = client.APPLICATION_CREDENTIAL
+AUTH_TYPES = ((PASSWORD, _('Password')),
+              (APPLICATION_CREDENTIAL, _('Application credential')))
 INTERFACES = (('public', _('Public')), ('internal', _('Internal')),
               ('admin', _('Admin')))
-PASSWORD_FIELDS = ('username', 'password', 'user_domain_name',
-                   'project_name', 'project_domain_name')
-APPLICATION_CREDENTIAL_FIELDS = ('application_credential_id',
-                                 'application_credential_secret')
-SECRETS = ('password', 'application_credential_secret')
+# The fields the form asks for when creating a cloud of each auth type.
+REQUIRED = {PASSWORD: ('username', 'password', 'project_name'),
+            APPLICATION_CREDENTIAL: client.AUTH_FIELDS[
+                APPLICATION_CREDENTIAL]}
 
 
 def _switched(label, auth_type, secret=False, **attrs):
@@ -47,32 +49,32 @@ class CloudForm(forms.SelfHandlingForm):
                                           choices=INTERFACES,
                                           initial='public')
     auth_type = forms.ThemableChoiceField(
-        label=_("Authentication"), choices=AUTH_TYPES, initial='password',
+        label=_("Authentication"), choices=AUTH_TYPES, initial=PASSWORD,
         widget=forms.ThemableSelectWidget(
             attrs={'class': 'switchable', 'data-slug': 'authtype'}))
     username = forms.CharField(
         max_length=255, required=False,
-        widget=_switched(_("User Name"), 'password'))
+        widget=_switched(_("User Name"), PASSWORD))
     password = forms.CharField(
         max_length=255, required=False,
-        widget=_switched(_("Password"), 'password', secret=True))
+        widget=_switched(_("Password"), PASSWORD, secret=True))
     user_domain_name = forms.CharField(
         max_length=255, required=False, initial='Default',
-        widget=_switched(_("User Domain"), 'password'))
+        widget=_switched(_("User Domain"), PASSWORD))
     project_name = forms.CharField(
         max_length=255, required=False,
-        widget=_switched(_("Project"), 'password'))
+        widget=_switched(_("Project"), PASSWORD))
     project_domain_name = forms.CharField(
         max_length=255, required=False, initial='Default',
-        widget=_switched(_("Project Domain"), 'password'))
+        widget=_switched(_("Project Domain"), PASSWORD))
     application_credential_id = forms.CharField(
         max_length=255, required=False,
         widget=_switched(_("Application Credential ID"),
-                         'v3applicationcredential'))
+                         APPLICATION_CREDENTIAL))
     application_credential_secret = forms.CharField(
         max_length=255, required=False,
         widget=_switched(_("Application Credential Secret"),
-                         'v3applicationcredential', secret=True))
+                         APPLICATION_CREDENTIAL, secret=True))
     verify = forms.BooleanField(label=_("Verify TLS certificates"),
                                 required=False, initial=True)
     cacert = forms.CharField(
@@ -87,22 +89,22 @@ class CloudForm(forms.SelfHandlingForm):
     def clean(self):
         data = super().clean()
         if self.secrets_required:
-            required = {'password': ('username', 'password', 'project_name'),
-                        'v3applicationcredential':
-                            APPLICATION_CREDENTIAL_FIELDS}
-            for name in required.get(data.get('auth_type'), ()):
+            for name in REQUIRED.get(data.get('auth_type'), ()):
                 if not data.get(name):
                     self.add_error(name, _("This field is required."))
         return data
 
     def fields_for_api(self, data, names):
         """The API's fields among ``names``: empty ones omitted or cleared."""
-        other_type = (APPLICATION_CREDENTIAL_FIELDS
-                      if data['auth_type'] == 'password' else PASSWORD_FIELDS)
+        other_type = {name for auth_type, auth_fields
+                      in client.AUTH_FIELDS.items()
+                      if auth_type != data['auth_type']
+                      for name in auth_fields}
         fields = {}
         for name in names:
             value = data.get(name)
-            if name in other_type or (name in SECRETS and not value):
+            if name in other_type or (name in client.SECRET_FIELDS
+                                      and not value):
                 continue
             if value in ('', None):
                 if self.initial.get(name) not in ('', None):
@@ -151,7 +153,7 @@ class UpdateCloudForm(CloudForm):
 
     def __init__(self, request, *args, **kwargs):
         super().__init__(request, *args, **kwargs)
-        for name in SECRETS:
+        for name in client.SECRET_FIELDS:
             self.fields[name].help_text = _("Leave empty to keep the stored "
                                             "secret.")
 

@@ -44,6 +44,7 @@ class EditCloud(tables.LinkAction):
 
 
 class CheckConnection(tables.Action):
+    """Glint logs in to the cloud and asks its Glance for one image."""
     name = 'check'
     verbose_name = _("Check Connection")
     icon = 'plug'
@@ -51,17 +52,14 @@ class CheckConnection(tables.Action):
     def single(self, table, request, cloud_id):
         cloud = table.get_object_by_id(cloud_id)
         try:
-            listing = glint.image_list(request, [cloud_id])
+            answer = glint.cloud_check(request, cloud_id)
         except Exception:
             exceptions.handle(request, _("Unable to check the connection."))
         else:
-            answer = [c for c in listing.clouds if c.id == cloud_id][0]
             if answer.reachable:
-                count = sum(1 for image in listing.images
-                            if image.copies_in(cloud_id))
-                messages.success(request, _(
-                    '"%(name)s" answers: %(count)d images visible.')
-                    % {'name': cloud.name, 'count': count})
+                messages.success(request, _('"%s" answers: Glint logged in '
+                                            'and reached its image service.')
+                                 % cloud.name)
             else:
                 messages.error(request, _('"%(name)s" does not answer: '
                                           '%(error)s')

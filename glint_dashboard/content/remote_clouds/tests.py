@@ -5,6 +5,7 @@ from django.urls import reverse
 from glint_dashboard.api import glint
 from glint_dashboard import exceptions
 from glint_dashboard.test import helpers
+from glintclient import client
 from openstack_dashboard.test import helpers as openstack_helpers
 
 INDEX_URL = reverse('horizon:project:remote_clouds:index')
@@ -158,34 +159,41 @@ class DeleteTests(helpers.TestCase):
         self.assertContains(response, 'remote_clouds__row_c1__action_check')
 
 
-@mock.patch.object(glint, 'image_list')
-@mock.patch.object(glint, 'cloud_list')
 class CheckConnectionTests(helpers.TestCase):
-    def listing(self, reachable):
-        return glint.ImageListing({
-            'clouds': [{'id': 'c1', 'name': 'cern', 'reachable': reachable,
-                        'error': None if reachable else 'timed out'}],
-            'images': [{'key': 'h1', 'name': 'cirros', 'size': 1,
-                        'disk_format': 'raw', 'conflicts': [],
-                        'copies': [{'cloud_id': 'c1', 'image_id': 'i1',
-                                    'name': 'cirros', 'status': 'active',
-                                    'visibility': 'private'}]}]})
-
-    def check(self, cloud_list):
-        cloud_list.return_value = [glint.Cloud(CLOUD)]
+    def check(self, answer, follow=True):
+        self.glint = self.mock_glintclient()
+        self.glint.list_clouds.return_value = [CLOUD]
+        self.glint.check_cloud.return_value = answer
         return self.client.post(
+            INDEX_URL, {'action': 'remote_clouds__check__c1'}, follow=follow)
+
+    def test_the_check_lists_no_images(self):
+        response = self.check({'reachable': True, 'error': None},
+                              follow=False)
+        self.assertRedirectsNoFollow(response, INDEX_URL)
+        # The table's clouds (Glint's own records), then the check.
+        self.assertEqual(self.glint.method_calls, [
+            mock.call.list_clouds(), mock.call.check_cloud('c1')])
+
+    def test_an_answering_cloud(self):
+        response = self.check({'reachable': True, 'error': None})
+        self.assertContains(response, '&quot;cern&quot; answers')
+
+    def test_a_silent_cloud(self):
+        response = self.check({'reachable': False,
+                               'error': 'the cloud did not answer in time'})
+        self.assertContains(response, 'does not answer: the cloud did not '
+                                      'answer in time')
+
+    def test_a_glint_error_is_a_message(self):
+        self.glint = self.mock_glintclient()
+        self.glint.list_clouds.return_value = [CLOUD]
+        self.glint.check_cloud.side_effect = client.GlintError(
+            'Forbidden (HTTP 403)', status=403,
+            detail='Policy does not allow glint:clouds:check.')
+        response = self.client.post(
             INDEX_URL, {'action': 'remote_clouds__check__c1'}, follow=True)
-
-    def test_an_answering_cloud(self, cloud_list, image_list):
-        image_list.return_value = self.listing(True)
-        response = self.check(cloud_list)
-        image_list.assert_called_once_with(mock.ANY, ['c1'])
-        self.assertContains(response, '1 images visible')
-
-    def test_a_silent_cloud(self, cloud_list, image_list):
-        image_list.return_value = self.listing(False)
-        response = self.check(cloud_list)
-        self.assertContains(response, 'does not answer: timed out')
+        self.assertContains(response, 'does not allow glint:clouds:check')
 
 
 class NoGlintInCatalogTests(openstack_helpers.TestCase):

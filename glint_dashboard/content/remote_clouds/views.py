@@ -12,6 +12,7 @@ from horizon.utils import memoized
 from glint_dashboard.api import glint
 from glint_dashboard.content.remote_clouds import forms as cloud_forms
 from glint_dashboard.content.remote_clouds import tables as cloud_tables
+from glintclient import client
 
 INDEX_URL = 'horizon:project:remote_clouds:index'
 HELP = (_("Glint logs in to the remote cloud's Keystone with these "
@@ -20,7 +21,7 @@ HELP = (_("Glint logs in to the remote cloud's Keystone with these "
           "again."),
         _("An application credential of the remote cloud can stand in for "
           "a user name and password."))
-SECRETS = sensitive_post_parameters(*cloud_forms.SECRETS)
+SECRETS = sensitive_post_parameters(*client.SECRET_FIELDS)
 
 
 class IndexView(tables.DataTableView):
@@ -78,6 +79,6 @@ class UpdateView(forms.ModalFormView):
         cloud = self.get_object().to_dict()
         initial = {name: cloud.get(name)
                    for name in self.form_class.base_fields
-                   if name not in cloud_forms.SECRETS}
+                   if name not in client.SECRET_FIELDS}
         initial['cloud_id'] = cloud['id']
         return initial

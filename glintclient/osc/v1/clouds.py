@@ -8,9 +8,6 @@ from osc_lib import utils
 
 from glintclient import client
 
-PASSWORD = 'password'
-APPLICATION_CREDENTIAL = 'v3applicationcredential'
-
 # The options that set a field of a remote cloud: option, field, help.
 TEXT_OPTIONS = (
     ('--auth-url', 'auth_url',
@@ -41,14 +38,6 @@ SECRET_OPTIONS = (
 )
 FIELDS = [field for _, field, _ in TEXT_OPTIONS + SECRET_OPTIONS] + [
     'auth_type', 'interface', 'verify']
-# clouds.yaml keys of each auth type that are fields of a remote cloud.
-AUTH_FIELDS = {
-    PASSWORD: ('username', 'password', 'user_domain_name', 'user_domain_id',
-               'project_name', 'project_id', 'project_domain_name',
-               'project_domain_id'),
-    APPLICATION_CREDENTIAL: ('application_credential_id',
-                             'application_credential_secret'),
-}
 LIST_COLUMNS = ('id', 'name', 'auth_url', 'region_name', 'auth_type',
                 'image_endpoint')
 LIST_HEADERS = ('ID', 'Name', 'Auth URL', 'Region', 'Auth Type',
@@ -72,7 +61,8 @@ def add_cloud_options(parser):
     parser.add_argument('--password-prompt', action='store_true',
                         help="Prompt for the remote user's password")
     parser.add_argument('--auth-type',
-                        choices=(PASSWORD, APPLICATION_CREDENTIAL),
+                        choices=(client.PASSWORD,
+                                 client.APPLICATION_CREDENTIAL),
                         help='How Glint logs in to the remote cloud '
                              '(default: password)')
     parser.add_argument('--interface',
@@ -130,19 +120,20 @@ def fields_from_clouds_yaml(name):
     except os_exceptions.ConfigException as error:
         raise exceptions.CommandError('--from-clouds-yaml %s: %s'
                                       % (name, error))
-    auth_type = entry.get('auth_type') or PASSWORD
+    auth_type = entry.get('auth_type') or client.PASSWORD
     if auth_type in ('password', 'v3password'):
-        auth_type = PASSWORD
-    if auth_type not in AUTH_FIELDS:
+        auth_type = client.PASSWORD
+    if auth_type not in client.AUTH_FIELDS:
         raise exceptions.CommandError(
             '--from-clouds-yaml %s: auth type %s is not one Glint can use '
-            '(%s or %s).' % (name, auth_type, PASSWORD,
-                             APPLICATION_CREDENTIAL))
+            '(%s or %s).' % (name, auth_type, client.PASSWORD,
+                             client.APPLICATION_CREDENTIAL))
     auth = entry.get('auth') or {}
     if not auth.get('auth_url'):
         raise exceptions.CommandError('--from-clouds-yaml %s: the entry has '
                                       'no auth_url.' % name)
-    fields = {f: auth[f] for f in AUTH_FIELDS[auth_type] if auth.get(f)}
+    fields = {f: auth[f] for f in client.AUTH_FIELDS[auth_type]
+              if auth.get(f)}
     fields.update(auth_type=auth_type, auth_url=v3_url(auth['auth_url']))
     if entry.get('region_name'):
         fields['region_name'] = entry['region_name']

@@ -1,17 +1,21 @@
-"""The migrations' workers, in the API process's own threads.
+"""The engine: claims queued migrations and runs them, in glint-engine.
 
-Each API process runs up to ``[migrations] workers`` migrations at a time.
-A migration is claimed in the database before it runs, atomically, so that of
-several processes sharing the database exactly one runs it; the claim is a
-lease that the process renews while it runs the migration. A running
-migration whose lease has run out belongs to a process that is gone (or that
-lost its database mid-transfer and stopped): the first process to see it
-claims it and ends it as failed, deleting its partial images. A live
-process's migrations are never touched.
+The database is the queue. Each engine runs up to ``[engine]
+max_transfers`` migrations at a time, and claims one more only while under
+that (see Database.claim_next: one row, fairly across projects, without
+listing the queue). A claim is a lease that the engine renews while it runs
+the migration. A running migration whose lease has run out belongs to an
+engine that is gone (killed, or cut from its database mid-transfer): the
+first engine to see it claims it and ends it as failed, deleting its partial
+images. A live engine's migrations are never touched.
 
 Ending abandoned migrations and deleting leftover images call other clouds,
-which may be slow to answer: they run on a small pool of their own, never on
-the thread that renews the leases.
+which may be slow to answer: they run on a small pool of their own, each
+once at a time, never on the thread that renews the leases.
+
+``stop`` hands the migrations still streaming back to the queue (their
+partial images deleted, their claims released), so that another engine
+takes them at once.
 """
 
 import concurrent.futures
@@ -27,65 +31,70 @@ from glint_service import migrator
 
 LOG = logging.getLogger(__name__)
 
-# Threads that end abandoned migrations and delete leftover images.
-CLEANUP_THREADS = 2
 
+class Engine(object):
 
-class Workers(object):
-
-    def __init__(self, state):
+    def __init__(self, state, notifier):
         self.state = state
+        self.notifier = notifier
         self.db = state.db
-        self.conf = state.conf.migrations
-        self.runner = migrator.Runner(state)
+        self.conf = state.conf.engine
         self.owner = '%s:%d:%s' % (socket.gethostname(), os.getpid(),
                                    uuid.uuid4().hex[:8])
+        self.stopping = threading.Event()
+        self.runner = migrator.Runner(state, notifier, self.stopping)
         self._pool = concurrent.futures.ThreadPoolExecutor(
-            self.conf.workers, thread_name_prefix='glint-migration')
+            self.conf.max_transfers, thread_name_prefix='glint-transfer')
         self._cleanup = concurrent.futures.ThreadPoolExecutor(
-            CLEANUP_THREADS, thread_name_prefix='glint-cleanup')
+            self.conf.cleanup_threads, thread_name_prefix='glint-cleanup')
         self._running = set()
-        # Migrations this process is ending (their leases renewed meanwhile)
+        # Migrations this engine is ending (their leases renewed meanwhile)
         # and leftover images it is deleting: each once at a time.
         self._recovering = set()
         self._removing = set()
-        # migration id -> the auth of the user who just asked for it.
-        self._callers = {}
         self._lock = threading.Lock()
+        # Held while claiming: stop waits for a claim under way to be run.
+        self._claiming = threading.Lock()
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._loop, daemon=True,
-                                        name='glint-workers')
+                                        name='glint-engine')
 
     def start(self):
+        LOG.info('Glint engine %s: up to %d transfers at once',
+                 self.owner, self.conf.max_transfers)
         self._thread.start()
 
     def stop(self):
+        """Stop: claim nothing more, hand back what still streams.
+
+        The leases are renewed until the transfers have handed their
+        migrations back or ended; the cleanups not yet begun are dropped
+        (another engine does them), and the claims of migrations still
+        being ended are released.
+        """
+        LOG.info('Glint engine %s stopping: handing its migrations back',
+                 self.owner)
+        self.stopping.set()
+        self._cleanup.shutdown(wait=False, cancel_futures=True)
+        with self._claiming:
+            self._pool.shutdown(wait=True)
+        self._cleanup.shutdown(wait=True)
         self._stop.set()
         self._wake.set()
         if self._thread.is_alive():
             self._thread.join()
-        self._pool.shutdown(wait=True)
-        self._cleanup.shutdown(wait=True)
+        with self._lock:
+            left = list(self._recovering)
+        try:
+            self.db.release_leases(self.owner, left)
+        except exception.DatabaseUnavailable:
+            pass  # Their leases run out by themselves.
+        self.notifier.close()
+        LOG.info('Glint engine %s stopped', self.owner)
 
-    def nudge(self, migration_id=None, caller=None):
-        """Look for queued migrations now, not at the next poll.
-
-        ``caller`` is the auth of the user who has just asked for
-        ``migration_id`` (``context.user_auth``). If this process runs that
-        migration while the user's token is still good, it opens the source
-        with the token: no trust-scoped login, and a token the source's Glance
-        knows already (see ``cloud_access.source_glance``); and at the end it
-        deletes the migration's trust with it. Kept only in memory, and only
-        while the token lasts.
-        """
-        if caller is not None:
-            with self._lock:
-                self._callers = {
-                    known: auth for known, auth in self._callers.items()
-                    if not auth.user.will_expire_soon()}
-                self._callers[migration_id] = caller
-        self._wake.set()
+    def wait(self):
+        self._thread.join()
 
     def _loop(self):
         while not self._stop.is_set():
@@ -94,7 +103,7 @@ class Workers(object):
             except exception.DatabaseUnavailable:
                 pass  # Said in the log already, in one line.
             except Exception:
-                LOG.exception('Migration workers: a round failed')
+                LOG.exception('Glint engine: a round failed')
             self._wake.wait(self.conf.poll_interval)
             self._wake.clear()
 
@@ -104,25 +113,16 @@ class Workers(object):
         with self._lock:
             held = list(self._running | self._recovering)
         self.db.renew_leases(self.owner, held, self.conf.lease_seconds)
+        if self.stopping.is_set():
+            return
         for migration_id in self.db.abandoned_migration_ids():
             if self.db.claim(migration_id, self.owner,
                              self.conf.lease_seconds):
                 with self._lock:
                     self._recovering.add(migration_id)
                 self._cleanup.submit(self._recover, migration_id)
-        # While under its limit, one claim at a time (see claim_next).
-        while True:
-            with self._lock:
-                if len(self._running) >= self.conf.workers:
-                    break
-            migration_id = self.db.claim_next(self.owner,
-                                              self.conf.lease_seconds)
-            if migration_id is None:
-                break
-            with self._lock:
-                self._running.add(migration_id)
-                caller = self._callers.pop(migration_id, None)
-            self._pool.submit(self._run, migration_id, caller)
+        with self._claiming:
+            self._claim_while_free()
         # Clouds deleted through another process: their secrets leave
         # this one's memory too.
         self.state.remote_sessions.keep(self.db.cloud_ids())
@@ -133,6 +133,20 @@ class Workers(object):
                     continue
                 self._removing.add(key)
             self._cleanup.submit(self._remove_leftover, key, record)
+
+    def _claim_while_free(self):
+        """While under its limit, one claim at a time (see claim_next)."""
+        while not self.stopping.is_set():
+            with self._lock:
+                if len(self._running) >= self.conf.max_transfers:
+                    return
+            migration_id = self.db.claim_next(self.owner,
+                                              self.conf.lease_seconds)
+            if migration_id is None:
+                return
+            with self._lock:
+                self._running.add(migration_id)
+            self._pool.submit(self._run, migration_id)
 
     def _recover(self, migration_id):
         try:
@@ -148,9 +162,9 @@ class Workers(object):
             with self._lock:
                 self._removing.discard(key)
 
-    def _run(self, migration_id, caller):
+    def _run(self, migration_id):
         try:
-            self.runner.run(migration_id, caller)
+            self.runner.run(migration_id)
         except exception.DatabaseUnavailable:
             # Its lease runs out: it is ended once the database is back.
             LOG.warning('Migration %s stopped: it could not be recorded',
@@ -170,5 +184,5 @@ class Workers(object):
         except exception.DatabaseUnavailable:
             pass  # Said in the log already; the next round tries again.
         except Exception:
-            LOG.exception('Migration workers: %s failed for %s',
+            LOG.exception('Glint engine: %s failed for %s',
                           function.__name__, args)

@@ -1,0 +1,38 @@
+from oslo_config import cfg
+
+GROUP = 'engine'
+
+OPTS = [
+    cfg.IntOpt('max_transfers', default=4, min=1,
+               deprecated_name='workers', deprecated_group='migrations',
+               help='Migrations one glint-engine process runs at the same '
+                    'time. It claims queued migrations only while under '
+                    'this; the others wait for any engine sharing the '
+                    'database.'),
+    cfg.FloatOpt('poll_interval', default=1.0, min=0.1,
+                 deprecated_group='migrations',
+                 help='Seconds between two looks at the database for queued '
+                      'and abandoned migrations: an idle engine takes a new '
+                      'migration within this.'),
+    cfg.IntOpt('lease_seconds', default=30, min=5,
+               deprecated_group='migrations',
+               help='How long an engine holds a migration without renewing '
+                    'its claim. A migration whose claim has run out belongs '
+                    'to an engine that is gone: another engine ends it as '
+                    'failed and deletes its partial images. A transfer goes '
+                    'on through a loss of the database shorter than half of '
+                    'this.'),
+    cfg.IntOpt('cleanup_threads', default=2, min=1,
+               help='Threads of one engine that end abandoned migrations '
+                    'and delete images left at targets, apart from the '
+                    'transfers, so that a cloud slow to answer them never '
+                    'delays the renewal of leases.'),
+]
+
+
+def register_opts(conf):
+    conf.register_opts(OPTS, group=GROUP)
+
+
+def list_opts():
+    return {GROUP: OPTS}

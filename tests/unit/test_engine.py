@@ -1,0 +1,149 @@
+"""The engine's rounds: claims within its limit, leases, cleanups off the
+lease loop, and its stop."""
+
+import threading
+import time
+from unittest import mock
+
+from glint_service import engine as glint_engine
+from glint_service import state as glint_state
+
+
+def queue_migration(state):
+    return state.db.create_migration({
+        'project_id': 'project-a', 'created_by': 'user-a',
+        'image_id': 'a1', 'source': 'local', 'visibility': 'private',
+        'on_conflict': 'copy', 'size': 10}, ['cloud-b']).id
+
+
+def engine(conf, max_transfers=4):
+    conf.set_override('max_transfers', max_transfers, group='engine')
+    return glint_engine.Engine(glint_state.State(conf), mock.Mock())
+
+
+def test_an_engine_claims_only_while_under_its_limit(conf):
+    engine_ = engine(conf, max_transfers=2)
+    queued = [queue_migration(engine_.state) for _ in range(3)]
+    release = threading.Event()
+    started = []
+
+    def run(migration_id):
+        started.append(migration_id)
+        release.wait(60)
+
+    with mock.patch.object(engine_.runner, 'run', run):
+        engine_.tick()
+        engine_.tick()
+        assert eventually(lambda: len(started) == 2)
+        # The oldest two; the third waits in the queue for a free slot.
+        assert sorted(started) == sorted(queued[:2])
+        assert engine_.db.get_migration(queued[2]).status == 'queued'
+        release.set()
+        assert eventually(lambda: not engine_._running)
+        engine_.tick()
+        assert eventually(lambda: len(started) == 3)
+        engine_.stop()
+
+
+def test_a_stopping_engine_claims_nothing(conf):
+    engine_ = engine(conf)
+    migration_id = queue_migration(engine_.state)
+    engine_.stopping.set()
+    with mock.patch.object(engine_.runner, 'run') as run:
+        engine_.tick()
+    run.assert_not_called()
+    assert engine_.db.get_migration(migration_id).status == 'queued'
+
+
+def test_stop_waits_for_the_transfers_and_releases_the_recoveries(conf):
+    # One migration streaming (its runner hands it back once the engine
+    # stops); two abandoned ones to end, on one cleanup thread: stop waits
+    # for the transfer and the recovery under way, and releases the claim
+    # of the recovery not begun, for another engine at once.
+    conf.set_override('cleanup_threads', 1, group='engine')
+    engine_ = engine(conf)
+    db = engine_.db
+    abandoned = [queue_migration(engine_.state) for _ in range(2)]
+    for migration_id in abandoned:
+        assert db.claim(migration_id, 'gone', lease_seconds=-1)
+    running = queue_migration(engine_.state)
+    recovering = []
+
+    def run(migration_id):
+        assert engine_.stopping.wait(60)
+        db.requeue_migration(migration_id)
+
+    def recover(migration_id):
+        recovering.append(migration_id)
+        # Under way until the engine has dropped the cleanups not begun.
+        assert eventually(lambda: engine_._cleanup._shutdown)
+
+    with mock.patch.object(engine_.runner, 'run', run), \
+            mock.patch.object(engine_.runner, 'recover', recover):
+        engine_.tick()
+        assert eventually(lambda: recovering)
+        engine_.stop()
+    assert db.get_migration(running).status == 'queued'
+    [begun] = recovering
+    [not_begun] = [m for m in abandoned if m != begun]
+    assert db.abandoned_migration_ids() == [not_begun]
+
+
+def eventually(condition, timeout=60):
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.01)
+    return True
+
+
+def test_an_engine_renews_the_leases_of_the_migrations_it_runs_only(conf):
+    # Both claimed by this process, their leases run out; one is still
+    # running here, the other's run ended without recording its end (the
+    # database was gone at that moment): that one is ended as interrupted.
+    engine_ = engine(conf)
+    state = engine_.state
+    running, ended = queue_migration(state), queue_migration(state)
+    for migration_id in (running, ended):
+        assert state.db.claim(migration_id, engine_.owner, lease_seconds=-1)
+    engine_._running.add(running)
+    with mock.patch.object(engine_.runner, 'recover') as recover:
+        engine_.tick()
+        engine_.stop()
+    recover.assert_called_once_with(ended)
+    assert state.db.abandoned_migration_ids() == []
+    assert state.db.get_migration(running).owner == engine_.owner
+
+
+def test_a_stuck_cleanup_neither_holds_the_leases_nor_runs_twice(conf):
+    """A target Glance slow to answer a DELETE costs no lease."""
+    engine_ = engine(conf)
+    state = engine_.state
+    running, left = queue_migration(state), queue_migration(state)
+    assert state.db.claim(running, engine_.owner, lease_seconds=-1)
+    engine_._running.add(running)
+    state.db.update_migration(left, status='failed')
+    state.db.update_target(left, 0, status='failed', image_id='i1',
+                           leftover=True)
+    started, release = threading.Event(), threading.Event()
+    calls = []
+
+    def stuck(record):
+        calls.append(record.migration_id)
+        started.set()
+        release.wait(60)
+
+    with mock.patch.object(engine_.runner, 'remove_leftover', stuck):
+        engine_.tick()
+        assert started.wait(60)
+        # The round is over, the deletion still hangs: the lease of the
+        # running migration was renewed, and a next round does not ask for
+        # the same deletion again.
+        assert state.db.abandoned_migration_ids() == []
+        state.db.claim(running, engine_.owner, lease_seconds=-1)
+        engine_.tick()
+        assert state.db.abandoned_migration_ids() == []
+        assert calls == [left]
+        release.set()
+        engine_.stop()
