@@ -37,6 +37,11 @@ function configure_glint {
     iniset "$GLINT_CONF" crypto key_file "$GLINT_KEY_FILE"
     iniset "$GLINT_CONF" api public_endpoint "$GLINT_URL"
     iniset "$GLINT_CONF" local_cloud region_name "$REGION_NAME"
+    # The engine's glint.migration.* notifications, as Glance sends image.*.
+    if is_service_enabled rabbit; then
+        iniset "$GLINT_CONF" oslo_messaging_notifications driver messagingv2
+        iniset_rpc_backend glint "$GLINT_CONF"
+    fi
     if [[ -n "$GLINT_OUTBOUND_ALLOWED_NETWORKS" ]]; then
         iniset "$GLINT_CONF" outbound allowed_networks "$GLINT_OUTBOUND_ALLOWED_NETWORKS"
     fi
@@ -69,6 +74,9 @@ function configure_glint_uwsgi {
     # A request waits on remote clouds (up to [remote_clouds] deadline a
     # call): more than the 60 s uWSGI's HTTP router gives it by default.
     iniset "$GLINT_UWSGI_CONF" uwsgi http-timeout 600
+    # Connections kept open between requests, as HTTP/1.1 clients expect:
+    # without it, a client reusing a connection may find it closed.
+    iniset "$GLINT_UWSGI_CONF" uwsgi http-keepalive true
 }
 
 # configure_glint_dashboard() - Link the dashboard's panels into Horizon.

@@ -54,6 +54,7 @@ class Target(object):
         self.error = record.error
         self.leftover = record.leftover
         self.written = record.bytes_written
+        self.settings = record.settings
         # Whether image_id is an image Glint made, which it may delete (not
         # the identical image a skipped target reports).
         self.made = self.unfinished and self.image_id is not None
@@ -248,9 +249,11 @@ class Runner(object):
                     journal.set(target, status='skipped',
                                 image_id=identical['id'])
                     return
+            settings = target.settings or {
+                'name': migration.name or migration.image_name,
+                'visibility': migration.visibility}
             image_id = target.glance.create_image(
-                metadata, migration.name or migration.image_name,
-                migration.visibility)
+                metadata, settings['name'], settings['visibility'])
             journal.set(target, status='copying', image_id=image_id,
                         made=True)
         except Exception as error:

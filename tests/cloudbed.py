@@ -6,11 +6,12 @@ are made through Keystone's own API. A Glint runs beside them (its API
 server, registered in the first cloud's Keystone by ``glint-manage
 register``, and a glint-engine).
 
-A MariaDB server (Debian's, started by :class:`MariaDB`) can hold a Glint's
-database instead of SQLite. Every server is started by this module, waited
-for, and stopped by its own process id. Nothing is written outside the bed's
-folder. When something does not start, :class:`BedError` says what and
-shows the end of its log.
+A MariaDB server (Debian's, started by :class:`MariaDB`) or a PostgreSQL
+one (:class:`PostgreSQL`) can hold a Glint's database instead of SQLite.
+Every server is started by this module, waited for, and stopped by its own
+process id. Nothing is written outside the bed's folder (but a PostgreSQL
+cluster's data, as root: see there). When something does not start,
+:class:`BedError` says what and shows the end of its log.
 """
 
 import concurrent.futures
@@ -704,19 +705,27 @@ class PostgreSQL(object):
         self.port = free_port()
         self.log_path = os.path.join(self.root, 'postgresql.log')
         self.password = secrets.token_hex(12)
-        # The cluster's folder, and the user it runs as: made at start.
+        # The cluster's folder, its data and socket: made at start.
         self.home = None
         self.server = None
 
     def start(self):
-        found = sorted(glob.glob(os.path.join(POSTGRESQL_BIN, 'postgres')))
+        found = glob.glob(os.path.join(POSTGRESQL_BIN, 'postgres'))
         if not found:
             raise BedError("%s is missing: install Debian's postgresql (tox "
                            "-e functional does)."
                            % os.path.join(POSTGRESQL_BIN, 'postgres'))
-        # The newest version, if there are several.
-        bin_dir = os.path.dirname(found[-1])
+        # The newest version, if there are several (/usr/lib/postgresql/15).
+        bin_dir = os.path.dirname(max(found, key=lambda path: [
+            int(n) for n in path.split(os.sep)[-3].split('.') if n.isdigit()]))
         os.makedirs(self.root, exist_ok=True)
+        try:
+            self._start(bin_dir)
+        except BaseException:
+            self.stop()
+            raise
+
+    def _start(self, bin_dir):
         as_user = []
         if os.geteuid() == 0:
             user = self._unprivileged_user()

@@ -37,11 +37,11 @@ def claimer(url, number, start, results):
 
 
 def claim_all(url, claimers):
-    """Claimers, each a process with its own Database, claiming at once
-    until nothing is left.
+    """Claimers that claim at once until nothing is left.
 
-    Returns what each one claimed, in order. Processes started afresh
-    (spawn), not forked from the test's process and its threads.
+    Each is a process with its own Database, started afresh (spawn), not
+    forked from the test's process and its threads. Returns what each one
+    claimed, in order.
     """
     context = multiprocessing.get_context('spawn')
     start = context.Barrier(claimers)

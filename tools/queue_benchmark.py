@@ -36,6 +36,7 @@ claimers work in parallel), and attempts per claim.
 import argparse
 import datetime
 import multiprocessing
+import os
 import statistics
 import tempfile
 import time
@@ -67,7 +68,13 @@ def claim_by_listing(db, owner, attempts):
 
 
 def claimer(url, way, owner, start, tickets, results):
-    """Claim while there are tickets left; put (claims, attempts)."""
+    """Claim while there are tickets left; put (claims, attempts).
+
+    In a session of its own, as an engine started as a service is: Linux's
+    autogroup scheduling then weighs each claimer as one process, not all
+    the claimers together as one.
+    """
+    os.setsid()
     db = db_api.Database(url)
     attempts = [0]
     if way == 'claim_next':

@@ -147,7 +147,11 @@ class Database(object):
 
     # Migrations.
 
-    def create_migration(self, values, target_cloud_ids):
+    def create_migration(self, values, target_cloud_ids, settings=None):
+        """A queued migration, with a target row per cloud.
+
+        Each target row takes ``settings`` (see models.MigrationTarget).
+        """
         now = utcnow()
         migration = models.Migration(
             id=str(uuid.uuid4()), status='queued', bytes_read=0,
@@ -156,7 +160,7 @@ class Database(object):
         migration.targets = [
             models.MigrationTarget(position=i, cloud_id=cloud_id,
                                    status='queued', bytes_written=0,
-                                   leftover=False)
+                                   leftover=False, settings=settings)
             for i, cloud_id in enumerate(target_cloud_ids)]
         with self._session.begin() as session:
             session.add(migration)
@@ -236,9 +240,12 @@ class Database(object):
         """Take the next queued migration, fairly; its id, or None.
 
         The project with the fewest migrations running goes first, its
-        oldest queued migration taken. So a project's thousand queued
-        migrations hold another project's one back by one claim at most
-        (by one claim per claimer when several claim at the same moment).
+        oldest queued migration taken; of those with as many, the one
+        whose last start is the oldest (or that has none), so that
+        projects take turns. So a project's thousand queued migrations hold
+        another project's one back by one claim at most (by one claim per
+        claimer when several claim at the same moment), even with one
+        engine running one transfer at a time.
 
         Its cost does not grow with the queue: the queue is never read
         whole, only its first entry for each project (see _turns), and
@@ -261,11 +268,13 @@ class Database(object):
         """The projects with queued migrations, in the order they go.
 
         One small query per such project, each reading one entry of the
-        queue's index: the oldest queued migration of the next project in
-        the index's order (a loose index scan, which neither MariaDB nor
-        PostgreSQL does by itself for a GROUP BY). Then, when there are
-        several projects, one count of their running migrations, which are
-        as many as the engines run at most.
+        queue's index (revision 0005's; on PostgreSQL, 0006's): the oldest
+        queued migration of the next project in the index's order. A loose
+        index scan, which neither MariaDB nor PostgreSQL makes of a GROUP
+        BY: theirs read every queued row. Then, when there are several
+        projects, one count of their running migrations, which the engines'
+        limits bound, and each one's last start (one index entry), whatever
+        the queue's length.
         """
         migration = models.Migration
         first = sa.select(migration.project_id, migration.created_at).where(
@@ -284,12 +293,23 @@ class Database(object):
             .where(migration.status == 'running',
                    migration.project_id.in_(list(oldest)))
             .group_by(migration.project_id)).all())
-        return sorted(oldest,
-                      key=lambda p: (running.get(p, 0), oldest[p]))
+        # Each project's last start: one entry of revision 0007's index.
+        last = sa.select(migration.started_at).where(
+            migration.started_at.is_not(None)).order_by(
+            migration.started_at.desc()).limit(1)
+        started = {p: connection.execute(
+            last.where(migration.project_id == p)).scalar()
+            for p in oldest}
+        return sorted(oldest, key=lambda p: (
+            running.get(p, 0), started[p] is not None,
+            started[p] or oldest[p], oldest[p]))
 
     def _claim_oldest(self, connection, project_id, owner, lease_seconds):
-        """Claim the oldest queued migration of a project that no other
-        claimer holds; None if there is none."""
+        """Claim the oldest queued migration of a project; its id, or None.
+
+        The oldest that no other claimer holds, and in the transaction of
+        ``connection``, committed when it is claimed.
+        """
         now = utcnow()
         query = sa.select(models.Migration.id).where(
             models.Migration.status == 'queued',
@@ -306,7 +326,7 @@ class Database(object):
                 .where(models.Migration.id == migration_id,
                        models.Migration.status == 'queued')
                 .values(status='running', owner=owner, updated_at=now,
-                        lease_until=now + datetime.timedelta(
+                        started_at=now, lease_until=now + datetime.timedelta(
                             seconds=lease_seconds))).rowcount
             if done:
                 connection.commit()

@@ -49,6 +49,9 @@ class Migration(Base):
                  'status', 'project_id', 'created_at'),
         sa.Index('ix_migrations_queued', 'project_id', 'created_at',
                  postgresql_where=sa.text("status = 'queued'")),
+        # Revision 0007: a project's last start (see Database._turns).
+        sa.Index('ix_migrations_project_started', 'project_id',
+                 'started_at'),
     )
 
     id = sa.Column(sa.String(36), primary_key=True)
@@ -79,6 +82,8 @@ class Migration(Base):
     created_at = sa.Column(sa.DateTime, nullable=False, index=True)
     updated_at = sa.Column(sa.DateTime, nullable=False)
     finished_at = sa.Column(sa.DateTime)
+    # When an engine last claimed it to run (revision 0007).
+    started_at = sa.Column(sa.DateTime)
 
     targets = orm.relationship('MigrationTarget', lazy='selectin',
                                order_by='MigrationTarget.position',
@@ -104,3 +109,7 @@ class MigrationTarget(Base):
     # Glint made an image at the target that must go (failed, cancelled)
     # and has not been able to delete it yet.
     leftover = sa.Column(sa.Boolean, nullable=False, default=False)
+    # What the target's image is made with ({'name': ..., 'visibility':
+    # ...}); None for a migration queued before revision 0008, whose own
+    # name and visibility apply.
+    settings = sa.Column(sa.JSON)

@@ -69,7 +69,8 @@ def create_migration(request):
         'os_hash_algo': image.get('os_hash_algo'),
         'os_hash_value': image.get('os_hash_value'),
         'image_metadata': glance.copied_metadata(image), 'trust_id': trust_id,
-    }, spec['targets'])
+    }, spec['targets'], {'name': spec['name'] or image.get('name'),
+                         'visibility': spec['visibility']})
     LOG.info('Migration %s queued: image %s from %s to %s', migration.id,
              image['id'], spec['source'], ', '.join(spec['targets']))
     return util.json_response(

@@ -135,3 +135,59 @@ def test_concurrent_claimers_take_each_migration_once(url):
     claimed = queue_claims.claim_all(url, 4)
     taken = [m for mine in claimed for m in mine]
     assert sorted(taken) == sorted(ids)
+
+
+def test_turns_go_by_fewest_running_then_oldest_queued(url):
+    schema.upgrade(url)
+    db = db_api.Database(url)
+    # Project ids in the opposite order of their turns.
+    busy = queue_claims.queue(db, 'a-busy', 3)
+    some = queue_claims.queue(db, 'b-some', 2)
+    [idle] = queue_claims.queue(db, 'c-idle', 1)
+    for migration_id in busy[:2] + some[:1]:
+        assert db.claim(migration_id, 'other', 60)
+    # Running: a-busy 2, b-some 1, c-idle none.
+    assert db.claim_next('me', 60) == idle
+    assert db.claim_next('me', 60) == some[1]
+    assert db.claim_next('me', 60) == busy[2]
+    assert db.claim_next('me', 60) is None
+
+
+def test_a_claims_queries_do_not_grow_with_the_queue(url):
+    schema.upgrade(url)
+    db = db_api.Database(url)
+    statements = []
+    sa.event.listen(db.engine, 'before_cursor_execute',
+                    lambda *args: statements.append(args[2]))
+
+    def statements_of_a_claim():
+        del statements[:]
+        assert db.claim_next('me', 60) is not None
+        return len(statements)
+
+    for project_id in ('p', 'q', 'r'):
+        queue_claims.queue(db, project_id, 2)
+    short = statements_of_a_claim()
+    for project_id in ('p', 'q', 'r'):
+        queue_claims.queue(db, project_id, 100)
+    assert statements_of_a_claim() == short
+    # One look at the queue per project and one more, the running ones
+    # counted, each project's last start, the oldest selected and taken.
+    assert short == 3 + 1 + 1 + 3 + 2
+
+
+def test_one_claimer_one_at_a_time_lets_projects_take_turns(url):
+    # An engine running one transfer at a time: when it claims, nothing is
+    # running, and the project whose last start is the oldest goes first.
+    schema.upgrade(url)
+    db = db_api.Database(url)
+    many = queue_claims.queue(db, 'many', 3)
+    [single] = queue_claims.queue(db, 'single', 1)
+    order = []
+    while True:
+        migration_id = db.claim_next('engine', lease_seconds=30)
+        if migration_id is None:
+            break
+        order.append(migration_id)
+        db.end_migration(migration_id, {}, status='succeeded')
+    assert order == [many[0], single, many[1], many[2]]

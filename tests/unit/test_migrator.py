@@ -18,7 +18,7 @@ def migration(image_metadata=None, targets=()):
         project_id='p', image_metadata=image_metadata, size=10,
         targets=[types.SimpleNamespace(
             position=i, cloud_id=cloud_id, status=status, image_id=image_id,
-            error=None, leftover=False, bytes_written=0)
+            error=None, leftover=False, bytes_written=0, settings=None)
             for i, (cloud_id, status, image_id) in enumerate(targets)])
 
 
@@ -119,6 +119,24 @@ def test_an_identical_image_is_never_deleted():
     run._stop_before_data(journal, 'source: gone')
     glance.create_image.assert_not_called()
     glance.delete_image.assert_not_called()
+
+
+def test_a_targets_image_is_made_with_the_targets_own_settings():
+    db = mock.Mock()
+    record = migration(targets=[('c2', 'queued', None)])
+    record.targets[0].settings = {'name': 'centos-9', 'visibility': 'shared'}
+    journal = migrator.Journal(db, record, 30)
+    clouds = mock.Mock()
+    glance = clouds.glance.return_value
+    glance.create_image.return_value = 'i2'
+    runner(db)._prepare(types.SimpleNamespace(
+        on_conflict='copy', name=None, image_name='centos',
+        visibility='private'), journal, clouds, journal.targets[0],
+        {'disk_format': 'raw'})
+    glance.create_image.assert_called_once_with({'disk_format': 'raw'},
+                                                'centos-9', 'shared')
+    assert (journal.targets[0].status, journal.targets[0].image_id) == (
+        'copying', 'i2')
 
 
 def handing_back(delete_fails=False):
