@@ -355,16 +355,19 @@ class Database(object):
 
     def renew_leases(self, owner, migration_ids, lease_seconds):
         """Extend the claims ``owner`` holds on these running migrations."""
+        self._lease(owner, migration_ids,
+                    utcnow() + datetime.timedelta(seconds=lease_seconds))
+
+    def _lease(self, owner, migration_ids, until):
         if not migration_ids:
             return
-        lease = utcnow() + datetime.timedelta(seconds=lease_seconds)
         with self._session.begin() as session:
             session.execute(
                 sa.update(models.Migration)
                 .where(models.Migration.owner == owner,
                        models.Migration.id.in_(migration_ids),
                        models.Migration.status == 'running')
-                .values(lease_until=lease))
+                .values(lease_until=until))
 
     def abandoned_migration_ids(self):
         """Running migrations whose process is gone: their lease ran out."""
@@ -450,15 +453,7 @@ class Database(object):
 
         Not at their lease's end: another engine may take them at once.
         """
-        if not migration_ids:
-            return
-        with self._session.begin() as session:
-            session.execute(
-                sa.update(models.Migration)
-                .where(models.Migration.owner == owner,
-                       models.Migration.id.in_(migration_ids),
-                       models.Migration.status == 'running')
-                .values(lease_until=utcnow()))
+        self._lease(owner, migration_ids, utcnow())
 
     @staticmethod
     def _update_targets(session, migration_id, targets):
