@@ -48,3 +48,19 @@ def test_a_remote_cloud_uses_its_stored_credentials():
         glance = clouds.glance('cloud-b')
     remote.assert_called_once_with(mock.ANY, 'cloud-b', 'project-a')
     assert glance is remote.return_value
+
+
+def test_an_api_process_drops_deleted_clouds_sessions_now_and_then():
+    sessions = cloud_access.RemoteSessions(rules=None)
+    remote = {cloud_id: mock.Mock() for cloud_id in ('kept', 'gone')}
+    sessions._sessions = {cloud_id: (None, session, {})
+                          for cloud_id, session in remote.items()}
+    db = mock.Mock()
+    db.cloud_ids.return_value = {'kept'}
+    # Not within the interval of the last look: the database is not asked.
+    sessions.keep_existing(db, interval=3600)
+    db.cloud_ids.assert_not_called()
+    sessions.keep_existing(db, interval=0)
+    assert list(sessions._sessions) == ['kept']
+    remote['gone'].close.assert_called_once_with()
+    remote['kept'].close.assert_not_called()
