@@ -77,6 +77,8 @@ function configure_glint_uwsgi {
     # Connections kept open between requests, as HTTP/1.1 clients expect:
     # without it, a client reusing a connection may find it closed.
     iniset "$GLINT_UWSGI_CONF" uwsgi http-keepalive true
+    # Request bodies sent in chunks reach Glint (as Glance's do).
+    iniset "$GLINT_UWSGI_CONF" uwsgi http-chunked-input true
 }
 
 # configure_glint_dashboard() - Link the dashboard's panels into Horizon.

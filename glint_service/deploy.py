@@ -37,5 +37,63 @@ def loadapp(conf):
         return authenticated(environ, start_response)
 
     # Bodies larger than [oslo_middleware] max_request_body_size: 413.
-    return fault_wrap.FaultWrapper(sizelimit.RequestBodySizeLimiter(
-        glint, {'oslo_config_config': conf}))
+    return fault_wrap.FaultWrapper(chunked_input(
+        sizelimit.RequestBodySizeLimiter(glint,
+                                         {'oslo_config_config': conf}),
+        uwsgi_module()))
+
+
+def uwsgi_module():
+    """uWSGI's own module when running under uWSGI, else None."""
+    try:
+        import uwsgi
+    except ImportError:
+        return None
+    return uwsgi
+
+
+def chunked_input(app, uwsgi):
+    """Chunked request bodies as wsgi.input, under uWSGI too.
+
+    uWSGI gives them only through ``uwsgi.chunked_read`` (its HTTP router
+    with ``http-chunked-input``), as Glance reads them; elsewhere, and for
+    bodies of a known length, ``app`` is called as it is.
+    """
+    if uwsgi is None:
+        return app
+
+    def read_chunks(environ, start_response):
+        if environ.get('HTTP_TRANSFER_ENCODING', '').lower() == 'chunked':
+            environ['wsgi.input'] = ChunkedInput(uwsgi.chunked_read)
+            environ['wsgi.input_terminated'] = True
+        return app(environ, start_response)
+
+    return read_chunks
+
+
+class ChunkedInput(object):
+    """A file of the chunks ``read_chunk()`` gives until it gives none."""
+
+    def __init__(self, read_chunk):
+        self._read_chunk = read_chunk
+        self._pending = b''
+        self._ended = False
+
+    def read(self, size=-1):
+        while not self._ended and (size is None or size < 0
+                                   or len(self._pending) < size):
+            chunk = self._read_chunk()
+            if not chunk:
+                self._ended = True
+            self._pending += chunk or b''
+        if size is None or size < 0:
+            size = len(self._pending)
+        data, self._pending = self._pending[:size], self._pending[size:]
+        return data
+
+    def __iter__(self):
+        while True:
+            data = self.read(64 * 1024)
+            if not data:
+                return
+            yield data

@@ -237,13 +237,14 @@ def uwsgi(name, module, port, log_path, env, processes=2, threads=4):
     did, not 60 s (uWSGI's default), less than a request to a slow remote
     cloud may take. It keeps connections open between requests
     (http-keepalive), as clients expect of HTTP/1.1: without it, a client
-    that reuses a connection may find it closed.
+    that reuses a connection may find it closed; and passes chunked request
+    bodies on (http-chunked-input: see deploy.chunked_input).
     """
     argv = [os.path.join(BIN, 'uwsgi'), '--master',
             '--http', '127.0.0.1:%d' % port, '--http-timeout', '600',
             '--module', module, '--processes', str(processes),
             '--threads', str(threads), '--lazy-apps', '--need-app',
-            '--die-on-term', '--http-keepalive']
+            '--die-on-term', '--http-keepalive', '--http-chunked-input']
 
     def answers():
         # Up once every worker has loaded the application (a worker
