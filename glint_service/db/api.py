@@ -256,64 +256,75 @@ class Database(object):
         settles a race there. All in one transaction.
         """
         with self.engine.connect() as connection:
-            for project_id in self._turns(connection):
-                migration_id = self._claim_oldest(connection, project_id,
-                                                  owner, lease_seconds)
+            for project_id, oldest in self._turns(connection):
+                migration_id = self._claim_oldest(
+                    connection, project_id, oldest, owner, lease_seconds)
                 if migration_id is not None:
                     return migration_id
         return None
 
     @staticmethod
     def _turns(connection):
-        """The projects with queued migrations, in the order they go.
+        """(Project, its oldest queued time) pairs, in the order they go.
 
         One small query per such project, each reading one entry of the
-        queue's index (revision 0005's; on PostgreSQL, 0006's): the oldest
-        queued migration of the next project in the index's order. A loose
-        index scan, which neither MariaDB nor PostgreSQL makes of a GROUP
-        BY: theirs read every queued row. Then, when there are several
-        projects, one count of their running migrations, which the engines'
-        limits bound, and each one's last start (one index entry), whatever
-        the queue's length.
+        queue's index (revision 0005's): the oldest queued migration of the
+        next project in the index's order, with that project's count of
+        running migrations (from the same index) and its last start (one
+        entry of revision 0007's index). A loose index scan, which neither
+        MariaDB nor PostgreSQL makes of a GROUP BY: theirs read every queued
+        row. The running migrations are as many as the engines' limits
+        allow, whatever the queue's length.
         """
         migration = models.Migration
-        first = sa.select(migration.project_id, migration.created_at).where(
+        running = migration.__table__.alias('running')
+        started = migration.__table__.alias('started')
+        last_start = sa.select(started.c.started_at).where(
+            started.c.project_id == migration.project_id)
+        if connection.dialect.name == 'postgresql':
+            # Its descending order puts the never started (NULL) first;
+            # MariaDB's, MySQL's and SQLite's put them last, so that the
+            # scan stops at once, where "IS NOT NULL" would make MariaDB
+            # read every migration of a project that never started one.
+            last_start = last_start.where(started.c.started_at.is_not(None))
+        first = sa.select(
+            migration.project_id, migration.created_at,
+            sa.select(sa.func.count()).where(
+                running.c.status == 'running',
+                running.c.project_id == migration.project_id)
+            .scalar_subquery(),
+            last_start.order_by(started.c.started_at.desc()).limit(1)
+            .scalar_subquery()).where(
             migration.status == 'queued').order_by(
             migration.project_id, migration.created_at).limit(1)
-        oldest = {}
+        waiting = []
         row = connection.execute(first).first()
         while row is not None:
-            oldest[row.project_id] = row.created_at
+            waiting.append(row)
             row = connection.execute(first.where(
                 migration.project_id > row.project_id)).first()
-        if len(oldest) < 2:
-            return list(oldest)
-        running = dict(connection.execute(
-            sa.select(migration.project_id, sa.func.count())
-            .where(migration.status == 'running',
-                   migration.project_id.in_(list(oldest)))
-            .group_by(migration.project_id)).all())
-        # Each project's last start: one entry of revision 0007's index.
-        last = sa.select(migration.started_at).where(
-            migration.started_at.is_not(None)).order_by(
-            migration.started_at.desc()).limit(1)
-        started = {p: connection.execute(
-            last.where(migration.project_id == p)).scalar()
-            for p in oldest}
-        return sorted(oldest, key=lambda p: (
-            running.get(p, 0), started[p] is not None,
-            started[p] or oldest[p], oldest[p]))
+        # Fewest running first; of those, the last started longest ago, or
+        # never; then the oldest queued.
+        waiting.sort(key=lambda row: (
+            row[2], row[3] is not None, row[3] or row[1], row[1]))
+        return [(row.project_id, row.created_at) for row in waiting]
 
-    def _claim_oldest(self, connection, project_id, owner, lease_seconds):
+    def _claim_oldest(self, connection, project_id, oldest, owner,
+                      lease_seconds):
         """Claim the oldest queued migration of a project; its id, or None.
 
-        The oldest that no other claimer holds, and in the transaction of
-        ``connection``, committed when it is claimed.
+        The oldest that no other claimer holds, from ``oldest`` on, and in
+        the transaction of ``connection``, committed when it is claimed.
+        From ``oldest`` on, so that whichever index the database takes
+        reads from there: PostgreSQL's planner takes the index on
+        created_at, once the table has been updated a few thousand times,
+        and without it read every older migration of every project.
         """
         now = utcnow()
         query = sa.select(models.Migration.id).where(
             models.Migration.status == 'queued',
-            models.Migration.project_id == project_id).order_by(
+            models.Migration.project_id == project_id,
+            models.Migration.created_at >= oldest).order_by(
             models.Migration.created_at).limit(1)
         if self.engine.dialect.name != 'sqlite':
             query = query.with_for_update(skip_locked=True)

@@ -42,13 +42,10 @@ class Migration(Base):
     """One image streamed from a source cloud to target clouds."""
 
     __tablename__ = 'migrations'
-    # Revision 0005: the queue's index (see Database.claim_next); 0006,
-    # on PostgreSQL only: the queued migrations alone.
+    # Revision 0005: the queue's index (see Database.claim_next).
     __table_args__ = (
         sa.Index('ix_migrations_status_project_created',
                  'status', 'project_id', 'created_at'),
-        sa.Index('ix_migrations_queued', 'project_id', 'created_at',
-                 postgresql_where=sa.text("status = 'queued'")),
         # Revision 0007: a project's last start (see Database._turns).
         sa.Index('ix_migrations_project_started', 'project_id',
                  'started_at'),
@@ -69,7 +66,9 @@ class Migration(Base):
     # What each copy takes from the source image (glance.copied_metadata),
     # as it was when the migration was asked for.
     image_metadata = sa.Column(sa.JSON)
-    status = sa.Column(sa.String(16), nullable=False, index=True)
+    # Indexed by ix_migrations_status_project_created, which starts with it
+    # (revision 0006 dropped the index of the status alone).
+    status = sa.Column(sa.String(16), nullable=False)
     bytes_read = sa.Column(sa.BigInteger, nullable=False, default=0)
     error = sa.Column(sa.Text)
     # The Keystone trust that lets Glint act for the user in the local

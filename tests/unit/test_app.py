@@ -368,8 +368,8 @@ def test_a_source_images_metadata_must_fit(change, reason):
     assert 'y' * 100 not in raised.value.detail
 
 
-def test_a_chunked_body_under_uwsgi_is_read_through_its_chunks(conf,
-                                                              tokens):
+def test_a_chunked_body_under_uwsgi_is_read_through_its_chunks(
+        conf, tokens):
     # uWSGI gives a chunked body only through uwsgi.chunked_read: the app
     # reads it from there, and the size limit still holds.
     chunks = []
