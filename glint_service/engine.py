@@ -9,9 +9,13 @@ engine that is gone (killed, or cut from its database mid-transfer): the
 first engine to see it claims it and ends it as failed, deleting its partial
 images. A live engine's migrations are never touched.
 
-Ending abandoned migrations and deleting leftover images call other clouds,
-which may be slow to answer: they run on a small pool of their own, each
-once at a time, never on the thread that renews the leases.
+An engine with room for another transfer looks at the queue every
+``[engine] poll_interval`` (a claim that finds the queue empty reads one
+index entry), and at once when one of its transfers ends. The rest of its
+work is done six times per lease: renewing its leases, ending abandoned
+migrations, deleting leftover images. Ending and deleting call other
+clouds, which may be slow to answer: they run on a small pool of their own,
+each once at a time, never on the thread that renews the leases.
 
 ``stop`` hands the migrations still streaming back to the queue (their
 partial images deleted, their claims released), so that another engine
@@ -22,6 +26,7 @@ import concurrent.futures
 import os
 import socket
 import threading
+import time
 import uuid
 
 from oslo_log import log as logging
@@ -97,17 +102,24 @@ class Engine(object):
         self._thread.join()
 
     def _loop(self):
+        # Six times per lease: a lease is renewed well before it runs out.
+        interval = self.conf.lease_seconds / 6
+        due = time.monotonic()
         while not self._stop.is_set():
-            try:
-                self.tick()
-            except exception.DatabaseUnavailable:
-                pass  # Said in the log already, in one line.
-            except Exception:
-                LOG.exception('Glint engine: a round failed')
+            if time.monotonic() >= due:
+                due = time.monotonic() + interval
+                self._safely(self.look_after)
+            self._safely(self.claim)
             self._wake.wait(self.conf.poll_interval)
             self._wake.clear()
 
     def tick(self):
+        """One whole round: what is looked after, then the claims."""
+        self.look_after()
+        self.claim()
+
+    def look_after(self):
+        """Renew the leases; end abandoned migrations, delete leftovers."""
         # Only those it runs: a run that ended without recording its end
         # (its database was gone) is left to its lease's end, then ended.
         with self._lock:
@@ -120,9 +132,8 @@ class Engine(object):
                              self.conf.lease_seconds):
                 with self._lock:
                     self._recovering.add(migration_id)
-                self._cleanup.submit(self._recover, migration_id)
-        with self._claiming:
-            self._claim_while_free()
+                # Refused once the engine stops: stop releases its claim.
+                self._cleanup_later(self._recover, migration_id)
         # Clouds deleted through another process: their secrets leave
         # this one's memory too.
         self.state.remote_sessions.keep(self.db.cloud_ids())
@@ -132,10 +143,24 @@ class Engine(object):
                 if key in self._removing:
                     continue
                 self._removing.add(key)
-            self._cleanup.submit(self._remove_leftover, key, record)
+            if not self._cleanup_later(self._remove_leftover, key, record):
+                with self._lock:
+                    self._removing.discard(key)
+
+    def _cleanup_later(self, function, *args):
+        """Run on the cleanup pool; False if the engine stops meanwhile."""
+        try:
+            self._cleanup.submit(function, *args)
+        except RuntimeError:
+            return False  # Its pool is shut down: the engine stops.
+        return True
+
+    def claim(self):
+        """While under its limit, one claim at a time (see claim_next)."""
+        with self._claiming:
+            self._claim_while_free()
 
     def _claim_while_free(self):
-        """While under its limit, one claim at a time (see claim_next)."""
         while not self.stopping.is_set():
             with self._lock:
                 if len(self._running) >= self.conf.max_transfers:
@@ -184,5 +209,5 @@ class Engine(object):
         except exception.DatabaseUnavailable:
             pass  # Said in the log already; the next round tries again.
         except Exception:
-            LOG.exception('Glint engine: %s failed for %s',
-                          function.__name__, args)
+            LOG.exception('Glint engine: %s%r failed', function.__name__,
+                          args)

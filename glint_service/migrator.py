@@ -11,6 +11,7 @@ What happens is told to the run's ``Journal``, the one writer of the
 migration's record (see there).
 """
 
+import contextlib
 import threading
 import time
 
@@ -198,20 +199,28 @@ class Runner(object):
         except Exception as error:
             return self._stop_before_data(journal, 'source: %s'
                                           % describe(error))
-        self._prepare_all(migration, journal, clouds, metadata)
-        # The images made are recorded before any data flows.
-        if journal.save():
-            return self._cancel_before_data(journal)
-        if self.stopping.is_set():
-            return self._hand_back(journal)
+        # Every target copies unless it holds the image already: then the
+        # source is opened (a login and a first answer) while they are
+        # prepared, not after.
+        opening = Opening(source)
+        if migration.on_conflict != 'skip_identical':
+            opening.start()
         try:
-            with source.open() as data:
-                outcome = self._stream(migration, journal, data, metadata)
-        except HandedBack:
-            return self._hand_back(journal)
-        except Exception as error:
-            return self._stop_before_data(journal, 'source: %s'
-                                          % describe(error))
+            self._prepare_all(migration, journal, clouds, metadata)
+            # The images made are recorded before any data flows.
+            if journal.save():
+                return self._cancel_before_data(journal)
+            if self.stopping.is_set():
+                return self._hand_back(journal)
+            try:
+                outcome = self._stream(migration, journal, opening, metadata)
+            except HandedBack:
+                return self._hand_back(journal)
+            except Exception as error:
+                return self._stop_before_data(journal, 'source: %s'
+                                              % describe(error))
+        finally:
+            opening.close()
         LOG.debug('Migration %s: data streamed', migration.id)
         for target in journal.targets:
             if target.status == 'verifying':
@@ -312,7 +321,7 @@ class Runner(object):
                         type(error).__name__)
             journal.set(target, leftover=True)
 
-    def _stream(self, migration, journal, data, metadata):
+    def _stream(self, migration, journal, opening, metadata):
         """Read the source once into every copying target's upload.
 
         The data is inspected on the way (see inspection): the last chunk
@@ -324,6 +333,7 @@ class Runner(object):
         copying = [t for t in journal.targets if t.status == 'copying']
         if not copying:
             return None
+        data = opening.data()
         for target in copying:
             target.pipe = transfer.Pipe(self.conf.buffer_chunks,
                                         self.conf.stall_timeout)
@@ -457,6 +467,45 @@ class Runner(object):
         LOG.info('Migration %s: leftover image %s at %s deleted',
                  migration.id, record.image_id, record.cloud_id)
         return True
+
+
+class Opening(object):
+    """A source (see sources) opened when its data is wanted, or before.
+
+    ``start`` begins to open it in a thread of its own meanwhile. ``data``
+    is the source's stream, or raises what opening it raised; ``close``
+    ends it (once the opening begun has ended: it has a timeout).
+    """
+
+    def __init__(self, source):
+        self.source = source
+        self._stack = contextlib.ExitStack()
+        self._thread = None
+        self._data = self._error = None
+
+    def start(self):
+        self._thread = threading.Thread(target=self._open, daemon=True,
+                                        name='glint-source')
+        self._thread.start()
+
+    def _open(self):
+        try:
+            self._data = self._stack.enter_context(self.source.open())
+        except Exception as error:
+            self._error = error
+
+    def data(self):
+        if self._thread is None:
+            self.start()
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+        return self._data
+
+    def close(self):
+        if self._thread is not None:
+            self._thread.join()
+        self._stack.close()
 
 
 class Progress(object):

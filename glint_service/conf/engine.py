@@ -9,11 +9,14 @@ OPTS = [
                     'time. It claims queued migrations only while under '
                     'this; the others wait for any engine sharing the '
                     'database.'),
-    cfg.FloatOpt('poll_interval', default=1.0, min=0.1,
+    cfg.FloatOpt('poll_interval', default=0.2, min=0.05,
                  deprecated_group='migrations',
-                 help='Seconds between two looks at the database for queued '
-                      'and abandoned migrations: an idle engine takes a new '
-                      'migration within this.'),
+                 help='Seconds between two looks at the queue by an engine '
+                      'with room for another transfer: an idle engine takes '
+                      'a new migration within this. A look at an empty '
+                      'queue reads one index entry. The engine renews its '
+                      'leases, ends abandoned migrations and deletes '
+                      'leftover images six times per lease_seconds.'),
     cfg.IntOpt('lease_seconds', default=30, min=5,
                deprecated_group='migrations',
                help='How long an engine holds a migration without renewing '

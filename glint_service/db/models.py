@@ -106,8 +106,9 @@ class MigrationTarget(Base):
     bytes_written = sa.Column(sa.BigInteger, nullable=False, default=0)
     error = sa.Column(sa.Text)
     # Glint made an image at the target that must go (failed, cancelled)
-    # and has not been able to delete it yet.
-    leftover = sa.Column(sa.Boolean, nullable=False, default=False)
+    # and has not been able to delete it yet. Indexed (revision 0009).
+    leftover = sa.Column(sa.Boolean, nullable=False, default=False,
+                         index=True)
     # What the target's image is made with ({'name': ..., 'visibility':
     # ...}); None for a migration queued before revision 0008, whose own
     # name and visibility apply.

@@ -185,6 +185,31 @@ def test_refused_credentials_give_glints_message(bed, cli):
     assert 'not-the-password' not in result.stdout + result.stderr
 
 
+def test_cloud_check_says_whether_a_cloud_answers_and_why_not(bed, cli):
+    remote = bed.clouds[1]
+    admin = remote.admin_client()
+    user = remote.make_user(admin, unique('cli-checked'),
+                            admin.projects.find(name='demo'),
+                            admin.roles.find(name='member'))
+    name = unique('cli-checked')
+    cli.ok('cloud', 'create', name, '--auth-url', remote.auth_url,
+           '--username', user['username'], '--password=' + user['password'],
+           '--project-name', 'demo')
+    try:
+        checked = cli.json('cloud', 'check', name)
+        assert (checked['name'], checked['reachable']) == (name, True)
+        # The remote cloud refuses the user from now on.
+        admin.users.update(user['id'], enabled=False)
+        refused = cli.run('cloud', 'check', name)
+        assert refused.returncode == 1
+        assert ('Remote cloud %s does not answer: the cloud refused the '
+                'credentials (HTTP 401)' % name) in refused.stderr
+        assert user['password'] not in refused.stdout + refused.stderr
+    finally:
+        cli.ok('cloud', 'delete', name)
+        admin.users.delete(user['id'])
+
+
 def test_image_list_shows_a_conflict(bed, cli, remotes):
     local, remote = bed.clouds[0], bed.clouds[1]
     name = unique('cli-same-name')

@@ -147,3 +147,35 @@ def test_a_stuck_cleanup_neither_holds_the_leases_nor_runs_twice(conf):
         assert calls == [left]
         release.set()
         engine_.stop()
+
+
+def test_an_idle_engine_looks_at_the_queue_more_often_than_at_the_rest(conf):
+    # Leases of ten minutes: the leases, abandoned migrations and leftovers
+    # are looked after every 100 s; the queue every 50 ms.
+    conf.set_override('lease_seconds', 600, group='engine')
+    conf.set_override('poll_interval', 0.05, group='engine')
+    engine_ = engine(conf)
+    claimed = threading.Event()
+    with mock.patch.object(engine_, 'look_after') as look_after, \
+            mock.patch.object(engine_.runner, 'run',
+                              lambda migration_id: claimed.set()):
+        engine_.start()
+        assert eventually(lambda: look_after.called)
+        queue_migration(engine_.state)
+        assert claimed.wait(60)
+        engine_.stop()
+    look_after.assert_called_once_with()
+
+
+def test_an_engine_that_stops_drops_the_cleanups_it_finds(conf):
+    # Its cleanup pool is shut down already: the abandoned migration's
+    # claim is released at its stop, for another engine.
+    engine_ = engine(conf)
+    abandoned = queue_migration(engine_.state)
+    assert engine_.db.claim(abandoned, 'gone', lease_seconds=-1)
+    engine_._cleanup.shutdown()
+    with mock.patch.object(engine_.runner, 'recover') as recover:
+        engine_.look_after()
+        engine_.stop()
+    recover.assert_not_called()
+    assert engine_.db.abandoned_migration_ids() == [abandoned]

@@ -1,6 +1,8 @@
 """The runner: its source, its journal (the one writer of the migration's
 record) and its hand-back when the engine stops."""
 
+import contextlib
+import io
 import threading
 import types
 from unittest import mock
@@ -171,3 +173,60 @@ def test_a_hand_back_that_cannot_delete_an_image_ends_the_migration():
     assert args[1][0]['status'] == 'failed'
     assert args[1][1]['status'] == 'skipped'
     assert values['error'] == migrator.STOPPED
+
+
+class Source(object):
+    """A source that says when it is opened and closed."""
+
+    def __init__(self):
+        self.opened = threading.Event()
+        self.closed = threading.Event()
+
+    def metadata(self):
+        return {'disk_format': 'raw'}
+
+    @contextlib.contextmanager
+    def open(self):
+        self.opened.set()
+        try:
+            yield io.BytesIO(b'')
+        finally:
+            self.closed.set()
+
+
+def transfer(on_conflict, clouds, source):
+    """A one-target run, cancelled once its target is prepared."""
+    db = mock.Mock()
+    db.save_progress.return_value = True
+    record = migration(targets=[('c2', 'queued', None)])
+    record.on_conflict = on_conflict
+    record.name, record.image_name = None, 'centos'
+    record.visibility = 'private'
+    record.os_hash_algo, record.os_hash_value = 'sha512', 'h'
+    journal = migrator.Journal(db, record, 30)
+    status = runner(db)._transfer(record, journal, clouds, source)
+    return status, journal.targets[0]
+
+
+def test_the_source_is_opened_while_the_targets_are_prepared():
+    # The target's image is made only once the source is opening: it would
+    # wait for ever if the source were opened after the targets are ready.
+    source = Source()
+    clouds = mock.Mock()
+    glance = clouds.glance.return_value
+    glance.create_image.side_effect = lambda *args: (
+        'i2' if source.opened.wait(60) else None)
+    status, target = transfer('copy', clouds, source)
+    assert (status, target.image_id) == ('cancelled', 'i2')
+    glance.delete_image.assert_called_once_with('i2')
+    # Not left open by a run that ends before its data flows.
+    assert source.closed.is_set()
+
+
+def test_a_source_is_not_opened_for_targets_that_have_the_image():
+    source = Source()
+    clouds = mock.Mock()
+    clouds.glance.return_value.find_identical.return_value = {'id': 'own'}
+    status, target = transfer('skip_identical', clouds, source)
+    assert (target.status, target.image_id) == ('skipped', 'own')
+    assert not source.opened.is_set()

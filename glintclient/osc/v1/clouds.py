@@ -218,6 +218,32 @@ class ShowCloud(command.ShowOne):
             parsed_args.cloud))
 
 
+class CheckCloud(command.ShowOne):
+    """Check that a remote cloud answers, as a migration would reach it.
+
+    Glint logs in to it afresh with the stored credentials and asks its
+    Glance for one image. A cloud that does not answer is an error (exit
+    status 1) saying why, in Glint's words.
+    """
+
+    def get_parser(self, prog_name):
+        parser = super().get_parser(prog_name)
+        parser.add_argument('cloud', metavar='<cloud>',
+                            help='Remote cloud (name or id)')
+        return parser
+
+    def take_action(self, parsed_args):
+        glint = self.app.client_manager.glint
+        cloud = glint.find_cloud(parsed_args.cloud)
+        checked = glint.check_cloud(cloud['id'])
+        if not checked['reachable']:
+            raise exceptions.CommandError('Remote cloud %s does not answer: '
+                                          '%s' % (cloud['name'],
+                                                  checked['error']))
+        return ('id', 'name', 'reachable'), (cloud['id'], cloud['name'],
+                                             True)
+
+
 class SetCloud(command.Command):
     """Change a remote cloud.
 
