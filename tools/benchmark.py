@@ -17,7 +17,9 @@ one run on the same bytes:
   migrations;
 * the peak RSS of an engine running ten migrations at once, and running one;
 * the time of the trust-scoped login an engine makes per migration, and its
-  share of a single-target migration.
+  share of a single-target migration;
+* the CPU an idle engine uses, looking at the queue every ``[engine]
+  poll_interval``.
 
 The machine is shared and noisy: the ratios hold, absolute times do not. Each
 comparison runs ``--runs`` times, the two ways taking turns going first, and
@@ -360,6 +362,13 @@ def trust_logins(bed, count):
     return times
 
 
+def idle_cpu(pid, seconds=10):
+    """CPU seconds per second of an engine with nothing to do."""
+    before, started = cpu_seconds(pid), time.monotonic()
+    time.sleep(seconds)
+    return (cpu_seconds(pid) - before) / (time.monotonic() - started)
+
+
 def median_ratio(pairs):
     return statistics.median(a / b for a, b in pairs)
 
@@ -422,6 +431,7 @@ def run(bed, two_engines, folder, args):
     glint.migrate(image, targets)
     two.migrate_many([(warm_up, [targets[n % len(targets)]])
                       for n in range(TEN)])
+    idle = idle_cpu(glint.workers[0])
 
     single, claimed, naive = [], [], []
     single_cpu, posts, waits = [], [], []
@@ -513,6 +523,8 @@ def run(bed, two_engines, folder, args):
           'of a single-target migration (%.2f s)'
           % (login, len(logins), min(logins), max(logins),
              100 * login / migration_time, migration_time))
+    print('  an idle engine: %.4f s of CPU per second (at the default '
+          '[engine] poll_interval)' % idle)
 
 
 if __name__ == '__main__':

@@ -9,7 +9,7 @@ OPTS = [
                     'time. It claims queued migrations only while under '
                     'this; the others wait for any engine sharing the '
                     'database.'),
-    cfg.FloatOpt('poll_interval', default=0.2, min=0.05,
+    cfg.FloatOpt('poll_interval', default=0.1, min=0.05,
                  deprecated_group='migrations',
                  help='Seconds between two looks at the queue by an engine '
                       'with room for another transfer: an idle engine takes '

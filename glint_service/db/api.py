@@ -1,6 +1,7 @@
 """The data layer: every query Glint makes goes through a ``Database``."""
 
 import datetime
+import functools
 import uuid
 
 from oslo_log import log as logging
@@ -13,6 +14,39 @@ from glint_service.db import schema
 from glint_service import exception
 
 LOG = logging.getLogger(__name__)
+
+
+@functools.lru_cache()
+def _first_waiting(dialect_name):
+    """The queries of Database._turns, built once for each database kind.
+
+    An idle engine runs the first every [engine] poll_interval. The first
+    query gives the first project's oldest queued migration, its count of
+    running migrations and its last start; the second the same for the
+    next project after ``:after``.
+    """
+    migration = models.Migration
+    running = migration.__table__.alias('running')
+    started = migration.__table__.alias('started')
+    last_start = sa.select(started.c.started_at).where(
+        started.c.project_id == migration.project_id)
+    if dialect_name == 'postgresql':
+        # Its descending order puts the never started (NULL) first;
+        # MariaDB's, MySQL's and SQLite's put them last, so that the scan
+        # stops at once, where "IS NOT NULL" would make MariaDB read every
+        # migration of a project that never started one.
+        last_start = last_start.where(started.c.started_at.is_not(None))
+    first = sa.select(
+        migration.project_id, migration.created_at,
+        sa.select(sa.func.count()).where(
+            running.c.status == 'running',
+            running.c.project_id == migration.project_id)
+        .scalar_subquery(),
+        last_start.order_by(started.c.started_at.desc()).limit(1)
+        .scalar_subquery()).where(
+        migration.status == 'queued').order_by(
+        migration.project_id, migration.created_at).limit(1)
+    return first, first.where(migration.project_id > sa.bindparam('after'))
 
 
 def utcnow():
@@ -276,33 +310,12 @@ class Database(object):
         row. The running migrations are as many as the engines' limits
         allow, whatever the queue's length.
         """
-        migration = models.Migration
-        running = migration.__table__.alias('running')
-        started = migration.__table__.alias('started')
-        last_start = sa.select(started.c.started_at).where(
-            started.c.project_id == migration.project_id)
-        if connection.dialect.name == 'postgresql':
-            # Its descending order puts the never started (NULL) first;
-            # MariaDB's, MySQL's and SQLite's put them last, so that the
-            # scan stops at once, where "IS NOT NULL" would make MariaDB
-            # read every migration of a project that never started one.
-            last_start = last_start.where(started.c.started_at.is_not(None))
-        first = sa.select(
-            migration.project_id, migration.created_at,
-            sa.select(sa.func.count()).where(
-                running.c.status == 'running',
-                running.c.project_id == migration.project_id)
-            .scalar_subquery(),
-            last_start.order_by(started.c.started_at.desc()).limit(1)
-            .scalar_subquery()).where(
-            migration.status == 'queued').order_by(
-            migration.project_id, migration.created_at).limit(1)
+        first, after = _first_waiting(connection.dialect.name)
         waiting = []
         row = connection.execute(first).first()
         while row is not None:
             waiting.append(row)
-            row = connection.execute(first.where(
-                migration.project_id > row.project_id)).first()
+            row = connection.execute(after, {'after': row.project_id}).first()
         # Fewest running first; of those, the last started longest ago, or
         # never; then the oldest queued.
         waiting.sort(key=lambda row: (

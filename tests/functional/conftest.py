@@ -97,6 +97,50 @@ def api(bed):
 
 
 @contextlib.contextmanager
+def glint_of_its_own(bed, root, name, engines=1, options=None,
+                     database_url=None, keystone_url=None,
+                     start_engines=True):
+    """A Glint beside the bed's, on its first cloud, for a while.
+
+    Its API and ``engines`` glint-engine processes, with ``options`` in its
+    glint.conf and its own database (an SQLite file unless
+    ``database_url``); not registered in the catalog. With
+    ``start_engines=False`` only its API starts: the test starts the
+    engines (``glint.engines``) when it wants.
+    """
+    glint = cloudbed.Glint(bed.clouds[0], str(root), name=name,
+                           engines=engines, password=bed.glint.password,
+                           options=options, database_url=database_url,
+                           keystone_url=keystone_url)
+    glint.setup(register=False)
+    try:
+        if start_engines:
+            glint.start()
+        else:
+            glint.server.start()
+        yield glint
+    finally:
+        glint.stop()
+
+
+def as_user(bed, glint, user='demo'):
+    """The API of ``glint``, another than the bed's, as a user of cloud1."""
+    local = bed.clouds[0]
+    return Api(glint.url, local.session(local.users[user]).get_token())
+
+
+def add_remote_cloud(api, cloud, user='demo'):
+    """``cloud`` as a remote cloud of ``user``'s project: its id."""
+    account = cloud.users[user]
+    response = api.post('/v1/clouds', {
+        'name': '%s-%s' % (cloud.name, user), 'auth_url': cloud.auth_url,
+        'username': account['username'], 'password': account['password'],
+        'project_name': account['project_name']})
+    assert response.status_code == 201, response.text
+    return response.json()['id']
+
+
+@contextlib.contextmanager
 def remote_clouds(bed, api, prefix):
     """cloud2 and cloud3 as remote clouds of the demo project, for a while.
 

@@ -7,6 +7,7 @@ from keystoneclient.v3 import client as ks_client
 import pytest
 
 from tests import cloudbed
+from tests.functional.conftest import glint_of_its_own
 
 
 def remote(bed, user='demo', cloud=1, **fields):
@@ -90,14 +91,11 @@ def test_token_of_another_keystone_is_401(bed):
 @pytest.fixture(scope='module')
 def glint_without_keystone(bed, tmp_path_factory):
     """A second Glint whose Keystone does not answer."""
-    glint = cloudbed.Glint(
-        bed.clouds[0], str(tmp_path_factory.mktemp('lonely')),
-        name='glint-no-keystone',
-        keystone_url='http://127.0.0.1:%d/v3' % cloudbed.free_port())
-    glint.setup(register=False)
-    glint.start()
-    yield glint
-    glint.stop()
+    with glint_of_its_own(
+            bed, tmp_path_factory.mktemp('lonely'), 'glint-no-keystone',
+            keystone_url='http://127.0.0.1:%d/v3' % cloudbed.free_port()
+    ) as glint:
+        yield glint
 
 
 def test_keystone_unreachable_is_503(glint_without_keystone, api):

@@ -12,31 +12,13 @@ import uuid
 import pytest
 
 from tests import cloudbed
-from tests.functional.conftest import Api
+from tests.functional.conftest import add_remote_cloud
+from tests.functional.conftest import as_user
+from tests.functional.conftest import glint_of_its_own
 from tests.functional.test_migrations import images_named
 from tests.functional.test_migrations import wait_until_finished
 
 MiB = 1024 * 1024
-
-
-def glint_of_its_own(bed, root, name, engines, options, database_url=None):
-    glint = cloudbed.Glint(bed.clouds[0], root, name=name, engines=engines,
-                           password=bed.glint.password,
-                           database_url=database_url, options=options)
-    glint.setup(register=False)
-    # The API only: the test starts the engines once the queue is full.
-    glint.server.start()
-    return glint
-
-
-def add_remote_cloud(api, cloud, user='demo'):
-    account = cloud.users[user]
-    response = api.post('/v1/clouds', {
-        'name': '%s-%s' % (cloud.name, user), 'auth_url': cloud.auth_url,
-        'username': account['username'], 'password': account['password'],
-        'project_name': account['project_name']})
-    assert response.status_code == 201, response.text
-    return response.json()['id']
 
 
 def queue(api, image_id, target):
@@ -66,13 +48,12 @@ def test_two_engines_each_run_half_and_none_twice(request, bed, database,
     # Ten at most at once in all, as many as are queued: each engine takes
     # five, and holds them long enough (16 MiB at 1 MiB/s) for the other
     # to take the rest.
-    glint = glint_of_its_own(
-        bed, str(tmp_path), 'glint-two', engines=2, database_url=url,
-        options={'migrations': {'max_rate': MiB},
-                 'engine': {'max_transfers': 5, 'poll_interval': 0.5}})
-    try:
+    with glint_of_its_own(bed, tmp_path, 'glint-two', engines=2,
+                          database_url=url, start_engines=False,
+                          options={'migrations': {'max_rate': MiB},
+                                   'engine': {'max_transfers': 5}}) as glint:
         local = bed.clouds[0]
-        demo = Api(glint.url, local.session(local.users['demo']).get_token())
+        demo = as_user(bed, glint)
         target = add_remote_cloud(demo, bed.clouds[1])
         name = 'engines-%s' % uuid.uuid4().hex[:6]
         source = cloudbed.upload_image(local, local.users['demo'],
@@ -87,23 +68,17 @@ def test_two_engines_each_run_half_and_none_twice(request, bed, database,
         assert (len(first), len(second)) == (5, 5)
         assert len(images_named(bed.clouds[1], name)) == 10
         assert local.image_downloads(source['id']) == 10
-    finally:
-        glint.stop()
 
 
 def test_another_projects_migration_is_taken_second(bed, tmp_path):
     # One engine, one transfer at a time: the demo project's twenty
     # migrations, queued first, hold the other project's single one back
     # by one claim only.
-    glint = glint_of_its_own(
-        bed, str(tmp_path), 'glint-fair', engines=1,
-        options={'engine': {'max_transfers': 1, 'poll_interval': 0.5},
-                 'quota': {'migrations': 20}})
-    try:
+    with glint_of_its_own(bed, tmp_path, 'glint-fair', start_engines=False,
+                          options={'engine': {'max_transfers': 1},
+                                   'quota': {'migrations': 20}}) as glint:
         local = bed.clouds[0]
-        apis = {user: Api(glint.url,
-                          local.session(local.users[user]).get_token())
-                for user in ('demo', 'other')}
+        apis = {user: as_user(bed, glint, user) for user in ('demo', 'other')}
         sources = {user: cloudbed.upload_image(
             local, local.users[user], os.urandom(MiB),
             'fair-%s-%s' % (user, uuid.uuid4().hex[:6]))
@@ -122,5 +97,3 @@ def test_another_projects_migration_is_taken_second(bed, tmp_path):
         [engine] = glint.engines
         assert runs(engine)[:2] == [many[0], single]
         assert sorted(runs(engine)) == sorted(many + [single])
-    finally:
-        glint.stop()

@@ -17,7 +17,9 @@ import oslo_messaging
 import pytest
 
 from tests import cloudbed
-from tests.functional.conftest import Api
+from tests.functional.conftest import add_remote_cloud
+from tests.functional.conftest import as_user
+from tests.functional.conftest import glint_of_its_own
 from tests.functional.test_migrations import migrate
 
 MiB = 1024 * 1024
@@ -81,30 +83,19 @@ def received(rabbitmq):
 @pytest.fixture(scope='module')
 def notifying(bed, rabbitmq, tmp_path_factory):
     """A Glint that sends its notifications to the bed's RabbitMQ."""
-    glint = cloudbed.Glint(
-        bed.clouds[0], str(tmp_path_factory.mktemp('notify')),
-        name='glint-notify', password=bed.glint.password,
-        options={'oslo_messaging_notifications': {
-            'driver': 'messagingv2', 'transport_url': rabbitmq.url,
-            'topics': 'notifications'}})
-    glint.setup(register=False)
-    glint.start()
-    yield glint
-    glint.stop()
+    with glint_of_its_own(
+            bed, tmp_path_factory.mktemp('notify'), 'glint-notify',
+            options={'oslo_messaging_notifications': {
+                'driver': 'messagingv2', 'transport_url': rabbitmq.url,
+                'topics': 'notifications'}}) as glint:
+        yield glint
 
 
 @pytest.fixture(scope='module')
 def demo(bed, notifying):
     """That Glint's API as the demo user, cloud2 one of its remote clouds."""
-    local, remote = bed.clouds[0], bed.clouds[1]
-    api = Api(notifying.url, local.session(local.users['demo']).get_token())
-    user = remote.users['demo']
-    response = api.post('/v1/clouds', {
-        'name': remote.name, 'auth_url': remote.auth_url,
-        'username': user['username'], 'password': user['password'],
-        'project_name': user['project_name']})
-    assert response.status_code == 201, response.text
-    api.remote = response.json()['id']
+    api = as_user(bed, notifying)
+    api.remote = add_remote_cloud(api, bed.clouds[1])
     return api
 
 

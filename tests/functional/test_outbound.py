@@ -17,6 +17,7 @@ import pytest
 
 from tests import cloudbed
 from tests.functional.conftest import Api
+from tests.functional.conftest import glint_of_its_own
 from tests.functional.test_migrations import images_named
 from tests.functional.test_migrations import wait_until_finished
 from tests import hostile
@@ -51,17 +52,14 @@ def attacker():
 @pytest.fixture(scope='module')
 def guarded(bed, tmp_path_factory):
     """A Glint of the bed's Keystone whose remote calls have short limits."""
-    glint = cloudbed.Glint(
-        bed.clouds[0], str(tmp_path_factory.mktemp('guarded')),
-        name='glint-guarded', password=bed.glint.password,
-        options={'remote_clouds': {'deadline': DEADLINE,
-                                   'max_listing_pages': 5},
-                 'migrations': {'max_rate': RATE, 'stall_timeout': STALL},
-                 'quota': {'clouds': CLOUDS_QUOTA}})
-    glint.setup(register=False)
-    glint.start()
-    yield glint
-    glint.stop()
+    with glint_of_its_own(
+            bed, tmp_path_factory.mktemp('guarded'), 'glint-guarded',
+            options={'remote_clouds': {'deadline': DEADLINE,
+                                       'max_listing_pages': 5},
+                     'migrations': {'max_rate': RATE,
+                                    'stall_timeout': STALL},
+                     'quota': {'clouds': CLOUDS_QUOTA}}) as glint:
+        yield glint
 
 
 def as_user(bed, glint, name='demo'):

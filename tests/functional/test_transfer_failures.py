@@ -17,7 +17,10 @@ import pytest
 import sqlalchemy as sa
 
 from tests import cloudbed
+from tests.functional.conftest import add_remote_cloud
 from tests.functional.conftest import Api
+from tests.functional.conftest import as_user
+from tests.functional.conftest import glint_of_its_own
 from tests.functional.test_migrations import images_named
 from tests.functional.test_migrations import wait_until_finished
 
@@ -34,32 +37,19 @@ def slow(request, bed, tmp_path_factory):
     if request.param == 'mariadb':
         mariadb = request.getfixturevalue('mariadb')
         database_url = mariadb.create_database('glint_slow')
-    glint = cloudbed.Glint(
-        bed.clouds[0], str(tmp_path_factory.mktemp('slow')),
-        name='glint-slow', engines=2, password=bed.glint.password,
-        database_url=database_url,
-        options={'migrations': {'max_rate': RATE, 'progress_interval': 0.2},
-                 'engine': {'poll_interval': 0.5, 'lease_seconds': LEASE}})
-    glint.setup(register=False)
-    glint.start()
-    yield glint
-    glint.stop()
+    with glint_of_its_own(
+            bed, tmp_path_factory.mktemp('slow'), 'glint-slow', engines=2,
+            database_url=database_url,
+            options={'migrations': {'max_rate': RATE,
+                                    'progress_interval': 0.2},
+                     'engine': {'lease_seconds': LEASE}}) as glint:
+        yield glint
 
 
 @pytest.fixture(scope='module')
 def demo(bed, slow):
-    cloud = bed.clouds[0]
-    api = Api(slow.url, cloud.session(cloud.users['demo']).get_token())
-    remotes = []
-    for remote in bed.clouds[1:]:
-        user = remote.users['demo']
-        response = api.post('/v1/clouds', {
-            'name': remote.name, 'auth_url': remote.auth_url,
-            'username': user['username'], 'password': user['password'],
-            'project_name': user['project_name']})
-        assert response.status_code == 201, response.text
-        remotes.append(response.json()['id'])
-    api.remotes = remotes
+    api = as_user(bed, slow)
+    api.remotes = [add_remote_cloud(api, remote) for remote in bed.clouds[1:]]
     return api
 
 
