@@ -218,19 +218,13 @@ class ShowCloud(command.ShowOne):
             parsed_args.cloud))
 
 
-class CheckCloud(command.ShowOne):
+class CheckCloud(ShowCloud):
     """Check that a remote cloud answers, as a migration would reach it.
 
     Glint logs in to it afresh with the stored credentials and asks its
     Glance for one image. A cloud that does not answer is an error (exit
-    status 1) saying why, in Glint's words.
+    status 1) saying why, in Glint's words. Its argument is show's.
     """
-
-    def get_parser(self, prog_name):
-        parser = super().get_parser(prog_name)
-        parser.add_argument('cloud', metavar='<cloud>',
-                            help='Remote cloud (name or id)')
-        return parser
 
     def take_action(self, parsed_args):
         glint = self.app.client_manager.glint
