@@ -118,19 +118,21 @@ def timely_chunks(raw, chunk_size, stall_timeout):
     """
     while True:
         deadline = time.monotonic() + stall_timeout
-        chunk = bytearray()
-        while len(chunk) < chunk_size:
-            part = raw.read1(chunk_size - len(chunk))
+        parts, size = [], 0
+        while size < chunk_size:
+            part = raw.read1(chunk_size - size)
             if not part:
                 break
-            chunk += part
-            if time.monotonic() > deadline and len(chunk) < chunk_size:
+            parts.append(part)
+            size += len(part)
+            if time.monotonic() > deadline and size < chunk_size:
                 raise Stalled('the source sent less than a chunk in %g s'
                               % stall_timeout)
-        if not chunk:
+        if not size:
             return
-        yield bytes(chunk)
-        if len(chunk) < chunk_size:
+        # Joined once: a chunk's bytes are copied once, whatever the parts.
+        yield parts[0] if len(parts) == 1 else b''.join(parts)
+        if size < chunk_size:
             return
 
 

@@ -188,6 +188,21 @@ def cpu_seconds(pid):
     return (int(fields[11]) + int(fields[12])) / os.sysconf('SC_CLK_TCK')
 
 
+def machine_cpu():
+    """CPU seconds the whole machine has been busy so far, all its cores."""
+    with open('/proc/stat') as f:
+        fields = [int(n) for n in f.readline().split()[1:]]
+    idle = fields[3] + fields[4]  # idle and iowait
+    return (sum(fields[:8]) - idle) / os.sysconf('SC_CLK_TCK')
+
+
+def machine_cpu_of(run):
+    """``run()``'s result, and the machine's busy CPU seconds meanwhile."""
+    before = machine_cpu()
+    result = run()
+    return result, machine_cpu() - before
+
+
 def children(pid):
     """A process's children, whichever of its threads started them."""
     found = []
@@ -468,18 +483,21 @@ def run(bed, two_engines, folder, args):
                  migration['bytes_read']), flush=True)
     glint_downloads = local.image_downloads(image) - downloads_before
 
-    many, many_cpu = [], []
+    many, many_cpu, machine = [], [], []
     for i in range(args.runs):
-        parallel, result = in_turn(
-            i, lambda: parallel_uploads(ten_direct),
-            lambda: two.migrate_many(ten))
+        (parallel, direct_cpu), (result, glint_cpu) = in_turn(
+            i, lambda: machine_cpu_of(lambda: parallel_uploads(ten_direct)),
+            lambda: machine_cpu_of(lambda: two.migrate_many(ten)))
         many.append((result['elapsed'], parallel))
         many_cpu.append(result['cpu'])
+        machine.append((glint_cpu, direct_cpu))
         print('  ten migrations, run %d (%s first): 10 direct in parallel '
               '%.2f s, Glint (two engines) %.2f s, %d running at once; '
-              'engines\' CPU %.2f s'
+              'engines\' CPU %.2f s; the machine\'s CPU: direct %.1f s, '
+              'Glint %.1f s'
               % (i + 1, first(i), parallel, result['elapsed'],
-                 result['most_running'], result['cpu']), flush=True)
+                 result['most_running'], result['cpu'], direct_cpu,
+                 glint_cpu), flush=True)
 
     # The bed's one engine, up to ten transfers at once: its peak RSS with
     # one migration running, then with ten.
@@ -512,6 +530,8 @@ def run(bed, two_engines, folder, args):
                           args.runs))
     print('  ten at once    Glint (two engines) / 10 parallel direct   '
           '%.3f   (target <= 1.15)' % median_ratio(many))
+    print('                 the machine\'s CPU seconds, Glint / direct   '
+          '%.3f (%d cores)' % (median_ratio(machine), os.cpu_count()))
     print('  engine CPU per GiB moved: single target %.2f s, ten '
           'migrations %.2f s'
           % (statistics.median(single_cpu) / (size / GiB),

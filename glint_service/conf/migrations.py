@@ -10,9 +10,10 @@ OPTS = [
                     'before it holds the others back. Memory per running '
                     'migration is about chunk_size * buffer_chunks * '
                     'targets.'),
-    cfg.FloatOpt('progress_interval', default=0.5, min=0.1,
+    cfg.FloatOpt('progress_interval', default=1.0, min=0.1,
                  help='Seconds between two progress records of a running '
-                      'migration (and two checks for a cancel).'),
+                      'migration (and two checks for a cancel). The CLI '
+                      'looks every second, the dashboard every 2.5 s.'),
     cfg.IntOpt('max_rate', default=0, min=0,
                help='Bytes per second one migration reads at most, to spare '
                     'the network; 0 for no limit.'),

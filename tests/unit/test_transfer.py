@@ -158,8 +158,11 @@ class Trickle(object):
 
 
 def test_timely_chunks_are_whole_chunks_of_what_comes_in_pieces():
-    chunks = list(transfer.timely_chunks(Trickle(b'x' * 25, 3), 10, 5))
-    assert chunks == [b'x' * 10, b'x' * 10, b'x' * 5]
+    data = bytes(range(25))
+    chunks = list(transfer.timely_chunks(Trickle(data, 3), 10, 5))
+    assert chunks == [data[:10], data[10:20], data[20:]]
+    assert {type(chunk) for chunk in chunks} == {bytes}
+    assert list(transfer.timely_chunks(Trickle(data, 10), 10, 5)) == chunks
     assert list(transfer.timely_chunks(Trickle(b'', 3), 10, 5)) == []
 
 
