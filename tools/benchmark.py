@@ -12,7 +12,9 @@ one run on the same bytes:
   parallel, and the bytes read from the source;
 * ten migrations at once, of ten images, each to one target, through the
   Glint of two engines: its time over the same ten direct uploads run in
-  parallel;
+  parallel, and the whole machine's busy CPU seconds of each way (all the
+  clouds run on it: on a machine whose cores are all busy, the time follows
+  the CPU);
 * the engines' CPU time per GiB moved, for one target and for ten
   migrations;
 * the peak RSS of an engine running ten migrations at once, and running one;
