@@ -191,15 +191,20 @@ def cpu_seconds(pid):
 
 
 def machine_cpu():
-    """CPU seconds the whole machine has been busy so far, all its cores."""
+    """CPU seconds the whole machine has worked so far, all its cores.
+
+    Not its idle time, nor the time its hypervisor gave to other machines
+    (steal).
+    """
     with open('/proc/stat') as f:
-        fields = [int(n) for n in f.readline().split()[1:]]
-    idle = fields[3] + fields[4]  # idle and iowait
-    return (sum(fields[:8]) - idle) / os.sysconf('SC_CLK_TCK')
+        user, nice, system, idle, iowait, irq, softirq = [
+            int(n) for n in f.readline().split()[1:8]]
+    return ((user + nice + system + irq + softirq)
+            / os.sysconf('SC_CLK_TCK'))
 
 
 def machine_cpu_of(run):
-    """``run()``'s result, and the machine's busy CPU seconds meanwhile."""
+    """``run()``'s result, and the machine's CPU seconds meanwhile."""
     before = machine_cpu()
     result = run()
     return result, machine_cpu() - before
