@@ -130,8 +130,9 @@ def timely_chunks(raw, chunk_size, stall_timeout):
                               % stall_timeout)
         if not size:
             return
-        # Joined once: a chunk's bytes are copied once, whatever the parts.
-        yield parts[0] if len(parts) == 1 else b''.join(parts)
+        # Joined once: a chunk's bytes are copied once, whatever the parts
+        # (and not at all when it came whole).
+        yield b''.join(parts)
         if size < chunk_size:
             return
 
