@@ -43,13 +43,13 @@ class Vault(object):
                 fresh._fernet, fresh.keys, fresh._version)
         return self._fernet
 
-    def seal(self, secrets):
+    def encrypt(self, secrets):
         """Encrypt a dict of secrets into text for the database."""
         return self._current().encrypt(
             json.dumps(secrets).encode('utf-8')).decode('ascii')
 
-    def open(self, sealed):
-        """The dict of secrets that :meth:`seal` encrypted."""
+    def decrypt(self, sealed):
+        """The dict of secrets that :meth:`encrypt` encrypted."""
         try:
             return json.loads(self._current().decrypt(
                 sealed.encode('ascii')))
@@ -59,7 +59,7 @@ class Vault(object):
                 '[crypto] key_file %s: it is not the key they were '
                 'encrypted with.' % self.key_file)
 
-    def reseal(self, sealed):
+    def reencrypt(self, sealed):
         """The same secrets, encrypted with the first key."""
         try:
             return self._current().rotate(sealed.encode('ascii')).decode(
@@ -69,7 +69,7 @@ class Vault(object):
                 'Stored credentials cannot be decrypted with the keys in '
                 '[crypto] key_file %s.' % self.key_file)
 
-    def opens_with_first_key(self, sealed):
+    def encrypted_with_first_key(self, sealed):
         try:
             fernet.Fernet(self.keys[0]).decrypt(sealed.encode('ascii'))
             return True

@@ -1,25 +1,25 @@
-"""What the API's handlers and the engine share: the config and the
-services built from it, made once per process."""
+"""What the API's processes and the engines build from their configuration,
+once per process, and share between requests and migrations."""
 
-from glint_service import cloud_access
+from glint_service.clouds import access
+from glint_service.clouds import local_keystone
+from glint_service.clouds import outbound
+from glint_service.clouds import trusts
 from glint_service.conf import database as database_conf
 from glint_service import crypto
 from glint_service.db import api as db_api
-from glint_service import local_keystone
-from glint_service import outbound
-from glint_service import policy
 
 
-class State(object):
+class Services(object):
+    """The configuration, the vault, the database and the sessions."""
 
     def __init__(self, conf):
         self.conf = conf
         self.vault = crypto.Vault.from_key_file(conf.crypto.key_file)
         self.db = db_api.Database(database_conf.connection_url(conf))
         self.db.check_schema()
-        self.enforcer = policy.get_enforcer(conf)
-        self.outbound = outbound.Rules(conf)
-        self.remote_sessions = cloud_access.RemoteSessions(self.outbound)
+        self.outbound = outbound.Guard(conf)
+        self.remote_sessions = access.RemoteSessions(self.outbound)
         self._service_session = None
         # What the local Keystone's version discovery found, shared by the
         # callers' and the trusts' sessions so that it is asked once per
@@ -45,6 +45,6 @@ class State(object):
 
     def trust_session(self, trust_id):
         """A session on the local cloud through a migration's trust."""
-        return local_keystone.trust_session(self.service_session(), trust_id,
-                                            self.conf.remote_clouds.timeout,
-                                            self._discovery_cache)
+        return trusts.session(self.service_session(), trust_id,
+                              self.conf.remote_clouds.timeout,
+                              self._discovery_cache)

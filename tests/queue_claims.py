@@ -32,7 +32,7 @@ def claimer(url, number, start, results):
         if migration_id is None:
             break
         mine.append(migration_id)
-    db.engine.dispose()
+    db.sql_engine.dispose()
     results.put((number, mine))
 
 

@@ -41,7 +41,8 @@ import time
 
 import requests
 
-from glint_service import local_keystone
+from glint_service.clouds import local_keystone
+from glint_service.clouds import trusts
 from tests import cloudbed
 
 MiB = 1024 * 1024
@@ -370,17 +371,17 @@ def trust_logins(bed, count):
          'project_name': 'service', 'project_domain_name': 'Default'},
         cloudbed.REQUEST_TIMEOUT)
     demo = local.session(user)
-    trust_id = local_keystone.create_trust(
+    trust_id = trusts.create_in_keystone(
         demo, user['id'], user['project_id'], ['member'], 3600,
         service.get_user_id())
     times = []
     for i in range(count):
-        session = local_keystone.trust_session(service, trust_id,
-                                               cloudbed.REQUEST_TIMEOUT)
+        session = trusts.session(service, trust_id,
+                                 cloudbed.REQUEST_TIMEOUT)
         started = time.monotonic()
         session.get_token()
         times.append(time.monotonic() - started)
-    local_keystone.delete_trust(demo, trust_id)
+    trusts.delete_in_keystone(demo, trust_id)
     return times
 
 

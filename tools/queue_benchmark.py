@@ -92,7 +92,7 @@ def claimer(url, way, owner, max_transfers, start, tickets, results):
         def claim():
             return db.claim_next(owner, 300)
 
-        @sa.event.listens_for(db.engine, 'before_cursor_execute')
+        @sa.event.listens_for(db.sql_engine, 'before_cursor_execute')
         def count(connection, cursor, statement, *args):
             if 'FOR UPDATE' in statement:
                 attempts[0] += 1
@@ -114,7 +114,7 @@ def claimer(url, way, owner, max_transfers, start, tickets, results):
         running.append(claim())
         assert running[-1] is not None
         claims += 1
-    db.engine.dispose()
+    db.sql_engine.dispose()
     results.put((claims, attempts[0]))
 
 

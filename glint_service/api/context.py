@@ -2,7 +2,7 @@
 
 from oslo_context import context
 
-from glint_service import policy
+from glint_service.api import policy
 
 
 class RequestContext(context.RequestContext):

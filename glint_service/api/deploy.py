@@ -3,11 +3,12 @@
 from keystonemiddleware import auth_token
 from oslo_middleware import sizelimit
 
-from glint_service import context
-from glint_service import fault_wrap
-from glint_service import handler
-from glint_service import state as glint_state
-from glint_service import util
+from glint_service.api import context
+from glint_service.api import fault_wrap
+from glint_service.api import policy
+from glint_service.api import routes
+from glint_service.api import util
+from glint_service import services as glint_services
 
 
 def loadapp(conf):
@@ -17,12 +18,13 @@ def loadapp(conf):
     the open paths, then the router. It starts no thread and keeps nothing
     between requests but its connections: migrations run in glint-engine.
     """
-    state = glint_state.State(conf)
-    router = handler.Router()
+    services = glint_services.Services(conf)
+    enforcer = policy.get_enforcer(conf)
+    router = routes.Router()
 
     def set_context(environ, start_response):
         environ[util.CONTEXT_ENV] = context.RequestContext.from_environ(
-            environ, enforcer=state.enforcer,
+            environ, enforcer=enforcer,
             user_auth=environ.get('keystone.token_auth'))
         return router(environ, start_response)
 
@@ -30,9 +32,9 @@ def loadapp(conf):
         set_context, {'oslo_config_config': conf})
 
     def glint(environ, start_response):
-        environ[util.STATE_ENV] = state
+        environ[util.SERVICES_ENV] = services
         path = environ.get('PATH_INFO', '').rstrip('/') or '/'
-        if path in handler.OPEN_PATHS:
+        if path in routes.OPEN_PATHS:
             return router(environ, start_response)
         return authenticated(environ, start_response)
 

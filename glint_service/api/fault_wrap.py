@@ -12,8 +12,8 @@ from oslo_log import log as logging
 import webob
 import webob.exc
 
+from glint_service.api import util
 from glint_service import exception
-from glint_service import util
 
 LOG = logging.getLogger(__name__)
 

@@ -2,8 +2,8 @@
 
 from oslo_policy import policy
 
+from glint_service.api import policies
 from glint_service import exception
-from glint_service import policies
 
 
 def get_enforcer(conf):

@@ -8,11 +8,11 @@ import re
 
 import webob.dec
 
+from glint_service.api.handlers import clouds
+from glint_service.api.handlers import images
+from glint_service.api.handlers import migrations
+from glint_service.api.handlers import root
 from glint_service import exception
-from glint_service.handlers import clouds
-from glint_service.handlers import images
-from glint_service.handlers import migrations
-from glint_service.handlers import root
 
 ROUTES = {
     '/': {'GET': root.version_document},

@@ -7,12 +7,12 @@ import webob
 from glint_service import exception
 
 CONTEXT_ENV = 'glint.context'
-STATE_ENV = 'glint.state'
+SERVICES_ENV = 'glint.services'
 
 
-def state(request):
+def services(request):
     """The app's ``deploy.State``: configuration, database, vault."""
-    return request.environ[STATE_ENV]
+    return request.environ[SERVICES_ENV]
 
 
 def context(request):

@@ -9,17 +9,10 @@ unchanged, so that its token serves many requests and migrations.
 import threading
 import time
 
-from keystoneauth1 import exceptions as ks_exc
-from oslo_log import log as logging
-
-from glint_service import cloud_spec
-from glint_service import glance
-from glint_service import local_keystone
-from glint_service import remote_keystone
-
-LOG = logging.getLogger(__name__)
-
-LOCAL = 'local'
+from glint_service import clouds
+from glint_service.clouds import credentials
+from glint_service.clouds import glance
+from glint_service.clouds import remote_keystone
 
 # Seconds between two looks for the sessions of deleted clouds.
 PRUNE_INTERVAL = 10
@@ -32,8 +25,8 @@ class RemoteSessions(object):
     the cloud (its ``updated_at``) gives it a new one.
     """
 
-    def __init__(self, rules):
-        self.rules = rules
+    def __init__(self, guard):
+        self.guard = guard
         self._sessions = {}
         self._lock = threading.Lock()
         self._kept_at = time.monotonic()
@@ -45,9 +38,9 @@ class RemoteSessions(object):
             if remote is None or remote[0] != version:
                 if remote is not None:
                     remote[1].close()
-                spec = cloud_spec.from_row(cloud, vault)
+                spec = credentials.from_row(cloud, vault)
                 remote = (version,
-                          remote_keystone.RemoteSession(spec, self.rules),
+                          remote_keystone.RemoteSession(spec, self.guard),
                           spec)
                 self._sessions[cloud.id] = remote
             return remote[1].session, remote[2]
@@ -81,24 +74,24 @@ class RemoteSessions(object):
         self.keep(db.cloud_ids())
 
 
-def local_glance(state, session):
-    local = state.conf.local_cloud
+def local_glance(services, session):
+    local = services.conf.local_cloud
     return glance.Glance(session, local.interface, local.region_name)
 
 
-def remote_glance(state, cloud_id, project_id):
-    state.remote_sessions.keep_existing(state.db)
-    cloud = state.db.get_cloud(cloud_id, project_id)
-    session, spec = state.remote_sessions.get(cloud, state.vault)
+def remote_glance(services, cloud_id, project_id):
+    services.remote_sessions.keep_existing(services.db)
+    cloud = services.db.get_cloud(cloud_id, project_id)
+    session, spec = services.remote_sessions.get(cloud, services.vault)
     return glance.Glance(session, spec['interface'], spec['region_name'],
-                         max_pages=state.outbound.max_listing_pages)
+                         max_pages=services.outbound.max_listing_pages)
 
 
-def callers_glance(state, context, cloud_id):
+def callers_glance(services, context, cloud_id):
     """During a request: the local cloud with the caller's own token."""
-    if cloud_id == LOCAL:
-        return local_glance(state, state.user_session(context.user_auth))
-    return remote_glance(state, cloud_id, context.project_id)
+    if cloud_id == clouds.LOCAL:
+        return local_glance(services, services.user_session(context.user_auth))
+    return remote_glance(services, cloud_id, context.project_id)
 
 
 class MigrationClouds(object):
@@ -109,59 +102,18 @@ class MigrationClouds(object):
     share it); a remote cloud with the credentials stored for it.
     """
 
-    def __init__(self, state, migration):
-        self.state = state
+    def __init__(self, services, migration):
+        self.services = services
         self.migration = migration
         self._local = None
         self._lock = threading.Lock()
 
     def glance(self, cloud_id):
-        if cloud_id != LOCAL:
-            return remote_glance(self.state, cloud_id,
+        if cloud_id != clouds.LOCAL:
+            return remote_glance(self.services, cloud_id,
                                  self.migration.project_id)
         with self._lock:
             if self._local is None:
-                self._local = self.state.trust_session(
+                self._local = self.services.trust_session(
                     self.migration.trust_id)
-        return local_glance(self.state, self._local)
-
-
-def delete_trust(state, session, migration):
-    """Delete a migration's trust with ``session``, its trustor's.
-
-    Keystone lets only the trustor delete a trust, and not through the
-    trust: the engine cannot, so a trust stays until the trustor next lists
-    migrations (see delete_trusts_left), cancels or deletes one, or until it
-    expires. One deleted already is fine; any other failure is logged, and
-    the trust expires by itself.
-    """
-    if migration.trust_id is None:
-        return
-    try:
-        local_keystone.delete_trust(session, migration.trust_id)
-    except ks_exc.NotFound:
-        pass
-    except Exception as error:
-        LOG.warning('Migration %s: its trust was not deleted (%s); it '
-                    'expires by itself', migration.id, type(error).__name__)
-        return
-    state.db.forget_trust(migration.id)
-
-
-# Trusts of ended migrations deleted at most per request of their trustor.
-TRUSTS_PER_REQUEST = 5
-
-
-def delete_trusts_left(state, context):
-    """Delete the trusts the caller gave for migrations that have ended.
-
-    Such as those of migrations that ended after the caller's token had
-    expired, or in another process: only the trustor may delete a trust,
-    so it goes when the trustor next comes.
-    """
-    migrations = state.db.ended_migrations_with_trusts(context.user_id,
-                                                       TRUSTS_PER_REQUEST)
-    if migrations:
-        session = state.user_session(context.user_auth)
-        for migration in migrations:
-            delete_trust(state, session, migration)
+        return local_glance(self.services, self._local)

@@ -55,7 +55,7 @@ def _networks(group, name):
     return networks
 
 
-class Policy(object):
+class Destinations(object):
     """The operator's ``[outbound]`` rules, with the lists parsed once."""
 
     def __init__(self, group):
@@ -119,13 +119,14 @@ class Policy(object):
         return found
 
 
-def _guarded_connection(base, policy):
-    """A urllib3 connection class that connects only where policy allows."""
+def _guarded_connection(base, destinations):
+    """A urllib3 connection class that connects only to ``destinations``."""
 
     class GuardedConnection(base):
 
         def _new_conn(self):
-            found = policy.addresses(self._dns_host.strip('[]'), self.port)
+            found = destinations.addresses(self._dns_host.strip('[]'),
+                                           self.port)
             error = None
             for _, _, _, _, sockaddr in found:
                 try:
@@ -149,19 +150,19 @@ def _guarded_connection(base, policy):
 class GuardedAdapter(adapters.HTTPAdapter):
     """requests' adapter with the policy at every connection and answer."""
 
-    def __init__(self, policy, max_response_bytes, deadline):
-        self.policy = policy
+    def __init__(self, destinations, max_response_bytes, deadline):
+        self.destinations = destinations
         self.max_response_bytes = max_response_bytes
         self.deadline = deadline
         self._pools = {
             'http': type('GuardedHTTPPool',
                          (connectionpool.HTTPConnectionPool,),
                          {'ConnectionCls': _guarded_connection(
-                             connection.HTTPConnection, policy)}),
+                             connection.HTTPConnection, destinations)}),
             'https': type('GuardedHTTPSPool',
                           (connectionpool.HTTPSConnectionPool,),
                           {'ConnectionCls': _guarded_connection(
-                              connection.HTTPSConnection, policy)}),
+                              connection.HTTPSConnection, destinations)}),
         }
         super().__init__(max_retries=0)
 
@@ -171,9 +172,9 @@ class GuardedAdapter(adapters.HTTPAdapter):
 
     def send(self, request, stream=False, **kwargs):
         scheme = urllib.parse.urlsplit(request.url).scheme.lower()
-        if scheme not in self.policy.schemes:
+        if scheme not in self.destinations.schemes:
             raise Refused('Glint connects only with %s'
-                          % ' or '.join(self.policy.schemes))
+                          % ' or '.join(self.destinations.schemes))
         response = super().send(request, stream=True, **kwargs)
         # The answer's deadline counts from its start: sending a request's
         # body (an image's data) takes as long as it takes.
@@ -213,8 +214,8 @@ class GuardedAdapter(adapters.HTTPAdapter):
             parts.append(part)
 
 
-def session(policy, max_response_bytes, deadline):
-    """A requests session whose every connection is checked by ``policy``.
+def session(destinations, max_response_bytes, deadline):
+    """A requests session that connects only to ``destinations``.
 
     It ignores the environment's proxies and .netrc (a proxy would connect
     on Glint's behalf, unchecked) and asks for uncompressed bodies.
@@ -222,20 +223,20 @@ def session(policy, max_response_bytes, deadline):
     guarded = requests.Session()
     guarded.trust_env = False
     guarded.headers['Accept-Encoding'] = 'identity'
-    adapter = GuardedAdapter(policy, max_response_bytes, deadline)
+    adapter = GuardedAdapter(destinations, max_response_bytes, deadline)
     guarded.mount('http://', adapter)
     guarded.mount('https://', adapter)
     return guarded
 
 
-class Rules(object):
+class Guard(object):
     """How Glint reaches remote clouds: where to, and within what limits.
 
     From ``[outbound]`` and ``[remote_clouds]``.
     """
 
     def __init__(self, conf):
-        self.policy = Policy(conf.outbound)
+        self.destinations = Destinations(conf.outbound)
         group = conf.remote_clouds
         self.timeout = group.timeout
         self.deadline = group.deadline
@@ -248,17 +249,18 @@ class Rules(object):
         Raises InvalidField naming the field.
         """
         try:
-            self.policy.check_url(spec['auth_url'])
+            self.destinations.check_url(spec['auth_url'])
         except Refused as error:
             raise exception.InvalidField('auth_url', str(error))
-        if not spec['verify'] and not self.policy.allow_insecure_tls:
+        if not spec['verify'] and not self.destinations.allow_insecure_tls:
             raise exception.InvalidField(
                 'verify', 'must be true: this Glint checks the TLS '
                 'certificate of every remote cloud')
 
     def session(self):
         """A requests session for one remote cloud (see :func:`session`)."""
-        return session(self.policy, self.max_response_bytes, self.deadline)
+        return session(self.destinations, self.max_response_bytes,
+                       self.deadline)
 
 
 def describe(error):

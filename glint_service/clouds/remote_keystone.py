@@ -6,32 +6,11 @@ import contextlib
 import tempfile
 
 from keystoneauth1 import exceptions as ks_exc
-from keystoneauth1.identity import v3
 from keystoneauth1 import session as ks_session
 
-from glint_service import cloud_spec
+from glint_service.clouds import credentials
+from glint_service.clouds import outbound
 from glint_service import exception
-from glint_service import outbound
-
-
-def auth_plugin(spec):
-    """A keystoneauth plugin for a remote cloud's spec."""
-    if spec['auth_type'] == cloud_spec.APPLICATION_CREDENTIAL:
-        return v3.ApplicationCredential(
-            auth_url=spec['auth_url'],
-            application_credential_id=spec['application_credential_id'],
-            application_credential_secret=spec[
-                'application_credential_secret'])
-    return v3.Password(
-        auth_url=spec['auth_url'],
-        username=spec['username'],
-        password=spec['password'],
-        user_domain_name=spec.get('user_domain_name'),
-        user_domain_id=spec.get('user_domain_id'),
-        project_name=spec.get('project_name'),
-        project_id=spec.get('project_id'),
-        project_domain_name=spec.get('project_domain_name'),
-        project_domain_id=spec.get('project_domain_id'))
 
 
 class RemoteSession(object):
@@ -41,7 +20,7 @@ class RemoteSession(object):
     the session does; ``close`` removes it.
     """
 
-    def __init__(self, spec, rules):
+    def __init__(self, spec, guard):
         self._ca_file = None
         verify = spec['verify']
         if verify and spec.get('cacert'):
@@ -52,8 +31,8 @@ class RemoteSession(object):
         # Every connection checked by Glint's outbound policy; redirects are
         # refused there (they would carry the token elsewhere).
         self.session = ks_session.Session(
-            auth=auth_plugin(spec), verify=verify, timeout=rules.timeout,
-            session=rules.session(), redirect=False)
+            auth=credentials.auth_plugin(spec), verify=verify,
+            timeout=guard.timeout, session=guard.session(), redirect=False)
 
     def close(self):
         if self._ca_file is not None:
@@ -61,24 +40,24 @@ class RemoteSession(object):
 
 
 @contextlib.contextmanager
-def remote_session(spec, rules):
+def remote_session(spec, guard):
     """A :class:`RemoteSession`'s session, for one use."""
-    remote = RemoteSession(spec, rules)
+    remote = RemoteSession(spec, guard)
     try:
         yield remote.session
     finally:
         remote.close()
 
 
-def find_image_endpoint(spec, rules):
+def find_image_endpoint(spec, guard):
     """Log in to the remote Keystone and find its Glance.
 
-    ``rules``: outbound.Rules. Raises RemoteCloudRejected, saying which
+    ``guard``: outbound.Guard. Raises RemoteCloudRejected, saying which
     step failed and why, in Glint's words: never what the remote end
     answered, nor where it sent Glint.
     """
     try:
-        with remote_session(spec, rules) as session:
+        with remote_session(spec, guard) as session:
             endpoint = session.get_endpoint(
                 service_type='image', interface=spec['interface'],
                 region_name=spec['region_name'])
@@ -113,7 +92,7 @@ def find_image_endpoint(spec, rules):
             '%s and interface %s.' % (spec['region_name'] or '(any)',
                                       spec['interface']))
     try:
-        rules.policy.check_url(endpoint)
+        guard.destinations.check_url(endpoint)
     except outbound.Refused as error:
         raise exception.RemoteCloudRejected(
             "The remote catalog's image endpoint cannot be used: %s." % error)

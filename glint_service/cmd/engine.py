@@ -8,7 +8,7 @@ unless --config-file is given) and runs under oslo.service's threading
 backend: a parent process that restarts its engine process if it dies.
 SIGTERM (or SIGINT) stops it gracefully: the migrations it is streaming go
 back to the queue, their partial images deleted, for another engine to
-take at once (see glint_service.engine); [DEFAULT]
+take at once (see glint_service.engine.manager); [DEFAULT]
 graceful_shutdown_timeout bounds that.
 
 Any number of engines may share one database, on one host or many.
@@ -21,10 +21,10 @@ from oslo_service import backend
 from oslo_service.backend import base as service_base
 
 from glint_service import conf as glint_conf
-from glint_service import engine as glint_engine
+from glint_service.engine import manager
+from glint_service.engine import notifications
 from glint_service import exception
-from glint_service import notifications
-from glint_service import state as glint_state
+from glint_service import services as glint_services
 
 LOG = logging.getLogger(__name__)
 
@@ -42,12 +42,12 @@ class EngineService(service_base.ServiceBase):
 
     def start(self):
         try:
-            state = glint_state.State(self.conf)
+            services = glint_services.Services(self.conf)
         except exception.GlintError as error:
             LOG.critical('Glint engine cannot start: %s', error.detail)
             raise
-        self.engine = glint_engine.Engine(
-            state, notifications.Notifier(self.conf))
+        self.engine = manager.Engine(
+            services, notifications.Notifier(self.conf))
         self.engine.start()
 
     def stop(self, graceful=True):

@@ -15,14 +15,14 @@ import sys
 from keystoneauth1 import loading as ks_loading
 from keystoneauth1 import session as ks_session
 
+from glint_service.clouds import local_keystone
+from glint_service.clouds import registration
 from glint_service import conf as glint_conf
 from glint_service.conf import database as database_conf
 from glint_service import crypto
 from glint_service.db import api as db_api
 from glint_service.db import schema
 from glint_service import exception
-from glint_service import local_keystone
-from glint_service import registration
 
 
 def db_sync(conf, args):
@@ -55,7 +55,7 @@ def key_rotate(conf, args):
     crypto.write_keys(key_file, [crypto.new_key()] + old.keys)
     vault = crypto.Vault.from_key_file(key_file)
     db = db_api.Database(database_conf.connection_url(conf))
-    count = db.reseal_clouds(vault.reseal)
+    count = db.reencrypt_clouds(vault.reencrypt)
     print('A new key is first in %s; the secrets of %d remote cloud(s) are '
           'encrypted with it. The %d older key(s) stay in the file until '
           '"glint-manage key prune".' % (key_file, count, len(old.keys)))
@@ -66,7 +66,7 @@ def key_prune(conf, args):
     key_file = conf.crypto.key_file
     vault = crypto.Vault.from_key_file(key_file)
     db = db_api.Database(database_conf.connection_url(conf))
-    if not all(vault.opens_with_first_key(sealed)
+    if not all(vault.encrypted_with_first_key(sealed)
                for sealed in db.sealed_secrets()):
         raise exception.KeyFileError(
             'some stored secrets still need the older keys: run '

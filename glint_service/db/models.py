@@ -1,8 +1,15 @@
 """Glint's tables. The schema itself is made by its alembic versions
 (``schema_versions/``)."""
 
+import datetime
+
 import sqlalchemy as sa
 from sqlalchemy import orm
+
+
+def utcnow():
+    """Now, in UTC, as the columns keep times (without a zone)."""
+    return datetime.datetime.now(datetime.timezone.utc).replace(tzinfo=None)
 
 
 class Base(orm.DeclarativeBase):

@@ -31,26 +31,28 @@ import uuid
 
 from oslo_log import log as logging
 
+from glint_service.engine import cleanup
+from glint_service.engine import runner
 from glint_service import exception
-from glint_service import migrator
 
 LOG = logging.getLogger(__name__)
 
 
 class Engine(object):
 
-    def __init__(self, state, notifier):
-        self.state = state
+    def __init__(self, services, notifier):
+        self.services = services
         self.notifier = notifier
-        self.db = state.db
-        self.conf = state.conf.engine
+        self.db = services.db
+        self.conf = services.conf.engine
         self.owner = '%s:%d:%s' % (socket.gethostname(), os.getpid(),
                                    uuid.uuid4().hex[:8])
         self.stopping = threading.Event()
-        self.runner = migrator.Runner(state, notifier, self.stopping)
+        self.runner = runner.Runner(services, notifier, self.stopping)
+        self.cleanup = cleanup.Cleanup(services, notifier)
         self._pool = concurrent.futures.ThreadPoolExecutor(
             self.conf.max_transfers, thread_name_prefix='glint-transfer')
-        self._cleanup = concurrent.futures.ThreadPoolExecutor(
+        self._cleanup_pool = concurrent.futures.ThreadPoolExecutor(
             self.conf.cleanup_threads, thread_name_prefix='glint-cleanup')
         self._running = set()
         # Migrations this engine is ending (their leases renewed meanwhile)
@@ -81,10 +83,10 @@ class Engine(object):
         LOG.info('Glint engine %s stopping: handing its migrations back',
                  self.owner)
         self.stopping.set()
-        self._cleanup.shutdown(wait=False, cancel_futures=True)
+        self._cleanup_pool.shutdown(wait=False, cancel_futures=True)
         with self._claiming:
             self._pool.shutdown(wait=True)
-        self._cleanup.shutdown(wait=True)
+        self._cleanup_pool.shutdown(wait=True)
         self._stop.set()
         self._wake.set()
         if self._thread.is_alive():
@@ -136,7 +138,7 @@ class Engine(object):
                 self._cleanup_later(self._recover, migration_id)
         # Clouds deleted through another process: their secrets leave
         # this one's memory too.
-        self.state.remote_sessions.keep(self.db.cloud_ids())
+        self.services.remote_sessions.keep(self.db.cloud_ids())
         for record in self.db.leftovers():
             key = (record.migration_id, record.position)
             with self._lock:
@@ -150,7 +152,7 @@ class Engine(object):
     def _cleanup_later(self, function, *args):
         """Run on the cleanup pool; False if the engine stops meanwhile."""
         try:
-            self._cleanup.submit(function, *args)
+            self._cleanup_pool.submit(function, *args)
         except RuntimeError:
             return False  # Its pool is shut down: the engine stops.
         return True
@@ -175,14 +177,14 @@ class Engine(object):
 
     def _recover(self, migration_id):
         try:
-            self._safely(self.runner.recover, migration_id)
+            self._safely(self.cleanup.recover, migration_id)
         finally:
             with self._lock:
                 self._recovering.discard(migration_id)
 
     def _remove_leftover(self, key, record):
         try:
-            self._safely(self.runner.remove_leftover, record)
+            self._safely(self.cleanup.remove_leftover, record)
         finally:
             with self._lock:
                 self._removing.discard(key)
@@ -196,7 +198,7 @@ class Engine(object):
                         migration_id)
         except Exception:
             LOG.exception('Migration %s failed unexpectedly', migration_id)
-            self._safely(self.runner.recover, migration_id,
+            self._safely(self.cleanup.recover, migration_id,
                          'internal error; the service log has the details')
         finally:
             with self._lock:

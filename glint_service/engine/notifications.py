@@ -5,7 +5,7 @@ When ``[oslo_messaging_notifications] driver`` is set, glint-engine sends
 ``glint.migration.end`` (succeeded, partial, cancelled) or
 ``glint.migration.error`` (failed) once it has ended, through oslo.messaging
 as Glance sends its ``image.*`` notifications. The payload is the migration
-as the API shows it (migration_spec.to_dict): no secret, no trust. See
+as the API shows it (views.migration): no secret, no trust. See
 doc/api-ref.rst, Notifications.
 
 A notification that cannot be sent is lost: sending never raises, and gives
@@ -17,7 +17,8 @@ import socket
 from oslo_context import context
 from oslo_log import log as logging
 
-from glint_service import migration_spec
+from glint_service import states
+from glint_service import views
 
 LOG = logging.getLogger(__name__)
 
@@ -72,7 +73,7 @@ class Notifier(object):
 
     def ended(self, migration):
         """``glint.migration.end``, or ``.error`` when it failed."""
-        if migration.status == 'failed':
+        if migration.status == states.FAILED:
             self._send(migration, 'glint.migration.error', 'error')
         else:
             self._send(migration, 'glint.migration.end', 'info')
@@ -92,7 +93,7 @@ class Notifier(object):
         migration_id = None
         try:
             migration_id = migration.id
-            payload = migration_spec.to_dict(migration)
+            payload = views.migration(migration)
             # Who asked for it, as consumers read it from a context.
             ctxt = context.RequestContext(user_id=migration.created_by,
                                           project_id=migration.project_id,

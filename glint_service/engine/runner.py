@@ -17,19 +17,19 @@ import time
 
 from oslo_log import log as logging
 
-from glint_service import cloud_access
-from glint_service.db import api as db_api
+from glint_service.clouds import access
+from glint_service.clouds import glance
+from glint_service.clouds import outbound
+from glint_service.engine import cleanup
+from glint_service.engine import inspection
+from glint_service.engine import journal as journal_
+from glint_service.engine import sources
+from glint_service.engine import transfer
 from glint_service import exception
-from glint_service import glance
-from glint_service import inspection
-from glint_service import outbound
-from glint_service import sources
-from glint_service import transfer
+from glint_service import states
 
 LOG = logging.getLogger(__name__)
 
-INTERRUPTED = ('interrupted: the Glint engine that ran it stopped, or lost '
-               'its database, before it ended')
 STOPPED = ('interrupted: the Glint engine that ran it stopped, and a partial '
            'image could not be deleted at once')
 
@@ -44,115 +44,6 @@ class HandedBack(Exception):
     """The engine is stopping: the migration goes back to the queue."""
 
 
-class Target(object):
-    """One target of the running migration, as its journal keeps it."""
-
-    def __init__(self, record):
-        self.position = record.position
-        self.cloud_id = record.cloud_id
-        self.status = record.status
-        self.image_id = record.image_id
-        self.error = record.error
-        self.leftover = record.leftover
-        self.written = record.bytes_written
-        self.settings = record.settings
-        # Whether image_id is an image Glint made, which it may delete (not
-        # the identical image a skipped target reports).
-        self.made = self.unfinished and self.image_id is not None
-        self.glance = None
-        self.pipe = None
-        self.thread = None
-
-    @property
-    def unfinished(self):
-        return self.status in ('queued', 'copying', 'verifying')
-
-    def record(self):
-        """What the database keeps of it."""
-        if self.pipe is not None:
-            self.written = self.pipe.bytes_taken
-        return {'status': self.status, 'error': self.error,
-                'image_id': self.image_id, 'leftover': self.leftover,
-                'bytes_written': self.written}
-
-
-class Journal(object):
-    """A running migration's state, and the one writer of its record.
-
-    The transfer tells it what happens to each target (``set``, ``fail``)
-    and how many bytes were read; it writes that with ``save`` (every
-    progress_interval, and at once when the targets' images are made, so
-    that a run that dies leaves the ids of the images to delete), and the
-    migration's end once, with every target's (``end``). A database that
-    cannot be reached is handled here alone: records are skipped for up to
-    half a lease, then the run stops (DatabaseUnavailable) before another
-    engine may take the migration for abandoned.
-    """
-
-    def __init__(self, db, migration, lease_seconds):
-        self.db = db
-        self.migration = migration
-        self.targets = [Target(record) for record in migration.targets]
-        self.bytes_read = 0
-        self.patience = lease_seconds / 2
-        self.recorded = time.monotonic()
-        self._lock = threading.Lock()
-
-    def set(self, target, **values):
-        with self._lock:
-            for name, value in values.items():
-                setattr(target, name, value)
-
-    def fail(self, target, error):
-        LOG.warning('Migration %s: target %s failed: %s',
-                    self.migration.id, target.cloud_id, error)
-        self.set(target, status='failed', error=error)
-
-    def save(self):
-        """Record progress; returns whether a cancel was asked for.
-
-        A database that cannot be reached for a moment does not stop the
-        transfer: that record is skipped, up to ``patience`` seconds.
-        """
-        with self._lock:
-            targets = {t.position: t.record() for t in self.targets}
-        now = time.monotonic()
-        try:
-            cancel = self.db.save_progress(self.migration.id,
-                                           self.bytes_read, targets)
-        except exception.DatabaseUnavailable:
-            if now - self.recorded > self.patience:
-                raise
-            return False
-        self.recorded = now
-        return cancel
-
-    def end(self, status, error=None):
-        """Record the migration's end and every target's, at once."""
-        with self._lock:
-            targets = {t.position: t.record() for t in self.targets}
-        self.db.end_migration(self.migration.id, targets, status=status,
-                              error=error, bytes_read=self.bytes_read,
-                              finished_at=db_api.utcnow())
-        LOG.info('Migration %s %s', self.migration.id, status)
-
-    def outcome(self, error=None):
-        """The migration's status, and its error, from its targets'."""
-        statuses = {t.status for t in self.targets}
-        if 'cancelled' in statuses:
-            status = 'cancelled'
-        elif statuses <= {'succeeded', 'skipped'}:
-            status = 'succeeded'
-        elif statuses & {'succeeded', 'skipped'}:
-            status = 'partial'
-        else:
-            status = 'failed'
-        if error is None and status in ('partial', 'failed'):
-            error = '; '.join('%s: %s' % (t.cloud_id, t.error)
-                              for t in self.targets if t.status == 'failed')
-        return status, error
-
-
 class Runner(object):
     """Runs migrations: one ``run`` per migration, in a thread of its own.
 
@@ -161,19 +52,19 @@ class Runner(object):
     still streaming then goes back to the queue.
     """
 
-    def __init__(self, state, notifier, stopping):
-        self.state = state
-        self.db = state.db
-        self.conf = state.conf.migrations
-        self.lease_seconds = state.conf.engine.lease_seconds
+    def __init__(self, services, notifier, stopping):
+        self.services = services
+        self.db = services.db
+        self.conf = services.conf.migrations
+        self.lease_seconds = services.conf.engine.lease_seconds
         self.notifier = notifier
         self.stopping = stopping
 
     def run(self, migration_id):
         """Run a migration; returns its status ('queued' if handed back)."""
         migration = self.db.get_migration(migration_id)
-        journal = Journal(self.db, migration, self.lease_seconds)
-        clouds = cloud_access.MigrationClouds(self.state, migration)
+        journal = journal_.Journal(self.db, migration, self.lease_seconds)
+        clouds = access.MigrationClouds(self.services, migration)
         LOG.info('Migration %s: image %s from %s to %s', migration.id,
                  migration.image_id, migration.source,
                  ', '.join(t.cloud_id for t in journal.targets))
@@ -186,9 +77,9 @@ class Runner(object):
             # engine ends it. The images made go now, as far as they can.
             for target in journal.targets:
                 if target.unfinished:
-                    self._remove_image(journal, target)
+                    cleanup.remove_image(journal, target)
             raise
-        if status != 'queued':
+        if status != states.QUEUED:
             self.notifier.ended(self.db.get_migration(migration.id))
         return status
 
@@ -223,10 +114,10 @@ class Runner(object):
             opening.close()
         LOG.debug('Migration %s: data streamed', migration.id)
         for target in journal.targets:
-            if target.status == 'verifying':
+            if target.status == states.VERIFYING:
                 self._verify(migration, journal, target)
-            if target.status in ('failed', 'cancelled'):
-                self._remove_image(journal, target)
+            if target.status in (states.FAILED, states.CANCELLED):
+                cleanup.remove_image(journal, target)
         status, error = journal.outcome(outcome)
         journal.end(status, error)
         return status
@@ -255,7 +146,7 @@ class Runner(object):
                 identical = target.glance.find_identical(
                     migration.os_hash_algo, migration.os_hash_value)
                 if identical is not None:
-                    journal.set(target, status='skipped',
+                    journal.set(target, status=states.SKIPPED,
                                 image_id=identical['id'])
                     return
             settings = target.settings or {
@@ -263,7 +154,7 @@ class Runner(object):
                 'visibility': migration.visibility}
             image_id = target.glance.create_image(
                 metadata, settings['name'], settings['visibility'])
-            journal.set(target, status='copying', image_id=image_id,
+            journal.set(target, status=states.COPYING, image_id=image_id,
                         made=True)
         except Exception as error:
             journal.fail(target, describe(error))
@@ -273,18 +164,18 @@ class Runner(object):
         for target in journal.targets:
             if target.unfinished:
                 journal.fail(target, reason)
-            if target.status == 'failed':
-                self._remove_image(journal, target)
-        journal.end('failed', reason)
-        return 'failed'
+            if target.status == states.FAILED:
+                cleanup.remove_image(journal, target)
+        journal.end(states.FAILED, reason)
+        return states.FAILED
 
     def _cancel_before_data(self, journal):
         for target in journal.targets:
             if target.unfinished:
-                journal.set(target, status='cancelled', error='cancelled')
-                self._remove_image(journal, target)
-        journal.end('cancelled')
-        return 'cancelled'
+                journal.set(target, status=states.CANCELLED, error='cancelled')
+                cleanup.remove_image(journal, target)
+        journal.end(states.CANCELLED)
+        return states.CANCELLED
 
     def _hand_back(self, journal):
         """The engine stops: its images deleted, the migration queued again.
@@ -295,31 +186,18 @@ class Runner(object):
         """
         for target in journal.targets:
             if target.unfinished:
-                journal.set(target, status='cancelled')
-                self._remove_image(journal, target)
+                journal.set(target, status=states.CANCELLED)
+                cleanup.remove_image(journal, target)
         if any(target.leftover for target in journal.targets):
             for target in journal.targets:
-                if target.status == 'cancelled':
+                if target.status == states.CANCELLED:
                     journal.fail(target, STOPPED)
-            journal.end('failed', STOPPED)
-            return 'failed'
+            journal.end(states.FAILED, STOPPED)
+            return states.FAILED
         self.db.requeue_migration(journal.migration.id)
         LOG.info('Migration %s handed back to the queue: this engine stops',
                  journal.migration.id)
-        return 'queued'
-
-    def _remove_image(self, journal, target):
-        """Delete the image Glint made at a target that did not succeed."""
-        if not target.made or target.glance is None:
-            return
-        try:
-            target.glance.delete_image(target.image_id)
-        except Exception as error:
-            LOG.warning('Migration %s: image %s at %s not deleted yet (%s); '
-                        'will try again', journal.migration.id,
-                        target.image_id, target.cloud_id,
-                        type(error).__name__)
-            journal.set(target, leftover=True)
+        return states.QUEUED
 
     def _stream(self, migration, journal, opening, metadata):
         """Read the source once into every copying target's upload.
@@ -330,7 +208,7 @@ class Runner(object):
         Returns None, or why the whole transfer stopped. Raises HandedBack
         when the engine stops meanwhile.
         """
-        copying = [t for t in journal.targets if t.status == 'copying']
+        copying = [t for t in journal.targets if t.status == states.COPYING]
         if not copying:
             return None
         data = opening.data()
@@ -372,9 +250,9 @@ class Runner(object):
         if isinstance(stopped, Cancelled):
             for target in copying:
                 if target.unfinished:
-                    journal.set(target, status='cancelled',
+                    journal.set(target, status=states.CANCELLED,
                                 error='cancelled')
-            return 'cancelled'
+            return states.CANCELLED
         if stopped is not None:
             for target in copying:
                 if target.unfinished:
@@ -400,8 +278,8 @@ class Runner(object):
         try:
             target.glance.upload(target.image_id, target.pipe,
                                  journal.migration.size)
-            if target.status == 'copying':
-                journal.set(target, status='verifying')
+            if target.status == states.COPYING:
+                journal.set(target, status=states.VERIFYING)
         except Exception as error:
             if not target.pipe.stopped_by_reader:
                 journal.fail(target, 'upload: %s' % describe(error))
@@ -422,51 +300,7 @@ class Runner(object):
         if copy.get('os_hash_value') != migration.os_hash_value:
             return journal.fail(target, "the copy's os_hash_value differs "
                                 "from the source's")
-        journal.set(target, status='succeeded')
-
-    # A migration whose engine is gone.
-
-    def recover(self, migration_id, reason=INTERRUPTED):
-        """End a migration left running, such as by an engine that is gone.
-
-        Its unfinished targets fail with ``reason`` and the images Glint
-        made there are deleted.
-        """
-        migration = self.db.get_migration(migration_id)
-        journal = Journal(self.db, migration, self.lease_seconds)
-        journal.bytes_read = migration.bytes_read
-        clouds = cloud_access.MigrationClouds(self.state, migration)
-        LOG.warning('Migration %s was left running: ending it (%s)',
-                    migration.id, reason)
-        for target in journal.targets:
-            if not target.unfinished:
-                continue
-            journal.fail(target, reason)
-            if target.made:
-                try:
-                    target.glance = clouds.glance(target.cloud_id)
-                except Exception:
-                    journal.set(target, leftover=True)
-                    continue
-                self._remove_image(journal, target)
-        journal.end('failed', reason)
-        self.notifier.ended(self.db.get_migration(migration.id))
-
-    def remove_leftover(self, record):
-        """Try again to delete an image Glint left at a target."""
-        migration = self.db.get_migration(record.migration_id)
-        clouds = cloud_access.MigrationClouds(self.state, migration)
-        try:
-            clouds.glance(record.cloud_id).delete_image(record.image_id)
-        except Exception as error:
-            LOG.debug('Leftover image %s at %s not deleted yet: %s',
-                      record.image_id, record.cloud_id,
-                      type(error).__name__)
-            return False
-        self.db.update_target(migration.id, record.position, leftover=False)
-        LOG.info('Migration %s: leftover image %s at %s deleted',
-                 migration.id, record.image_id, record.cloud_id)
-        return True
+        journal.set(target, status=states.SUCCEEDED)
 
 
 class Opening(object):

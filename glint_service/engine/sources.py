@@ -8,7 +8,7 @@ user or a web link would be other classes with the same two methods.
 
 import contextlib
 
-from glint_service import glance
+from glint_service.clouds import glance
 
 
 class SourceError(Exception):
@@ -18,7 +18,7 @@ class SourceError(Exception):
 class GlanceImage(object):
     """An image in one of the migration's clouds.
 
-    ``clouds``: see cloud_access.MigrationClouds.
+    ``clouds``: see clouds.access.MigrationClouds.
     """
 
     def __init__(self, clouds, migration):

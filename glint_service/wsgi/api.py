@@ -6,8 +6,8 @@ by ";"), by default /etc/glint/glint.conf.
 
 from oslo_log import log as logging
 
+from glint_service.api import deploy
 from glint_service import conf as glint_conf
-from glint_service import deploy
 from glint_service import exception
 
 LOG = logging.getLogger(__name__)

@@ -32,7 +32,7 @@ def db(server):
     schema.upgrade(url)
     db = db_api.Database(url)
     yield db
-    db.engine.dispose()
+    db.sql_engine.dispose()
 
 
 def test_db_sync_makes_a_schema_that_keeps_glints_values(server):
@@ -64,7 +64,7 @@ def test_db_sync_makes_a_schema_that_keeps_glints_values(server):
     assert [m.id for m in db.list_migrations('p')] == [second.id, first.id]
     assert second.created_at - first.created_at < datetime.timedelta(
         seconds=1)
-    db.engine.dispose()
+    db.sql_engine.dispose()
 
 
 def test_claimers_at_once_take_each_migration_once(db):

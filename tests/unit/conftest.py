@@ -11,10 +11,10 @@ from oslo_config import cfg
 import pytest
 import webob
 
+from glint_service.api import deploy
 from glint_service import conf as glint_conf
 from glint_service import crypto
 from glint_service.db import schema
-from glint_service import deploy
 
 KEYSTONE = 'http://keystone.invalid/v3'
 

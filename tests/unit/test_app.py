@@ -8,13 +8,13 @@ import pytest
 import sqlalchemy as sa
 import webob
 
+from glint_service.api import deploy
+from glint_service.clouds import remote_keystone
+from glint_service.clouds import trusts
 from glint_service.conf import database as database_conf
 from glint_service.db import api as db_api
-from glint_service import deploy
 from glint_service import exception
-from glint_service import local_keystone
-from glint_service import remote_keystone
-from glint_service import state as glint_state
+from glint_service import services as glint_services
 
 # TEST-NET-1, which the unit tests' outbound policy allows (conftest.py).
 BODY = {'name': 'cern', 'auth_url': 'https://192.0.2.10:5000/v3',
@@ -192,14 +192,14 @@ def test_a_record_stays_while_glint_has_an_image_to_delete(app, conf, tokens):
     assert app('DELETE', path, token=token).status_int == 204
     assert app('GET', path, token=token).status_int == 404
     assert db.leftovers() == []
-    with db.engine.connect() as connection:
+    with db.sql_engine.connect() as connection:
         assert connection.execute(sa.text(
             'SELECT count(*) FROM migration_targets')).scalar() == 0
 
 
 @pytest.fixture
 def delete_trust():
-    with mock.patch.object(local_keystone, 'delete_trust') as delete:
+    with mock.patch.object(trusts, 'delete_in_keystone') as delete:
         yield delete
 
 
@@ -275,9 +275,7 @@ def test_cancelling_a_running_migration_leaves_the_trust_to_its_worker(
 ])
 def test_a_trust_delegates_only_the_role_the_migration_needs(
         roles, delegated):
-    from glint_service.handlers import migrations
-
-    assert migrations.trust_roles(roles) == delegated
+    assert trusts.roles_for(roles) == delegated
 
 
 def test_a_project_at_its_cloud_quota_adds_no_more(conf, app, tokens,
@@ -313,13 +311,14 @@ def test_a_project_at_its_migration_quota_queues_no_more(conf, app, tokens):
 
 def test_a_deleted_clouds_secrets_leave_the_sessions_kept(app, conf, tokens,
                                                           remote_ok):
-    from glint_service import cloud_access
+    from glint_service.clouds import access
 
     token = tokens()
     created = app('POST', '/v1/clouds', BODY, token).json
-    state = glint_state.State(conf)
-    sessions = cloud_access.RemoteSessions(state.outbound)
-    sessions.get(state.db.get_cloud(created['id'], 'project-a'), state.vault)
+    services = glint_services.Services(conf)
+    sessions = access.RemoteSessions(services.outbound)
+    sessions.get(services.db.get_cloud(created['id'], 'project-a'),
+                 services.vault)
     assert list(sessions._sessions) == [created['id']]
     sessions.keep({created['id']})
     assert list(sessions._sessions) == [created['id']]
@@ -327,7 +326,7 @@ def test_a_deleted_clouds_secrets_leave_the_sessions_kept(app, conf, tokens,
     sessions.keep(set())
     assert sessions._sessions == {}
     # Deleting the cloud forgets its session.
-    with mock.patch.object(cloud_access.RemoteSessions, 'forget') as forget:
+    with mock.patch.object(access.RemoteSessions, 'forget') as forget:
         assert app('DELETE', '/v1/clouds/%s' % created['id'],
                    token=token).status_int == 204
     forget.assert_called_once_with(created['id'])
@@ -341,9 +340,7 @@ def test_a_deleted_clouds_secrets_leave_the_sessions_kept(app, conf, tokens,
     (10 * 1024 ** 4, 7 * 24 * 3600),
 ])
 def test_a_trust_is_sized_to_its_job(conf, size, lifetime):
-    from glint_service.handlers import migrations
-
-    assert migrations.trust_lifetime(conf.migrations, size) == lifetime
+    assert trusts.lifetime(conf.migrations, size) == lifetime
 
 
 @pytest.mark.parametrize('change, reason', [
@@ -357,7 +354,7 @@ def test_a_trust_is_sized_to_its_job(conf, size, lifetime):
     ({'hw_x': 'y' * 70000}, 'its properties take more than 65536 bytes'),
 ])
 def test_a_source_images_metadata_must_fit(change, reason):
-    from glint_service.handlers import migrations
+    from glint_service.api.handlers import migrations
 
     image = {'id': 'a', 'status': 'active', 'size': 10, 'name': 'centos',
              'os_hash_algo': 'sha512', 'os_hash_value': 'h', 'tags': []}

@@ -3,11 +3,13 @@
 import types
 from unittest import mock
 
-from glint_service import cloud_access
-from glint_service import local_keystone
+from glint_service import clouds
+from glint_service.clouds import access
+from glint_service.clouds import local_keystone
+from glint_service.clouds import trusts
 
 
-def state():
+def services():
     conf = types.SimpleNamespace(
         local_cloud=types.SimpleNamespace(interface='public',
                                           region_name=None),
@@ -19,7 +21,7 @@ def state():
         user_session=lambda auth: local_keystone.user_session(auth, 15.0))
 
 
-def migration(source=cloud_access.LOCAL):
+def migration(source=clouds.LOCAL):
     return types.SimpleNamespace(source=source, trust_id='trust-1',
                                  project_id='project-a')
 
@@ -29,29 +31,30 @@ def test_one_trust_login_serves_a_migrations_local_source_and_targets():
 
     def trust_session(trust_id):
         made.append(trust_id)
-        return local_keystone.trust_session(
-            state().service_session(), trust_id, 15.0)
+        return trusts.session(
+            services().service_session(), trust_id, 15.0)
 
-    clouds = cloud_access.MigrationClouds(
-        types.SimpleNamespace(conf=state().conf, trust_session=trust_session),
+    migration_clouds = access.MigrationClouds(
+        types.SimpleNamespace(conf=services().conf,
+                              trust_session=trust_session),
         migration())
-    first = clouds.glance(cloud_access.LOCAL)
-    second = clouds.glance(cloud_access.LOCAL)
+    first = migration_clouds.glance(clouds.LOCAL)
+    second = migration_clouds.glance(clouds.LOCAL)
     assert made == ['trust-1']
     assert first.session is second.session
     assert first.session.auth.trust_id == 'trust-1'
 
 
 def test_a_remote_cloud_uses_its_stored_credentials():
-    clouds = cloud_access.MigrationClouds(state(), migration())
-    with mock.patch.object(cloud_access, 'remote_glance') as remote:
-        glance = clouds.glance('cloud-b')
+    migration_clouds = access.MigrationClouds(services(), migration())
+    with mock.patch.object(access, 'remote_glance') as remote:
+        glance = migration_clouds.glance('cloud-b')
     remote.assert_called_once_with(mock.ANY, 'cloud-b', 'project-a')
     assert glance is remote.return_value
 
 
 def test_an_api_process_drops_deleted_clouds_sessions_now_and_then():
-    sessions = cloud_access.RemoteSessions(rules=None)
+    sessions = access.RemoteSessions(guard=None)
     remote = {cloud_id: mock.Mock() for cloud_id in ('kept', 'gone')}
     sessions._sessions = {cloud_id: (None, session, {})
                           for cloud_id, session in remote.items()}

@@ -7,8 +7,8 @@ from unittest import mock
 from keystoneauth1 import exceptions as ks_exc
 import pytest
 
-from glint_service import glance
-from glint_service import remote_keystone
+from glint_service.clouds import glance
+from glint_service.clouds import remote_keystone
 
 # TEST-NET-1, which the unit tests' outbound policy allows (conftest.py).
 BODY = {'name': 'cern', 'auth_url': 'https://192.0.2.10:5000/v3',

@@ -5,9 +5,11 @@ import types
 
 import pytest
 
-from glint_service import cloud_spec
+from glint_service.api.schemas import clouds as cloud_schema
+from glint_service.clouds import credentials
 from glint_service import crypto
 from glint_service import exception
+from glint_service import views
 
 PASSWORD_BODY = {'name': 'cern', 'auth_url': 'https://k.invalid:5000/v3',
                  'username': 'alice', 'password': 's3cret',
@@ -28,14 +30,14 @@ def vault(tmp_path):
 def field_error(body, merge_into=None):
     with pytest.raises(exception.InvalidField) as raised:
         if merge_into is None:
-            cloud_spec.complete(body)
+            cloud_schema.complete(body)
         else:
-            cloud_spec.merge(merge_into, body)
+            cloud_schema.merge(merge_into, body)
     return str(raised.value)
 
 
 def test_defaults_are_filled_in():
-    spec = cloud_spec.complete(PASSWORD_BODY)
+    spec = cloud_schema.complete(PASSWORD_BODY)
     assert spec['auth_type'] == 'password'
     assert spec['interface'] == 'public'
     assert spec['verify'] is True
@@ -47,13 +49,13 @@ def test_defaults_are_filled_in():
 def test_ids_instead_of_names_get_no_default_names():
     body = dict(PASSWORD_BODY, user_domain_id='d1', project_id='p1')
     del body['project_name']
-    spec = cloud_spec.complete(body)
+    spec = cloud_schema.complete(body)
     assert 'user_domain_name' not in spec
     assert 'project_domain_name' not in spec
 
 
 def test_application_credential_needs_no_project():
-    spec = cloud_spec.complete(APP_CRED_BODY)
+    spec = cloud_schema.complete(APP_CRED_BODY)
     assert 'username' not in spec
 
 
@@ -80,7 +82,7 @@ def test_bad_fields_are_named(change, message):
 
 
 def test_a_name_in_any_script_is_fine():
-    spec = cloud_spec.complete(dict(PASSWORD_BODY, name='CERN Météo 雲 2'))
+    spec = cloud_schema.complete(dict(PASSWORD_BODY, name='CERN Météo 雲 2'))
     assert spec['name'] == 'CERN Météo 雲 2'
 
 
@@ -91,37 +93,37 @@ def test_a_wrong_type_never_echoes_the_value():
 
 
 def test_merge_keeps_the_stored_secret():
-    stored = cloud_spec.complete(PASSWORD_BODY)
-    merged = cloud_spec.merge(stored, {'name': 'cern-2'})
+    stored = cloud_schema.complete(PASSWORD_BODY)
+    merged = cloud_schema.merge(stored, {'name': 'cern-2'})
     assert merged['password'] == 's3cret'
-    assert not cloud_spec.connection_changed(stored, merged)
+    assert not cloud_schema.connection_changed(stored, merged)
 
 
 def test_merge_of_a_connection_field_asks_for_a_new_check():
-    stored = cloud_spec.complete(PASSWORD_BODY)
-    assert cloud_spec.connection_changed(
-        stored, cloud_spec.merge(stored, {'password': 'new'}))
-    assert cloud_spec.connection_changed(
-        stored, cloud_spec.merge(stored, {'region_name': 'RegionTwo'}))
+    stored = cloud_schema.complete(PASSWORD_BODY)
+    assert cloud_schema.connection_changed(
+        stored, cloud_schema.merge(stored, {'password': 'new'}))
+    assert cloud_schema.connection_changed(
+        stored, cloud_schema.merge(stored, {'region_name': 'RegionTwo'}))
 
 
 def test_merge_by_id_replaces_the_stored_name():
-    stored = cloud_spec.complete(PASSWORD_BODY)
-    merged = cloud_spec.merge(stored, {'project_id': 'p1'})
+    stored = cloud_schema.complete(PASSWORD_BODY)
+    merged = cloud_schema.merge(stored, {'project_id': 'p1'})
     assert merged['project_id'] == 'p1'
     assert 'project_name' not in merged
 
 
 def test_merge_to_another_auth_type_drops_the_old_fields():
-    stored = cloud_spec.complete(PASSWORD_BODY)
+    stored = cloud_schema.complete(PASSWORD_BODY)
     patch = {k: v for k, v in APP_CRED_BODY.items() if k != 'name'}
-    merged = cloud_spec.merge(stored, patch)
+    merged = cloud_schema.merge(stored, patch)
     assert 'username' not in merged and 'password' not in merged
     assert merged['application_credential_secret'] == 'sesame'
 
 
 def test_merge_to_another_auth_type_needs_its_fields():
-    stored = cloud_spec.complete(PASSWORD_BODY)
+    stored = cloud_schema.complete(PASSWORD_BODY)
     message = field_error({'auth_type': 'v3applicationcredential',
                            'application_credential_secret': 's'},
                           merge_into=stored)
@@ -136,32 +138,32 @@ def test_merge_to_another_auth_type_needs_its_fields():
      'application_credential_id': 'x'},
 ])
 def test_sending_the_secret_elsewhere_needs_it_again(change):
-    stored = cloud_spec.complete(PASSWORD_BODY)
+    stored = cloud_schema.complete(PASSWORD_BODY)
     secret = ('application_credential_secret' if 'auth_type' in change
               else 'password')
     message = field_error(change, merge_into=stored)
     assert message.startswith('%s: must be given again to change' % secret)
     given = dict(change, **{secret: 'again'})
-    assert cloud_spec.merge(stored, given)[secret] == 'again'
+    assert cloud_schema.merge(stored, given)[secret] == 'again'
 
 
 def test_renaming_or_a_new_region_keeps_the_stored_secret():
-    stored = cloud_spec.complete(PASSWORD_BODY)
-    merged = cloud_spec.merge(stored, {'name': 'new', 'region_name': 'R2',
-                                       'auth_url': stored['auth_url']})
+    stored = cloud_schema.complete(PASSWORD_BODY)
+    merged = cloud_schema.merge(stored, {'name': 'new', 'region_name': 'R2',
+                                         'auth_url': stored['auth_url']})
     assert merged['password'] == stored['password']
 
 
 def test_stored_secrets_are_sealed_and_never_shown(vault):
-    spec = cloud_spec.complete(PASSWORD_BODY)
-    row = cloud_spec.to_row(spec, vault)
+    spec = cloud_schema.complete(PASSWORD_BODY)
+    row = credentials.to_row(spec, vault)
     assert 's3cret' not in str(row)
     now = datetime.datetime(2026, 11, 21, 12, 0, 0)
     cloud = types.SimpleNamespace(
         id='c1', project_id='p', created_by='u', image_endpoint='https://g',
         created_at=now, updated_at=now, **row)
-    assert cloud_spec.from_row(cloud, vault) == spec
-    shown = cloud_spec.to_dict(cloud)
+    assert credentials.from_row(cloud, vault) == spec
+    shown = views.cloud(cloud)
     assert 's3cret' not in str(shown)
     assert shown['created_at'] == '2026-11-21T12:00:00Z'
     assert shown['username'] == 'alice'
@@ -170,11 +172,11 @@ def test_stored_secrets_are_sealed_and_never_shown(vault):
 def test_remote_project_id_is_shown_apart_from_the_owner(vault):
     body = dict(PASSWORD_BODY, project_id='remote-p')
     del body['project_name']
-    row = cloud_spec.to_row(cloud_spec.complete(body), vault)
+    row = credentials.to_row(cloud_schema.complete(body), vault)
     now = datetime.datetime(2026, 11, 21)
     cloud = types.SimpleNamespace(
         id='c1', project_id='owner-p', created_by='u', image_endpoint='g',
         created_at=now, updated_at=now, **row)
-    shown = cloud_spec.to_dict(cloud)
+    shown = views.cloud(cloud)
     assert shown['project_id'] == 'owner-p'
     assert shown['remote_project_id'] == 'remote-p'

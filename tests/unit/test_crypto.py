@@ -15,9 +15,9 @@ def test_seal_and_open(tmp_path):
     assert crypto.create_key_file(key_file)
     assert stat.S_IMODE(os.stat(key_file).st_mode) == 0o600
     vault = crypto.Vault.from_key_file(key_file)
-    sealed = vault.seal({'password': 'hunter2'})
+    sealed = vault.encrypt({'password': 'hunter2'})
     assert 'hunter2' not in sealed
-    assert vault.open(sealed) == {'password': 'hunter2'}
+    assert vault.decrypt(sealed) == {'password': 'hunter2'}
 
 
 def test_create_leaves_an_existing_key_alone(tmp_path):
@@ -61,9 +61,9 @@ def test_wrong_key_is_a_clear_error_not_plaintext(tmp_path):
     first, second = str(tmp_path / 'one'), str(tmp_path / 'two')
     crypto.create_key_file(first)
     crypto.create_key_file(second)
-    sealed = crypto.Vault.from_key_file(first).seal({'password': 'x'})
+    sealed = crypto.Vault.from_key_file(first).encrypt({'password': 'x'})
     with pytest.raises(exception.SecretsUnreadable) as raised:
-        crypto.Vault.from_key_file(second).open(sealed)
+        crypto.Vault.from_key_file(second).decrypt(sealed)
     assert 'not the key they were encrypted with' in raised.value.detail
 
 
@@ -71,16 +71,16 @@ def test_rotation_new_key_first_old_key_still_opens(tmp_path):
     key_file = tmp_path / 'key'
     crypto.create_key_file(str(key_file))
     old = crypto.Vault.from_key_file(str(key_file))
-    sealed = old.seal({'password': 'x'})
+    sealed = old.encrypt({'password': 'x'})
     key_file.write_bytes(fernet.Fernet.generate_key() + b'\n'
                          + key_file.read_bytes())
     rotated = crypto.Vault.from_key_file(str(key_file))
-    assert rotated.open(sealed) == {'password': 'x'}
-    resealed = rotated.reseal(sealed)
-    assert rotated.opens_with_first_key(resealed)
-    assert not rotated.opens_with_first_key(sealed)
+    assert rotated.decrypt(sealed) == {'password': 'x'}
+    resealed = rotated.reencrypt(sealed)
+    assert rotated.encrypted_with_first_key(resealed)
+    assert not rotated.encrypted_with_first_key(sealed)
     # A vault of before the change reads the file again: it follows.
-    assert old.open(resealed) == {'password': 'x'}
+    assert old.decrypt(resealed) == {'password': 'x'}
 
 
 def test_key_rotate_and_prune_reencrypt_every_stored_secret(conf, capsys):
@@ -94,7 +94,7 @@ def test_key_rotate_and_prune_reencrypt_every_stored_secret(conf, capsys):
         'project_id': 'p', 'created_by': 'u', 'name': 'c',
         'auth_url': 'https://192.0.2.1/v3', 'auth_type': 'password',
         'interface': 'public', 'verify': True, 'auth': {},
-        'sealed_secrets': vault.seal({'password': 'hunter2'}),
+        'sealed_secrets': vault.encrypt({'password': 'hunter2'}),
         'image_endpoint': 'https://192.0.2.1:9292'})
     # A new key put first by hand, the secret not encrypted with it yet:
     # prune refuses to drop the key the secret needs.
@@ -109,11 +109,11 @@ def test_key_rotate_and_prune_reencrypt_every_stored_secret(conf, capsys):
     rotated = crypto.Vault.from_key_file(conf.crypto.key_file)
     assert len(rotated.keys) == 2 and rotated.keys[1] == vault.keys[0]
     [sealed] = db.sealed_secrets()
-    assert rotated.opens_with_first_key(sealed)
+    assert rotated.encrypted_with_first_key(sealed)
     assert db.get_cloud(cloud.id, 'p').updated_at == cloud.updated_at
 
     manage.key_prune(conf, None)
     pruned = crypto.Vault.from_key_file(conf.crypto.key_file)
     assert pruned.keys == rotated.keys[:1]
-    assert pruned.open(sealed) == {'password': 'hunter2'}
+    assert pruned.decrypt(sealed) == {'password': 'hunter2'}
     assert stat.S_IMODE(os.stat(conf.crypto.key_file).st_mode) == 0o600

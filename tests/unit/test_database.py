@@ -3,9 +3,9 @@
 import pytest
 import sqlalchemy as sa
 
+from glint_service.api import deploy
 from glint_service.db import api as db_api
 from glint_service.db import schema
-from glint_service import deploy
 from glint_service import exception
 from tests import queue_claims
 
@@ -157,7 +157,7 @@ def test_a_claims_queries_do_not_grow_with_the_queue(url):
     schema.upgrade(url)
     db = db_api.Database(url)
     statements = []
-    sa.event.listen(db.engine, 'before_cursor_execute',
+    sa.event.listen(db.sql_engine, 'before_cursor_execute',
                     lambda *args: statements.append(args[2]))
 
     def statements_of_a_claim():

@@ -5,12 +5,12 @@ import threading
 import time
 from unittest import mock
 
-from glint_service import engine as glint_engine
-from glint_service import state as glint_state
+from glint_service.engine import manager
+from glint_service import services as glint_services
 
 
-def queue_migration(state):
-    return state.db.create_migration({
+def queue_migration(services):
+    return services.db.create_migration({
         'project_id': 'project-a', 'created_by': 'user-a',
         'image_id': 'a1', 'source': 'local', 'visibility': 'private',
         'on_conflict': 'copy', 'size': 10}, ['cloud-b']).id
@@ -18,12 +18,12 @@ def queue_migration(state):
 
 def engine(conf, max_transfers=4):
     conf.set_override('max_transfers', max_transfers, group='engine')
-    return glint_engine.Engine(glint_state.State(conf), mock.Mock())
+    return manager.Engine(glint_services.Services(conf), mock.Mock())
 
 
 def test_an_engine_claims_only_while_under_its_limit(conf):
     engine_ = engine(conf, max_transfers=2)
-    queued = [queue_migration(engine_.state) for _ in range(3)]
+    queued = [queue_migration(engine_.services) for _ in range(3)]
     release = threading.Event()
     started = []
 
@@ -47,7 +47,7 @@ def test_an_engine_claims_only_while_under_its_limit(conf):
 
 def test_a_stopping_engine_claims_nothing(conf):
     engine_ = engine(conf)
-    migration_id = queue_migration(engine_.state)
+    migration_id = queue_migration(engine_.services)
     engine_.stopping.set()
     with mock.patch.object(engine_.runner, 'run') as run:
         engine_.tick()
@@ -63,10 +63,10 @@ def test_stop_waits_for_the_transfers_and_releases_the_recoveries(conf):
     conf.set_override('cleanup_threads', 1, group='engine')
     engine_ = engine(conf)
     db = engine_.db
-    abandoned = [queue_migration(engine_.state) for _ in range(2)]
+    abandoned = [queue_migration(engine_.services) for _ in range(2)]
     for migration_id in abandoned:
         assert db.claim(migration_id, 'gone', lease_seconds=-1)
-    running = queue_migration(engine_.state)
+    running = queue_migration(engine_.services)
     recovering = []
 
     def run(migration_id):
@@ -76,10 +76,10 @@ def test_stop_waits_for_the_transfers_and_releases_the_recoveries(conf):
     def recover(migration_id):
         recovering.append(migration_id)
         # Under way until the engine has dropped the cleanups not begun.
-        assert eventually(lambda: engine_._cleanup._shutdown)
+        assert eventually(lambda: engine_._cleanup_pool._shutdown)
 
     with mock.patch.object(engine_.runner, 'run', run), \
-            mock.patch.object(engine_.runner, 'recover', recover):
+            mock.patch.object(engine_.cleanup, 'recover', recover):
         engine_.tick()
         assert eventually(lambda: recovering)
         engine_.stop()
@@ -103,29 +103,29 @@ def test_an_engine_renews_the_leases_of_the_migrations_it_runs_only(conf):
     # running here, the other's run ended without recording its end (the
     # database was gone at that moment): that one is ended as interrupted.
     engine_ = engine(conf)
-    state = engine_.state
-    running, ended = queue_migration(state), queue_migration(state)
+    services = engine_.services
+    running, ended = queue_migration(services), queue_migration(services)
     for migration_id in (running, ended):
-        assert state.db.claim(migration_id, engine_.owner, lease_seconds=-1)
+        assert services.db.claim(migration_id, engine_.owner, lease_seconds=-1)
     engine_._running.add(running)
-    with mock.patch.object(engine_.runner, 'recover') as recover:
+    with mock.patch.object(engine_.cleanup, 'recover') as recover:
         engine_.tick()
         engine_.stop()
     recover.assert_called_once_with(ended)
-    assert state.db.abandoned_migration_ids() == []
-    assert state.db.get_migration(running).owner == engine_.owner
+    assert services.db.abandoned_migration_ids() == []
+    assert services.db.get_migration(running).owner == engine_.owner
 
 
 def test_a_stuck_cleanup_neither_holds_the_leases_nor_runs_twice(conf):
     """A target Glance slow to answer a DELETE costs no lease."""
     engine_ = engine(conf)
-    state = engine_.state
-    running, left = queue_migration(state), queue_migration(state)
-    assert state.db.claim(running, engine_.owner, lease_seconds=-1)
+    services = engine_.services
+    running, left = queue_migration(services), queue_migration(services)
+    assert services.db.claim(running, engine_.owner, lease_seconds=-1)
     engine_._running.add(running)
-    state.db.update_migration(left, status='failed')
-    state.db.update_target(left, 0, status='failed', image_id='i1',
-                           leftover=True)
+    services.db.update_migration(left, status='failed')
+    services.db.update_target(left, 0, status='failed', image_id='i1',
+                              leftover=True)
     started, release = threading.Event(), threading.Event()
     calls = []
 
@@ -134,16 +134,16 @@ def test_a_stuck_cleanup_neither_holds_the_leases_nor_runs_twice(conf):
         started.set()
         release.wait(60)
 
-    with mock.patch.object(engine_.runner, 'remove_leftover', stuck):
+    with mock.patch.object(engine_.cleanup, 'remove_leftover', stuck):
         engine_.tick()
         assert started.wait(60)
         # The round is over, the deletion still hangs: the lease of the
         # running migration was renewed, and a next round does not ask for
         # the same deletion again.
-        assert state.db.abandoned_migration_ids() == []
-        state.db.claim(running, engine_.owner, lease_seconds=-1)
+        assert services.db.abandoned_migration_ids() == []
+        services.db.claim(running, engine_.owner, lease_seconds=-1)
         engine_.tick()
-        assert state.db.abandoned_migration_ids() == []
+        assert services.db.abandoned_migration_ids() == []
         assert calls == [left]
         release.set()
         engine_.stop()
@@ -161,7 +161,7 @@ def test_an_idle_engine_looks_at_the_queue_more_often_than_at_the_rest(conf):
                               lambda migration_id: claimed.set()):
         engine_.start()
         assert eventually(lambda: look_after.called)
-        queue_migration(engine_.state)
+        queue_migration(engine_.services)
         assert claimed.wait(60)
         engine_.stop()
     look_after.assert_called_once_with()
@@ -171,10 +171,10 @@ def test_an_engine_that_stops_drops_the_cleanups_it_finds(conf):
     # Its cleanup pool is shut down already: the abandoned migration's
     # claim is released at its stop, for another engine.
     engine_ = engine(conf)
-    abandoned = queue_migration(engine_.state)
+    abandoned = queue_migration(engine_.services)
     assert engine_.db.claim(abandoned, 'gone', lease_seconds=-1)
-    engine_._cleanup.shutdown()
-    with mock.patch.object(engine_.runner, 'recover') as recover:
+    engine_._cleanup_pool.shutdown()
+    with mock.patch.object(engine_.cleanup, 'recover') as recover:
         engine_.look_after()
         engine_.stop()
     recover.assert_not_called()

@@ -4,7 +4,7 @@ import types
 
 import pytest
 
-from glint_service import glance
+from glint_service.clouds import glance
 
 SOURCE = {
     'id': 'a1', 'name': 'centos', 'status': 'active', 'visibility': 'public',

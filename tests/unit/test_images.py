@@ -1,6 +1,6 @@
 """Grouping images across clouds, and the three kinds of conflict."""
 
-from glint_service import images
+from glint_service.api import image_listing
 
 
 def image(image_id, name, content=None, status='active'):
@@ -15,7 +15,7 @@ def conflicts(document):
 
 
 def test_copies_of_one_content_are_one_row():
-    document = images.group([
+    document = image_listing.group([
         ('local', 'here', [image('a', 'alma9', 'h1')], None),
         ('c2', 'there', [image('b', 'alma9', 'h1')], None),
     ])
@@ -26,7 +26,7 @@ def test_copies_of_one_content_are_one_row():
 
 
 def test_name_mismatch():
-    document = images.group([
+    document = image_listing.group([
         ('local', 'here', [image('a', 'alma9', 'h1')], None),
         ('c2', 'there', [image('b', 'alma-9', 'h1')], None),
     ])
@@ -34,7 +34,7 @@ def test_name_mismatch():
 
 
 def test_duplicate_name_in_one_cloud_is_not_a_content_mismatch():
-    document = images.group([
+    document = image_listing.group([
         ('local', 'here', [image('a', 'x', 'h1'), image('b', 'x', 'h2')],
          None),
     ])
@@ -43,7 +43,7 @@ def test_duplicate_name_in_one_cloud_is_not_a_content_mismatch():
 
 
 def test_content_mismatch_across_clouds():
-    document = images.group([
+    document = image_listing.group([
         ('local', 'here', [image('a', 'x', 'h1')], None),
         ('c2', 'there', [image('b', 'x', 'h2')], None),
     ])
@@ -52,14 +52,14 @@ def test_content_mismatch_across_clouds():
 
 
 def test_an_image_without_a_hash_is_keyed_by_name():
-    document = images.group([
+    document = image_listing.group([
         ('local', 'here', [image('a', 'empty', None, status='queued')],
          None)])
     assert document['images'][0]['key'] == 'name:empty'
 
 
 def test_an_unreachable_cloud_is_reported_and_the_rest_listed():
-    document = images.group([
+    document = image_listing.group([
         ('local', 'here', [image('a', 'x', 'h1')], None),
         ('c2', 'there', None, 'unreachable: ConnectFailure'),
     ])
@@ -70,7 +70,7 @@ def test_an_unreachable_cloud_is_reported_and_the_rest_listed():
 
 
 def test_conflict_details_name_the_clouds():
-    document = images.group([
+    document = image_listing.group([
         ('local', 'here', [image('a', 'x', 'h1'), image('b', 'x', 'h2')],
          None),
         ('c2', 'there', [image('c', 'x', 'h3'), image('d', 'y', 'h1')],

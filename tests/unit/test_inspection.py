@@ -5,7 +5,7 @@ import struct
 
 import pytest
 
-from glint_service import inspection
+from glint_service.engine import inspection
 
 MiB = 1024 * 1024
 

@@ -2,14 +2,14 @@
 
 import pytest
 
+from glint_service.api.schemas import migrations as migration_schema
 from glint_service import exception
-from glint_service import migration_spec
 
 IMAGE = '6e2f4a1b-0c3d-4e5f-8a9b-1c2d3e4f5a6b'
 
 
 def test_defaults():
-    spec = migration_spec.complete({'image_id': IMAGE, 'targets': ['c1']})
+    spec = migration_schema.complete({'image_id': IMAGE, 'targets': ['c1']})
     assert spec == {'image_id': IMAGE, 'targets': ['c1'], 'source': 'local',
                     'name': None, 'visibility': 'private',
                     'on_conflict': 'skip_identical'}
@@ -42,5 +42,5 @@ def test_defaults():
 ])
 def test_bad_requests_name_the_field(body, message):
     with pytest.raises(exception.InvalidField) as raised:
-        migration_spec.complete(body)
+        migration_schema.complete(body)
     assert str(raised.value).startswith(message)

@@ -9,9 +9,10 @@ from unittest import mock
 
 import pytest
 
+from glint_service.engine import journal as journal_
+from glint_service.engine import runner
+from glint_service.engine import sources
 from glint_service import exception
-from glint_service import migrator
-from glint_service import sources
 
 
 def migration(image_metadata=None, targets=()):
@@ -55,24 +56,24 @@ def test_a_source_of_another_size_is_refused_and_closed():
 
 def test_a_transfer_goes_on_through_a_short_loss_of_its_database():
     db = mock.Mock()
-    with mock.patch.object(migrator.time, 'monotonic', return_value=100.0):
-        journal = migrator.Journal(
+    with mock.patch.object(journal_.time, 'monotonic', return_value=100.0):
+        journal = journal_.Journal(
             db, migration(targets=[('c2', 'copying', 'i2')]), 30)
     journal.targets[0].pipe = types.SimpleNamespace(bytes_taken=5)
     journal.bytes_read = 7
     db.save_progress.side_effect = exception.DatabaseUnavailable()
     # Up to half the lease without a record, it goes on (no cancel seen).
-    with mock.patch.object(migrator.time, 'monotonic', return_value=115.0):
+    with mock.patch.object(journal_.time, 'monotonic', return_value=115.0):
         assert journal.save() is False
     # Longer, it stops: another engine may soon take it for abandoned.
-    with mock.patch.object(migrator.time, 'monotonic', return_value=115.5):
+    with mock.patch.object(journal_.time, 'monotonic', return_value=115.5):
         with pytest.raises(exception.DatabaseUnavailable):
             journal.save()
-    # Once it answers again, progress is recorded with the targets' state,
+    # Once it answers again, progress is recorded with the targets' services,
     # and a cancel asked for meanwhile is seen.
     db.save_progress.side_effect = None
     db.save_progress.return_value = True
-    with mock.patch.object(migrator.time, 'monotonic', return_value=116.0):
+    with mock.patch.object(journal_.time, 'monotonic', return_value=116.0):
         assert journal.save() is True
     db.save_progress.assert_called_with('m1', 7, {0: {
         'status': 'copying', 'error': None, 'image_id': 'i2',
@@ -81,7 +82,7 @@ def test_a_transfer_goes_on_through_a_short_loss_of_its_database():
 
 def test_the_end_is_written_once_with_every_target():
     db = mock.Mock()
-    journal = migrator.Journal(db, migration(targets=[
+    journal = journal_.Journal(db, migration(targets=[
         ('c2', 'copying', 'i2'), ('c3', 'copying', 'i3')]), 30)
     journal.set(journal.targets[0], status='succeeded')
     journal.fail(journal.targets[1], 'upload: refused')
@@ -97,22 +98,22 @@ def test_the_end_is_written_once_with_every_target():
     assert values['status'] == 'partial'
 
 
-def runner(db):
-    state = types.SimpleNamespace(
+def make_runner(db):
+    services = types.SimpleNamespace(
         db=db, conf=types.SimpleNamespace(
             migrations=None, engine=types.SimpleNamespace(lease_seconds=30)))
-    return migrator.Runner(state, mock.Mock(), threading.Event())
+    return runner.Runner(services, mock.Mock(), threading.Event())
 
 
 def test_an_identical_image_is_never_deleted():
     db = mock.Mock()
-    journal = migrator.Journal(db, migration(targets=[('c2', 'queued',
+    journal = journal_.Journal(db, migration(targets=[('c2', 'queued',
                                                        None)]), 30)
     target = journal.targets[0]
     clouds = mock.Mock()
     glance = clouds.glance.return_value
     glance.find_identical.return_value = {'id': 'users-own'}
-    run = runner(db)
+    run = make_runner(db)
     run._prepare(types.SimpleNamespace(on_conflict='skip_identical',
                                        os_hash_algo='sha512',
                                        os_hash_value='h'),
@@ -127,11 +128,11 @@ def test_a_targets_image_is_made_with_the_targets_own_settings():
     db = mock.Mock()
     record = migration(targets=[('c2', 'queued', None)])
     record.targets[0].settings = {'name': 'centos-9', 'visibility': 'shared'}
-    journal = migrator.Journal(db, record, 30)
+    journal = journal_.Journal(db, record, 30)
     clouds = mock.Mock()
     glance = clouds.glance.return_value
     glance.create_image.return_value = 'i2'
-    runner(db)._prepare(types.SimpleNamespace(
+    make_runner(db)._prepare(types.SimpleNamespace(
         on_conflict='copy', name=None, image_name='centos',
         visibility='private'), journal, clouds, journal.targets[0],
         {'disk_format': 'raw'})
@@ -143,14 +144,14 @@ def test_a_targets_image_is_made_with_the_targets_own_settings():
 
 def handing_back(delete_fails=False):
     db = mock.Mock()
-    journal = migrator.Journal(db, migration(targets=[
+    journal = journal_.Journal(db, migration(targets=[
         ('c2', 'copying', 'i2'), ('c3', 'skipped', 'users-own')]), 30)
     journal.targets[0].made = True
     for target in journal.targets:
         target.glance = mock.Mock()
     if delete_fails:
         journal.targets[0].glance.delete_image.side_effect = OSError()
-    return db, journal, runner(db)._hand_back(journal)
+    return db, journal, make_runner(db)._hand_back(journal)
 
 
 def test_a_handed_back_migration_is_queued_again_without_its_images():
@@ -172,7 +173,7 @@ def test_a_hand_back_that_cannot_delete_an_image_ends_the_migration():
     assert args[1][0]['leftover'] is True
     assert args[1][0]['status'] == 'failed'
     assert args[1][1]['status'] == 'skipped'
-    assert values['error'] == migrator.STOPPED
+    assert values['error'] == runner.STOPPED
 
 
 class Source(object):
@@ -203,8 +204,8 @@ def transfer(on_conflict, clouds, source):
     record.name, record.image_name = None, 'centos'
     record.visibility = 'private'
     record.os_hash_algo, record.os_hash_value = 'sha512', 'h'
-    journal = migrator.Journal(db, record, 30)
-    status = runner(db)._transfer(record, journal, clouds, source)
+    journal = journal_.Journal(db, record, 30)
+    status = make_runner(db)._transfer(record, journal, clouds, source)
     return status, journal.targets[0]
 
 

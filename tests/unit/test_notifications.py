@@ -19,8 +19,8 @@ import pytest
 
 from glint_service import conf as glint_conf
 from glint_service.db import models
-from glint_service import migration_spec
-from glint_service import notifications
+from glint_service.engine import notifications
+from glint_service import views
 
 HOST = socket.gethostname()
 PASSWORD = 'broker-secret-3f9a'
@@ -99,7 +99,7 @@ def test_started_sends_the_migration_as_the_api_shows_it(log_notifier,
     assert message['event_type'] == 'glint.migration.start'
     assert message['priority'] == 'INFO'
     assert message['publisher_id'] == 'glint-engine.%s' % HOST
-    assert message['payload'] == migration_spec.to_dict(migration)
+    assert message['payload'] == views.migration(migration)
     assert message['payload']['status'] == 'running'
     assert message['payload']['created_at'] == '2025-03-04T05:06:07Z'
     assert [t['cloud_id'] for t in message['payload']['targets']] == [
@@ -111,7 +111,7 @@ def test_started_sends_the_migration_as_the_api_shows_it(log_notifier,
 
 def test_payload_fields():
     """The fields doc/api-ref.rst lists."""
-    payload = migration_spec.to_dict(make_migration('partial'))
+    payload = views.migration(make_migration('partial'))
     assert sorted(payload) == [
         'bytes_read', 'created_at', 'created_by', 'error', 'finished_at',
         'id', 'image_id', 'image_name', 'name', 'on_conflict', 'project_id',
@@ -135,7 +135,7 @@ def test_ended_event_type_by_status(log_notifier, caplog, status,
     assert message['event_type'] == event_type
     assert message['priority'] == priority
     assert message['payload']['status'] == status
-    assert message['payload'] == migration_spec.to_dict(migration)
+    assert message['payload'] == views.migration(migration)
 
 
 def test_no_driver_no_transport_nothing_sent(tmp_path, caplog):
@@ -185,7 +185,7 @@ def test_a_failure_to_send_is_one_warning(log_notifier, caplog):
                            side_effect=error):
         log_notifier.ended(make_migration('failed'))
     [line] = [r for r in caplog.records
-              if r.name == 'glint_service.notifications']
+              if r.name == 'glint_service.engine.notifications']
     assert line.levelname == 'WARNING'
     assert line.getMessage() == (
         'Migration 6a1f3c2e-0d4b-4e8f-9a7c-5b2d1e0f3a4b: notification '

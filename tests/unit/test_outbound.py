@@ -15,8 +15,8 @@ from keystoneauth1 import exceptions as ks_exc
 import pytest
 import requests
 
+from glint_service.clouds import outbound
 from glint_service import exception
-from glint_service import outbound
 from tests import hostile as hostile_cloud
 
 ALLOWED = '127.0.0.1/32'
@@ -27,7 +27,7 @@ def policy(**options):
                  disallowed_ports=[], allowed_networks=[ALLOWED],
                  disallowed_networks=[], allow_insecure_tls=True)
     group.update(options)
-    return outbound.Policy(_Group(group))
+    return outbound.Destinations(_Group(group))
 
 
 class _Group(dict):
@@ -98,8 +98,9 @@ def test_a_bad_network_in_the_config_is_named():
 
 
 def test_a_cloud_spec_is_checked_naming_the_field():
-    rules = types.SimpleNamespace(policy=policy(allow_insecure_tls=False))
-    check = outbound.Rules.check_cloud
+    rules = types.SimpleNamespace(
+        destinations=policy(allow_insecure_tls=False))
+    check = outbound.Guard.check_cloud
     with pytest.raises(exception.InvalidField, match='^auth_url: '):
         check(rules, {'auth_url': 'http://127.0.0.2/v3', 'verify': True})
     with pytest.raises(exception.InvalidField, match='^verify: must be true'):

@@ -3,11 +3,11 @@
 from oslo_config import cfg
 import pytest
 
+from glint_service.api import context
+from glint_service.api.policies import clouds
+from glint_service.api import policy
 from glint_service import conf as glint_conf
-from glint_service import context
 from glint_service import exception
-from glint_service.policies import clouds
-from glint_service import policy
 
 
 @pytest.fixture
@@ -78,6 +78,6 @@ def test_a_member_of_another_project_is_not_allowed(enforcer):
 
 
 def test_every_rule_is_documented():
-    from glint_service import policies
+    from glint_service.api import policies
     for rule in policies.list_rules():
         assert rule.description

@@ -5,7 +5,7 @@ import time
 
 import pytest
 
-from glint_service import transfer
+from glint_service.engine import transfer
 
 
 def drain(pipe, out, size=7):

@@ -2,13 +2,15 @@
 
 from oslo_log import log as logging
 
-from glint_service import cloud_spec
+from glint_service.api.policies import clouds as policies
+from glint_service.api.schemas import clouds as cloud_schema
+from glint_service.api import util
+from glint_service.clouds import credentials
+from glint_service.clouds import glance
+from glint_service.clouds import outbound
+from glint_service.clouds import remote_keystone
 from glint_service import exception
-from glint_service import glance
-from glint_service import outbound
-from glint_service.policies import clouds as policies
-from glint_service import remote_keystone
-from glint_service import util
+from glint_service import views
 
 LOG = logging.getLogger(__name__)
 
@@ -16,38 +18,38 @@ LOG = logging.getLogger(__name__)
 def list_clouds(request):
     project_id = util.listed_project(request, policies.LIST,
                                      policies.LIST_ALL_PROJECTS)
-    clouds = util.state(request).db.list_clouds(project_id)
+    clouds = util.services(request).db.list_clouds(project_id)
     return util.json_response(
-        {'clouds': [cloud_spec.to_dict(cloud) for cloud in clouds]})
+        {'clouds': [views.cloud(cloud) for cloud in clouds]})
 
 
 def show_cloud(request):
     context = util.context(request)
     context.can(policies.SHOW)
-    cloud = util.state(request).db.get_cloud(
+    cloud = util.services(request).db.get_cloud(
         request.urlvars['cloud_id'], context.project_id)
-    return util.json_response(cloud_spec.to_dict(cloud))
+    return util.json_response(views.cloud(cloud))
 
 
 def create_cloud(request):
     context = util.context(request)
     context.can(policies.CREATE)
-    state = util.state(request)
-    spec = cloud_spec.complete(util.json_body(request))
-    limit = state.conf.quota.clouds
-    if state.db.count_clouds(context.project_id) >= limit:
+    services = util.services(request)
+    spec = cloud_schema.complete(util.json_body(request))
+    limit = services.conf.quota.clouds
+    if services.db.count_clouds(context.project_id) >= limit:
         raise exception.QuotaExceeded('remote clouds', limit, 'clouds')
-    state.outbound.check_cloud(spec)
+    services.outbound.check_cloud(spec)
     image_endpoint = remote_keystone.find_image_endpoint(spec,
-                                                         state.outbound)
-    cloud = state.db.create_cloud(dict(
-        cloud_spec.to_row(spec, state.vault),
+                                                         services.outbound)
+    cloud = services.db.create_cloud(dict(
+        credentials.to_row(spec, services.vault),
         project_id=context.project_id, created_by=context.user_id,
         image_endpoint=image_endpoint))
     LOG.info('Remote cloud %s (%s) added to project %s',
              cloud.id, cloud.name, cloud.project_id)
     return util.json_response(
-        cloud_spec.to_dict(cloud), status=201,
+        views.cloud(cloud), status=201,
         headers={'Location': '%s/%s' % (request.path_url, cloud.id)})
 
 
@@ -58,33 +60,33 @@ def _owners(cloud):
 
 def update_cloud(request):
     context = util.context(request)
-    state = util.state(request)
+    services = util.services(request)
     cloud_id = request.urlvars['cloud_id']
-    row = state.db.get_cloud(cloud_id, context.project_id)
+    row = services.db.get_cloud(cloud_id, context.project_id)
     context.can(policies.UPDATE, _owners(row))
-    stored = cloud_spec.from_row(row, state.vault)
-    spec = cloud_spec.merge(stored, util.json_body(request))
-    values = cloud_spec.to_row(spec, state.vault)
-    if cloud_spec.connection_changed(stored, spec):
-        state.outbound.check_cloud(spec)
+    stored = credentials.from_row(row, services.vault)
+    spec = cloud_schema.merge(stored, util.json_body(request))
+    values = credentials.to_row(spec, services.vault)
+    if cloud_schema.connection_changed(stored, spec):
+        services.outbound.check_cloud(spec)
         values['image_endpoint'] = remote_keystone.find_image_endpoint(
-            spec, state.outbound)
-    cloud = state.db.update_cloud(cloud_id, context.project_id, values)
+            spec, services.outbound)
+    cloud = services.db.update_cloud(cloud_id, context.project_id, values)
     LOG.info('Remote cloud %s (%s) updated', cloud.id, cloud.name)
-    return util.json_response(cloud_spec.to_dict(cloud))
+    return util.json_response(views.cloud(cloud))
 
 
 def delete_cloud(request):
     context = util.context(request)
     cloud_id = request.urlvars['cloud_id']
-    db = util.state(request).db
+    db = util.services(request).db
     context.can(policies.DELETE,
                 _owners(db.get_cloud(cloud_id, context.project_id)))
     if db.cloud_in_use(cloud_id):
         raise exception.Conflict('A queued or running migration uses remote '
                                  'cloud %s; cancel it first.' % cloud_id)
     db.delete_cloud(cloud_id, context.project_id)
-    util.state(request).remote_sessions.forget(cloud_id)
+    util.services(request).remote_sessions.forget(cloud_id)
     LOG.info('Remote cloud %s deleted', cloud_id)
     return util.no_content()
 
@@ -98,12 +100,13 @@ def check_cloud(request):
     """
     context = util.context(request)
     context.can(policies.CHECK)
-    state = util.state(request)
-    cloud = state.db.get_cloud(request.urlvars['cloud_id'],
-                               context.project_id)
-    spec = cloud_spec.from_row(cloud, state.vault)
+    services = util.services(request)
+    cloud = services.db.get_cloud(request.urlvars['cloud_id'],
+                                  context.project_id)
+    spec = credentials.from_row(cloud, services.vault)
     try:
-        with remote_keystone.remote_session(spec, state.outbound) as session:
+        with remote_keystone.remote_session(spec,
+                                            services.outbound) as session:
             glance.Glance(session, spec['interface'],
                           spec['region_name']).first_images()
     except Exception as error:

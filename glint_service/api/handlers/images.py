@@ -3,13 +3,14 @@
 import concurrent.futures
 import time
 
-from glint_service import cloud_access
+from glint_service.api import image_listing
+from glint_service.api.policies import images as policies
+from glint_service.api import util
+from glint_service import clouds
+from glint_service.clouds import access
+from glint_service.clouds import glance
+from glint_service.clouds import outbound
 from glint_service import exception
-from glint_service import glance
-from glint_service import images
-from glint_service import outbound
-from glint_service.policies import images as policies
-from glint_service import util
 
 
 # The most clouds listed at once for one request.
@@ -19,29 +20,30 @@ MAX_THREADS = 8
 def list_images(request):
     context = util.context(request)
     context.can(policies.LIST)
-    state = util.state(request)
-    clouds = [(cloud_access.LOCAL, state.conf.local_cloud.name)] + [
+    services = util.services(request)
+    project_clouds = [(clouds.LOCAL, services.conf.local_cloud.name)] + [
         (cloud.id, cloud.name)
-        for cloud in state.db.list_clouds(context.project_id)]
+        for cloud in services.db.list_clouds(context.project_id)]
     wanted = request.GET.getall('cloud')
     if wanted:
-        known = {cloud_id for cloud_id, _ in clouds}
+        known = {cloud_id for cloud_id, _ in project_clouds}
         for cloud_id in wanted:
             if cloud_id not in known:
                 raise exception.InvalidField(
                     'cloud', 'no cloud %s in this project' % cloud_id)
-        clouds = [c for c in clouds if c[0] in wanted]
+        project_clouds = [c for c in project_clouds if c[0] in wanted]
     # Each cloud's listing stops between two pages once the time is up; a
     # call already made ends by its own deadline ([remote_clouds]). The
     # request ends once every listing has: no thread outlives it.
-    timeout = state.conf.remote_clouds.timeout * 2
+    timeout = services.conf.remote_clouds.timeout * 2
     deadline = time.monotonic() + timeout
     with concurrent.futures.ThreadPoolExecutor(
-            min(len(clouds), MAX_THREADS)) as pool:
-        futures = [pool.submit(_list_one, state, context, cloud_id, deadline)
-                   for cloud_id, _ in clouds]
+            min(len(project_clouds), MAX_THREADS)) as pool:
+        futures = [pool.submit(_list_one, services, context, cloud_id,
+                               deadline)
+                   for cloud_id, _ in project_clouds]
     listings = []
-    for (cloud_id, name), future in zip(clouds, futures):
+    for (cloud_id, name), future in zip(project_clouds, futures):
         try:
             listings.append((cloud_id, name, future.result(), None))
         except glance.OutOfTime:
@@ -51,10 +53,9 @@ def list_images(request):
             listings.append((cloud_id, name, None, str(error)))
         except Exception as error:
             listings.append((cloud_id, name, None, outbound.describe(error)))
-    return util.json_response(images.group(listings))
+    return util.json_response(image_listing.group(listings))
 
 
-def _list_one(state, context, cloud_id, deadline):
-    return cloud_access.callers_glance(state, context,
-                                       cloud_id).list_images(
-                                           deadline=deadline)
+def _list_one(services, context, cloud_id, deadline):
+    glance_ = access.callers_glance(services, context, cloud_id)
+    return glance_.list_images(deadline=deadline)

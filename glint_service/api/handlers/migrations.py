@@ -2,17 +2,19 @@
 
 import json
 
-from keystoneauth1 import exceptions as ks_exc
 from oslo_log import log as logging
 
-from glint_service import cloud_access
+from glint_service.api.policies import migrations as policies
+from glint_service.api.schemas import migrations as migration_schema
+from glint_service.api import util
+from glint_service import clouds
+from glint_service.clouds import access
+from glint_service.clouds import glance
+from glint_service.clouds import outbound
+from glint_service.clouds import trusts
 from glint_service import exception
-from glint_service import glance
-from glint_service import local_keystone
-from glint_service import migration_spec
-from glint_service import outbound
-from glint_service.policies import migrations as policies
-from glint_service import util
+from glint_service import states
+from glint_service import views
 
 LOG = logging.getLogger(__name__)
 
@@ -21,46 +23,44 @@ def list_migrations(request):
     project_id = util.listed_project(request, policies.LIST,
                                      policies.LIST_ALL_PROJECTS)
     status = request.GET.get('status')
-    if status is not None and status not in migration_spec.STATUSES:
+    if status is not None and status not in states.MIGRATION_STATUSES:
         raise exception.InvalidField(
             'status', 'must be one of: %s' % ', '.join(
-                migration_spec.STATUSES))
-    state = util.state(request)
-    migrations = state.db.list_migrations(project_id, status)
-    cloud_access.delete_trusts_left(state, util.context(request))
+                states.MIGRATION_STATUSES))
+    services = util.services(request)
+    migrations = services.db.list_migrations(project_id, status)
+    trusts.delete_ended(services, util.context(request))
     return util.json_response({'migrations': [
-        migration_spec.to_dict(m) for m in migrations]})
+        views.migration(m) for m in migrations]})
 
 
 def show_migration(request):
     context = util.context(request)
     context.can(policies.SHOW)
-    state = util.state(request)
-    migration = state.db.get_migration(request.urlvars['migration_id'],
-                                       context.project_id)
-    if migration.status not in ('queued', 'running'):
+    services = util.services(request)
+    migration = services.db.get_migration(request.urlvars['migration_id'],
+                                          context.project_id)
+    if migration.status not in states.UNFINISHED:
         # Its trust is no longer needed; only its trustor may delete it.
-        forget_trust(state, context, migration)
-    return util.json_response(migration_spec.to_dict(migration))
+        trusts.forget(services, context, migration)
+    return util.json_response(views.migration(migration))
 
 
 def create_migration(request):
     context = util.context(request)
     context.can(policies.CREATE)
-    state = util.state(request)
-    spec = migration_spec.complete(util.json_body(request))
-    limit = state.conf.quota.migrations
-    if state.db.count_unfinished_migrations(context.project_id) >= limit:
+    services = util.services(request)
+    spec = migration_schema.complete(util.json_body(request))
+    limit = services.conf.quota.migrations
+    if services.db.count_unfinished_migrations(context.project_id) >= limit:
         raise exception.QuotaExceeded('queued or running migrations', limit,
                                       'migrations')
-    check_clouds(state, context, spec)
-    image = find_source_image(state, context, spec)
+    check_clouds(services, context, spec)
+    image = find_source_image(services, context, spec)
     trust_id = None
-    if cloud_access.LOCAL in [spec['source']] + spec['targets']:
-        trust_id = make_trust(state, context, trust_roles(context.roles),
-                              trust_lifetime(state.conf.migrations,
-                                             image.get('size')))
-    migration = state.db.create_migration({
+    if clouds.LOCAL in [spec['source']] + spec['targets']:
+        trust_id = trusts.create(services, context, image.get('size'))
+    migration = services.db.create_migration({
         'project_id': context.project_id, 'created_by': context.user_id,
         'image_id': image['id'], 'image_name': image.get('name'),
         'source': spec['source'], 'name': spec['name'],
@@ -74,7 +74,7 @@ def create_migration(request):
     LOG.info('Migration %s queued: image %s from %s to %s', migration.id,
              image['id'], spec['source'], ', '.join(spec['targets']))
     return util.json_response(
-        migration_spec.to_dict(migration), status=202,
+        views.migration(migration), status=202,
         headers={'Location': '%s/%s' % (request.path_url, migration.id)})
 
 
@@ -82,17 +82,17 @@ def delete_migration(request):
     """Cancel a queued or running migration, or forget a finished one."""
     context = util.context(request)
     context.can(policies.DELETE)
-    state = util.state(request)
-    db = state.db
+    services = util.services(request)
+    db = services.db
     migration = db.get_migration(request.urlvars['migration_id'],
                                  context.project_id)
-    if migration.status in ('queued', 'running'):
+    if migration.status in states.UNFINISHED:
         if db.cancel_queued(migration.id):
-            forget_trust(state, context, migration)
+            trusts.forget(services, context, migration)
         else:
             db.request_cancel(migration.id)
         LOG.info('Migration %s: cancel asked for', migration.id)
-        return util.json_response(migration_spec.to_dict(
+        return util.json_response(views.migration(
             db.get_migration(migration.id)), status=202)
     pending = [t.cloud_id for t in migration.targets if t.leftover]
     if pending:
@@ -100,74 +100,28 @@ def delete_migration(request):
             'Glint has not yet deleted the partial image it left at cloud %s '
             '(it tries again by itself); the record can be deleted once it '
             'has.' % ', '.join(pending))
-    forget_trust(state, context, migration)
+    trusts.forget(services, context, migration)
     db.delete_migration(migration.id)
     return util.no_content()
 
 
-def forget_trust(state, context, migration):
-    """Delete the trust of a migration that will not run any more.
-
-    The engine cannot (Keystone lets only the trustor delete a trust): it
-    goes when its trustor next looks at the migration once it has ended, or
-    lists migrations, cancels it while queued or deletes its record. For
-    anyone else it stays until it expires.
-    """
-    if context.user_id == migration.created_by:
-        cloud_access.delete_trust(state, state.user_session(context.user_auth),
-                                  migration)
-
-
-def trust_roles(roles):
-    """The roles a migration's trust delegates: no more than it needs.
-
-    ``member``, which Glance asks for to download an image as well as to
-    make one (its default policy), never ``admin``; the caller's own roles
-    if the caller has not that one (Keystone delegates only roles one has,
-    and a policy file may grant migrations to other roles).
-    """
-    return ['member'] if 'member' in roles else list(roles)
-
-
-def trust_lifetime(conf, size):
-    """Seconds a migration's trust lasts: its queueing and its transfer."""
-    needed = conf.trust_queue_seconds + (size or 0) // conf.trust_min_rate
-    return min(conf.trust_lifetime, needed)
-
-
-def make_trust(state, context, roles, lifetime):
-    """A trust for the migration to act as the caller in the local cloud."""
-    try:
-        return local_keystone.create_trust(
-            state.user_session(context.user_auth),
-            context.user_id, context.project_id, roles, lifetime,
-            state.service_session().get_user_id())
-    except ks_exc.ClientException as error:
-        LOG.warning('No trust for a migration of user %s: %s',
-                    context.user_id, type(error).__name__)
-        raise exception.ServiceUnavailable(
-            'The local Keystone did not make the trust this migration needs '
-            'to act for you after your token expires (%s).'
-            % type(error).__name__)
-
-
-def check_clouds(state, context, spec):
+def check_clouds(services, context, spec):
     """Every cloud named must be the local one or one of the project's."""
     for field, cloud_ids in (('source', [spec['source']]),
                              ('targets', spec['targets'])):
         for cloud_id in cloud_ids:
-            if cloud_id == cloud_access.LOCAL:
+            if cloud_id == clouds.LOCAL:
                 continue
             try:
-                state.db.get_cloud(cloud_id, context.project_id)
+                services.db.get_cloud(cloud_id, context.project_id)
             except exception.NotFound:
                 raise exception.InvalidField(
                     field, 'no remote cloud %s in this project' % cloud_id)
 
 
-def find_source_image(state, context, spec):
+def find_source_image(services, context, spec):
     """The source image, which must be active."""
-    source = cloud_access.callers_glance(state, context, spec['source'])
+    source = access.callers_glance(services, context, spec['source'])
     try:
         image = source.get_image(spec['image_id'])
     except glance.NotFound:

@@ -2,14 +2,14 @@
 
 from oslo_log import log as logging
 
+from glint_service.api import util
 from glint_service import exception
-from glint_service import util
 
 LOG = logging.getLogger(__name__)
 
 
 def version_document(request):
-    endpoint = (util.state(request).conf.api.public_endpoint
+    endpoint = (util.services(request).conf.api.public_endpoint
                 or request.host_url + request.script_name)
     return util.json_response({'versions': [{
         'id': 'v1.0',
@@ -20,7 +20,7 @@ def version_document(request):
 
 def healthcheck(request):
     try:
-        util.state(request).db.ping()
+        util.services(request).db.ping()
     except exception.DatabaseUnavailable:
         raise  # Logged already, in one line.
     except Exception:

@@ -2,10 +2,10 @@
 
 import itertools
 
-from glint_service.policies import base
-from glint_service.policies import clouds
-from glint_service.policies import images
-from glint_service.policies import migrations
+from glint_service.api.policies import base
+from glint_service.api.policies import clouds
+from glint_service.api.policies import images
+from glint_service.api.policies import migrations
 
 
 def list_rules():

@@ -1,8 +1,8 @@
-"""What a remote cloud is: the fields of the API, their rules, and how a cloud
-is stored (secrets sealed) and shown (secrets never).
+"""What a remote cloud's fields may hold: the body of ``POST
+/v1/clouds`` and ``PATCH /v1/clouds/{id}``, checked and completed.
 
-A *spec* is the flat dict the API takes (``POST /v1/clouds``), checked and
-completed with its defaults.
+A *spec* is the flat dict the API takes, completed with its defaults; how
+it is stored and used is glint_service.clouds.credentials'.
 """
 
 import urllib.parse
@@ -10,29 +10,18 @@ import urllib.parse
 from cryptography import x509
 import jsonschema
 
+from glint_service.clouds import credentials
 from glint_service import exception
-from glint_service import times
 
-PASSWORD = 'password'
-APPLICATION_CREDENTIAL = 'v3applicationcredential'
-
-SECRET_FIELDS = ('password', 'application_credential_secret')
 CONNECTION_FIELDS = ('auth_url', 'region_name', 'interface', 'verify',
                      'cacert', 'auth_type')
 # Where the stored secret would be sent: a change of any of these needs the
 # secret again, so that nobody can send a colleague's secret elsewhere.
 DESTINATION_FIELDS = ('auth_url', 'auth_type', 'verify', 'cacert')
-AUTH_FIELDS = {
-    PASSWORD: ('username', 'password', 'user_domain_name', 'user_domain_id',
-               'project_name', 'project_id', 'project_domain_name',
-               'project_domain_id'),
-    APPLICATION_CREDENTIAL: ('application_credential_id',
-                             'application_credential_secret'),
-}
 REQUIRED = {
-    PASSWORD: ('username', 'password'),
-    APPLICATION_CREDENTIAL: ('application_credential_id',
-                             'application_credential_secret'),
+    credentials.PASSWORD: ('username', 'password'),
+    credentials.APPLICATION_CREDENTIAL: (
+        'application_credential_id', 'application_credential_secret'),
 }
 # Fields given by name or by id: at most one of each pair.
 EITHER = (('user_domain_name', 'user_domain_id'),
@@ -46,26 +35,20 @@ FIELD_SCHEMAS = {
     'name': _TEXT,
     'auth_url': {'type': 'string', 'minLength': 1, 'maxLength': 1024},
     'region_name': _OPTIONAL_TEXT,
-    'auth_type': {'type': 'string',
-                  'enum': [PASSWORD, APPLICATION_CREDENTIAL]},
+    'auth_type': {'type': 'string', 'enum': list(credentials.AUTH_TYPES)},
     'interface': {'type': 'string', 'enum': ['public', 'internal', 'admin']},
     'verify': {'type': 'boolean'},
     'cacert': {'type': ['string', 'null'], 'minLength': 1,
                'maxLength': 65536},
 }
-for _field in AUTH_FIELDS[PASSWORD] + AUTH_FIELDS[APPLICATION_CREDENTIAL]:
+# Every auth type's fields, once each.
+ALL_AUTH_FIELDS = tuple(dict.fromkeys(
+    f for fields in credentials.AUTH_FIELDS.values() for f in fields))
+for _field in ALL_AUTH_FIELDS:
     FIELD_SCHEMAS[_field] = _OPTIONAL_TEXT
 FIELDS = tuple(FIELD_SCHEMAS)
-DEFAULTS = {'auth_type': PASSWORD, 'interface': 'public', 'verify': True,
-            'region_name': None, 'cacert': None}
-# The fields shown in responses: all but the secrets. The remote project's id
-# is shown as remote_project_id, since project_id is the owner's.
-SHOWN_AUTH_FIELDS = {
-    PASSWORD: tuple(f for f in AUTH_FIELDS[PASSWORD]
-                    if f not in SECRET_FIELDS),
-    APPLICATION_CREDENTIAL: ('application_credential_id',),
-}
-
+DEFAULTS = {'auth_type': credentials.PASSWORD, 'interface': 'public',
+            'verify': True, 'region_name': None, 'cacert': None}
 _VALIDATOR = jsonschema.Draft7Validator(
     {'type': 'object', 'properties': FIELD_SCHEMAS})
 
@@ -153,8 +136,8 @@ def complete(body):
     if spec['cacert'] is not None:
         _check_cacert(spec['cacert'])
     auth_type = spec['auth_type']
-    for field in AUTH_FIELDS[PASSWORD] + AUTH_FIELDS[APPLICATION_CREDENTIAL]:
-        if field in spec and field not in AUTH_FIELDS[auth_type]:
+    for field in ALL_AUTH_FIELDS:
+        if field in spec and field not in credentials.AUTH_FIELDS[auth_type]:
             raise exception.InvalidField(
                 field, 'is not used with auth_type %s' % auth_type)
     for field in REQUIRED[auth_type]:
@@ -165,7 +148,7 @@ def complete(body):
         if by_name in spec and by_id in spec:
             raise exception.InvalidField(
                 by_name, 'give %s or %s, not both' % (by_name, by_id))
-    if auth_type == PASSWORD:
+    if auth_type == credentials.PASSWORD:
         if 'project_name' not in spec and 'project_id' not in spec:
             raise exception.InvalidField(
                 'project_name', 'project_name or project_id is required '
@@ -189,15 +172,15 @@ def merge(stored, patch):
              if f in patch and patch[f] != stored.get(f)]
     if moved:
         auth_type = patch.get('auth_type') or stored['auth_type']
-        for secret in AUTH_FIELDS[auth_type]:
-            if secret in SECRET_FIELDS and not patch.get(secret):
+        for secret in credentials.AUTH_FIELDS[auth_type]:
+            if secret in credentials.SECRET_FIELDS and not patch.get(secret):
                 raise exception.InvalidField(
                     secret, 'must be given again to change %s'
                     % ', '.join(moved))
     merged = dict(stored)
     new_type = patch.get('auth_type')
     if new_type and new_type != stored['auth_type']:
-        for field in AUTH_FIELDS[stored['auth_type']]:
+        for field in credentials.AUTH_FIELDS[stored['auth_type']]:
             merged.pop(field, None)
     for pair in EITHER:
         given = [f for f in pair if f in patch]
@@ -214,57 +197,5 @@ def merge(stored, patch):
 
 def connection_changed(stored, spec):
     """Whether reaching the cloud must be checked again."""
-    fields = CONNECTION_FIELDS + AUTH_FIELDS[spec['auth_type']]
+    fields = CONNECTION_FIELDS + credentials.AUTH_FIELDS[spec['auth_type']]
     return any(stored.get(f) != spec.get(f) for f in fields)
-
-
-def to_row(spec, vault):
-    """The columns that store ``spec``, its secrets sealed by ``vault``."""
-    auth_type = spec['auth_type']
-    fields = AUTH_FIELDS[auth_type]
-    return {
-        'name': spec['name'],
-        'auth_url': spec['auth_url'],
-        'region_name': spec['region_name'],
-        'auth_type': auth_type,
-        'interface': spec['interface'],
-        'verify': spec['verify'],
-        'cacert': spec['cacert'],
-        'auth': {f: spec[f] for f in fields
-                 if f in spec and f not in SECRET_FIELDS},
-        'sealed_secrets': vault.seal({f: spec[f] for f in fields
-                                      if f in SECRET_FIELDS}),
-    }
-
-
-def from_row(cloud, vault):
-    """The whole spec of a stored cloud, its secrets opened by ``vault``."""
-    spec = {field: getattr(cloud, field) for field in (
-        'name', 'auth_url', 'region_name', 'auth_type', 'interface',
-        'verify', 'cacert')}
-    spec.update(cloud.auth)
-    spec.update(vault.open(cloud.sealed_secrets))
-    return spec
-
-
-def to_dict(cloud):
-    """The API's view of a stored cloud: never a secret."""
-    shown = {
-        'id': cloud.id,
-        'name': cloud.name,
-        'project_id': cloud.project_id,
-        'created_by': cloud.created_by,
-        'auth_url': cloud.auth_url,
-        'region_name': cloud.region_name,
-        'auth_type': cloud.auth_type,
-        'interface': cloud.interface,
-        'verify': cloud.verify,
-        'cacert': cloud.cacert,
-        'image_endpoint': cloud.image_endpoint,
-        'created_at': times.iso(cloud.created_at),
-        'updated_at': times.iso(cloud.updated_at),
-    }
-    for field in SHOWN_AUTH_FIELDS[cloud.auth_type]:
-        name = 'remote_project_id' if field == 'project_id' else field
-        shown[name] = cloud.auth.get(field)
-    return shown

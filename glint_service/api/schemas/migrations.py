@@ -1,14 +1,11 @@
-"""What a migration request is, and how a migration is shown."""
+"""What the body of ``POST /v1/migrations`` may hold, checked and completed."""
 
 import jsonschema
 
-from glint_service import cloud_spec
+from glint_service.api.schemas import clouds as cloud_schema
+from glint_service import clouds
 from glint_service import exception
-from glint_service import times
 
-LOCAL = 'local'
-STATUSES = ('queued', 'running', 'succeeded', 'partial', 'failed',
-            'cancelled')
 UUID_PATTERN = ('^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-'
                 '[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$')
 FIELD_SCHEMAS = {
@@ -22,7 +19,7 @@ FIELD_SCHEMAS = {
                    'enum': ['private', 'shared', 'community', 'public']},
     'on_conflict': {'type': 'string', 'enum': ['skip_identical', 'copy']},
 }
-DEFAULTS = {'source': LOCAL, 'name': None, 'visibility': 'private',
+DEFAULTS = {'source': clouds.LOCAL, 'name': None, 'visibility': 'private',
             'on_conflict': 'skip_identical'}
 _VALIDATOR = jsonschema.Draft7Validator(
     {'type': 'object', 'properties': FIELD_SCHEMAS})
@@ -37,7 +34,7 @@ def _reason(error):
         return 'must be a list of cloud ids'
     if error.validator == 'pattern':
         return "must be an image's id (a UUID)"
-    return cloud_spec.reason(error)
+    return cloud_schema.reason(error)
 
 
 def complete(body):
@@ -58,7 +55,7 @@ def complete(body):
         if field not in body:
             raise exception.InvalidField(field, 'is required')
     if body.get('name') is not None:
-        cloud_spec.check_name('name', body['name'])
+        cloud_schema.check_name('name', body['name'])
     spec = dict(DEFAULTS)
     spec.update({k: v for k, v in body.items() if v is not None})
     if len(set(spec['targets'])) != len(spec['targets']):
@@ -67,28 +64,3 @@ def complete(body):
         raise exception.InvalidField(
             'targets', 'must not hold the source cloud %s' % spec['source'])
     return spec
-
-
-def to_dict(migration):
-    return {
-        'id': migration.id,
-        'image_id': migration.image_id,
-        'image_name': migration.image_name,
-        'source': migration.source,
-        'name': migration.name,
-        'visibility': migration.visibility,
-        'on_conflict': migration.on_conflict,
-        'size': migration.size,
-        'status': migration.status,
-        'bytes_read': migration.bytes_read,
-        'error': migration.error,
-        'created_by': migration.created_by,
-        'project_id': migration.project_id,
-        'created_at': times.iso(migration.created_at),
-        'updated_at': times.iso(migration.updated_at),
-        'finished_at': times.iso(migration.finished_at),
-        'targets': [{'cloud_id': t.cloud_id, 'status': t.status,
-                     'image_id': t.image_id,
-                     'bytes_written': t.bytes_written, 'error': t.error}
-                    for t in migration.targets],
-    }

@@ -1,0 +1,124 @@
+"""Migrations as the API asks for, shows, cancels and deletes them."""
+
+import uuid
+
+import sqlalchemy as sa
+
+from glint_service.db import models
+from glint_service import exception
+from glint_service import states
+
+
+class Migrations(object):
+    """Queries of migrations; a part of ``db.api.Database``."""
+
+    def create_migration(self, values, target_cloud_ids, settings=None):
+        """A queued migration, with a target row per cloud.
+
+        Each target row takes ``settings`` (see models.MigrationTarget).
+        """
+        now = models.utcnow()
+        migration = models.Migration(
+            id=str(uuid.uuid4()), status=states.QUEUED, bytes_read=0,
+            cancel_requested=False, created_at=now, updated_at=now,
+            **values)
+        migration.targets = [
+            models.MigrationTarget(position=i, cloud_id=cloud_id,
+                                   status=states.QUEUED, bytes_written=0,
+                                   leftover=False, settings=settings)
+            for i, cloud_id in enumerate(target_cloud_ids)]
+        with self._session.begin() as session:
+            session.add(migration)
+        return migration
+
+    def get_migration(self, migration_id, project_id=None):
+        """A migration, of ``project_id`` unless it is None."""
+        query = sa.select(models.Migration).where(
+            models.Migration.id == migration_id)
+        if project_id is not None:
+            query = query.where(models.Migration.project_id == project_id)
+        with self._session() as session:
+            migration = session.scalars(query).first()
+        if migration is None:
+            raise exception.NotFound('No migration %s.' % migration_id)
+        return migration
+
+    def list_migrations(self, project_id=None, status=None):
+        query = sa.select(models.Migration).order_by(
+            models.Migration.created_at.desc())
+        if project_id is not None:
+            query = query.where(models.Migration.project_id == project_id)
+        if status is not None:
+            query = query.where(models.Migration.status == status)
+        with self._session() as session:
+            return list(session.scalars(query))
+
+    def count_unfinished_migrations(self, project_id):
+        query = sa.select(sa.func.count()).select_from(
+            models.Migration).where(
+            models.Migration.project_id == project_id,
+            models.Migration.status.in_(states.UNFINISHED))
+        with self._session() as session:
+            return session.scalar(query)
+
+    def delete_migration(self, migration_id):
+        """Delete a migration and its targets.
+
+        The targets explicitly: SQLite does not enforce foreign keys.
+        """
+        with self._session.begin() as session:
+            session.execute(sa.delete(models.MigrationTarget).where(
+                models.MigrationTarget.migration_id == migration_id))
+            session.execute(sa.delete(models.Migration).where(
+                models.Migration.id == migration_id))
+
+    def cancel_queued(self, migration_id):
+        """Cancel a migration that no process has claimed; False if one has."""
+        now = models.utcnow()
+        with self._session.begin() as session:
+            done = session.execute(
+                sa.update(models.Migration)
+                .where(models.Migration.id == migration_id,
+                       models.Migration.status == states.QUEUED)
+                .values(status=states.CANCELLED, cancel_requested=True,
+                        updated_at=now, finished_at=now)).rowcount
+            if done:
+                session.execute(
+                    sa.update(models.MigrationTarget)
+                    .where(models.MigrationTarget.migration_id ==
+                           migration_id)
+                    .values(status=states.CANCELLED))
+        return bool(done)
+
+    def request_cancel(self, migration_id):
+        with self._session.begin() as session:
+            session.execute(
+                sa.update(models.Migration)
+                .where(models.Migration.id == migration_id)
+                .values(cancel_requested=True))
+
+    def cloud_in_use(self, cloud_id):
+        """Whether an unfinished migration reads from or writes to a cloud."""
+        unfinished = models.Migration.status.in_(states.UNFINISHED)
+        query = sa.select(models.Migration.id).outerjoin(
+            models.MigrationTarget).where(unfinished, sa.or_(
+                models.Migration.source == cloud_id,
+                models.MigrationTarget.cloud_id == cloud_id)).limit(1)
+        with self._session() as session:
+            return session.scalars(query).first() is not None
+
+    def ended_migrations_with_trusts(self, user_id, limit):
+        """Ended migrations of ``user_id`` whose trusts are still there."""
+        query = sa.select(models.Migration).where(
+            models.Migration.created_by == user_id,
+            models.Migration.trust_id.is_not(None),
+            models.Migration.status.not_in(states.UNFINISHED)).limit(
+            limit)
+        with self._session() as session:
+            return list(session.scalars(query))
+
+    def forget_trust(self, migration_id):
+        """The migration's trust is deleted: nothing else changes."""
+        with self._session.begin() as session:
+            session.execute(sa.update(models.Migration).where(
+                models.Migration.id == migration_id).values(trust_id=None))
