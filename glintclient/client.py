@@ -13,6 +13,8 @@ import urllib.parse
 from keystoneauth1 import adapter
 from keystoneauth1 import exceptions as ks_exc
 
+from glintclient import states
+
 SERVICE_TYPE = 'image-distribution'
 LOCAL = 'local'
 
@@ -30,10 +32,6 @@ AUTH_FIELDS = {
 # Write-only: Glint never shows them back.
 SECRET_FIELDS = ('password', 'application_credential_secret')
 
-RUNNING = ('queued', 'running')
-# A target in one of these has been sent all of the image's data.
-ALL_SENT = ('verifying', 'succeeded', 'skipped')
-
 
 def target_progress(target, size):
     """How far a migration's target is: (bytes done, percent).
@@ -42,7 +40,7 @@ def target_progress(target, size):
     verifying, succeeded or skipped has all of the image's bytes.
     """
     done = target.get('bytes_written') or 0
-    if target.get('status') in ALL_SENT and size:
+    if target.get('status') in states.ALL_SENT and size:
         done = size
     percent = min(100, int(done * 100 / size)) if size else 0
     return done, percent

@@ -18,6 +18,7 @@ from keystoneauth1 import token_endpoint
 
 from glint_dashboard import exceptions
 from glintclient import client
+from glintclient import states
 from horizon.utils import memoized
 from openstack_dashboard.api import base
 
@@ -35,7 +36,7 @@ class Migration(base.APIDictWrapper):
 
     @property
     def finished(self):
-        return self.status not in client.RUNNING
+        return self.status not in states.UNFINISHED
 
 
 class ImageListing(object):

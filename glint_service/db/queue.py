@@ -23,7 +23,7 @@ def _first_waiting(dialect_name):
     next project after ``:after``.
     """
     migration = models.Migration
-    running = migration.__table__.alias('running')
+    running = migration.__table__.alias('busy')
     started = migration.__table__.alias('started')
     last_start = sa.select(started.c.started_at).where(
         started.c.project_id == migration.project_id)

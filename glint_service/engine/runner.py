@@ -172,7 +172,8 @@ class Runner(object):
     def _cancel_before_data(self, journal):
         for target in journal.targets:
             if target.unfinished:
-                journal.set(target, status=states.CANCELLED, error='cancelled')
+                journal.set(target, status=states.CANCELLED,
+                            error=states.CANCELLED)
                 cleanup.remove_image(journal, target)
         journal.end(states.CANCELLED)
         return states.CANCELLED
@@ -251,7 +252,7 @@ class Runner(object):
             for target in copying:
                 if target.unfinished:
                     journal.set(target, status=states.CANCELLED,
-                                error='cancelled')
+                                error=states.CANCELLED)
             return states.CANCELLED
         if stopped is not None:
             for target in copying:
@@ -367,7 +368,7 @@ class Progress(object):
         if time.monotonic() - self.last >= self.interval:
             self.last = time.monotonic()
             if self.journal.save():
-                raise Cancelled('cancelled')
+                raise Cancelled(states.CANCELLED)
 
 
 def describe(error):

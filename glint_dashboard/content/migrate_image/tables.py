@@ -25,6 +25,7 @@ from glint_dashboard.api import glint
 from glint_dashboard.content.migrate_image import forms as migrate_forms
 from glint_dashboard import exceptions as glint_exceptions
 from glintclient import client
+from glintclient import states
 
 CONFLICT_NAMES = {
     'duplicate_name': _("Duplicate name"),
@@ -189,13 +190,13 @@ def targets_cell(migration, names):
 
 
 STATUS_CHOICES = (
-    ('queued', None), ('running', None), ('succeeded', True),
-    ('cancelled', True), ('partial', False), ('failed', False),
+    (states.QUEUED, None), (states.RUNNING, None), (states.SUCCEEDED, True),
+    (states.CANCELLED, True), (states.PARTIAL, False), (states.FAILED, False),
 )
 STATUS_DISPLAY = (
-    ('queued', _("Queued")), ('running', _("Running")),
-    ('succeeded', _("Succeeded")), ('cancelled', _("Cancelled")),
-    ('partial', _("Partly failed")), ('failed', _("Failed")),
+    (states.QUEUED, _("Queued")), (states.RUNNING, _("Running")),
+    (states.SUCCEEDED, _("Succeeded")), (states.CANCELLED, _("Cancelled")),
+    (states.PARTIAL, _("Partly failed")), (states.FAILED, _("Failed")),
 )
 
 

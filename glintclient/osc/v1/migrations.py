@@ -8,6 +8,7 @@ from osc_lib import exceptions
 from osc_lib import utils
 
 from glintclient import client
+from glintclient import states
 
 MiB = 1024 * 1024
 BAR_WIDTH = 10
@@ -102,7 +103,7 @@ def wait(glint, migration, names, progress):
     """Poll a migration each second until it ends, showing its progress."""
     while True:
         progress.show(progress_lines(migration, names))
-        if migration['status'] not in client.RUNNING:
+        if migration['status'] not in states.UNFINISHED:
             return migration
         time.sleep(POLL_SECONDS)
         migration = glint.get_migration(migration['id'])
@@ -176,7 +177,7 @@ class Migrate(command.ShowOne):
         self.outcome = None
         result = super().run(parsed_args)
         status = self.outcome['status']
-        if parsed_args.wait and status != 'succeeded':
+        if parsed_args.wait and status != states.SUCCEEDED:
             raise exceptions.CommandError('Migration %s ended %s: %s' % (
                 self.outcome['id'], status,
                 self.outcome['error'] or 'see its targets'))
@@ -273,14 +274,14 @@ class DeleteMigration(command.Command):
 
 
 def cancel(glint, migration):
-    if migration['status'] not in client.RUNNING:
+    if migration['status'] not in states.UNFINISHED:
         raise client.GlintError('it has already ended (%s).'
                                 % migration['status'])
     glint.delete_migration(migration['id'])
 
 
 def delete(glint, migration):
-    if migration['status'] in client.RUNNING:
+    if migration['status'] in states.UNFINISHED:
         raise client.GlintError('it is still %s; cancel it first.'
                                 % migration['status'])
     glint.delete_migration(migration['id'])
