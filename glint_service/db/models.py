@@ -49,11 +49,11 @@ class Migration(Base):
     """One image streamed from a source cloud to target clouds."""
 
     __tablename__ = 'migrations'
-    # Revision 0005: the queue's index (see Database.claim_next).
+    # The queue's index (see db.queue.Queue.claim_next).
     __table_args__ = (
         sa.Index('ix_migrations_status_project_created',
                  'status', 'project_id', 'created_at'),
-        # Revision 0007: a project's last start (see Database._turns).
+        # A project's last start (see db.queue.Queue._turns).
         sa.Index('ix_migrations_project_started', 'project_id',
                  'started_at'),
     )
@@ -73,8 +73,7 @@ class Migration(Base):
     # What each copy takes from the source image (glance.copied_metadata),
     # as it was when the migration was asked for.
     image_metadata = sa.Column(sa.JSON)
-    # Indexed by ix_migrations_status_project_created, which starts with it
-    # (revision 0006 dropped the index of the status alone).
+    # Indexed by ix_migrations_status_project_created, which starts with it.
     status = sa.Column(sa.String(16), nullable=False)
     bytes_read = sa.Column(sa.BigInteger, nullable=False, default=0)
     error = sa.Column(sa.Text)
@@ -88,7 +87,7 @@ class Migration(Base):
     created_at = sa.Column(sa.DateTime, nullable=False, index=True)
     updated_at = sa.Column(sa.DateTime, nullable=False)
     finished_at = sa.Column(sa.DateTime)
-    # When an engine last claimed it to run (revision 0007).
+    # When an engine last claimed it to run.
     started_at = sa.Column(sa.DateTime)
 
     targets = orm.relationship('MigrationTarget', lazy='selectin',
@@ -113,10 +112,10 @@ class MigrationTarget(Base):
     bytes_written = sa.Column(sa.BigInteger, nullable=False, default=0)
     error = sa.Column(sa.Text)
     # Glint made an image at the target that must go (failed, cancelled)
-    # and has not been able to delete it yet. Indexed (revision 0009).
+    # and has not been able to delete it yet. Indexed.
     leftover = sa.Column(sa.Boolean, nullable=False, default=False,
                          index=True)
     # What the target's image is made with ({'name': ..., 'visibility':
-    # ...}); None for a migration queued before revision 0008, whose own
-    # name and visibility apply.
+    # ...}); None for a migration queued by a Glint that did not keep
+    # them per target: the migration's own name and visibility apply.
     settings = sa.Column(sa.JSON)

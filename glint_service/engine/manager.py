@@ -2,7 +2,7 @@
 
 The database is the queue. Each engine runs up to ``[engine]
 max_transfers`` migrations at a time, and claims one more only while under
-that (see Database.claim_next: one row, fairly across projects, without
+that (see db.queue.Queue.claim_next: one row, fairly across projects, without
 listing the queue). A claim is a lease that the engine renews while it runs
 the migration. A running migration whose lease has run out belongs to an
 engine that is gone (killed, or cut from its database mid-transfer): the
@@ -68,8 +68,9 @@ class Engine(object):
                                         name='glint-engine')
 
     def start(self):
-        LOG.info('Glint engine %s: up to %d transfers at once',
-                 self.owner, self.conf.max_transfers)
+        LOG.info('Glint engine %s: up to %d transfers at once; '
+                 'notifications %s', self.owner, self.conf.max_transfers,
+                 'on' if self.notifier.enabled else 'off')
         self._thread.start()
 
     def stop(self):
@@ -114,11 +115,6 @@ class Engine(object):
             self._safely(self.claim)
             self._wake.wait(self.conf.poll_interval)
             self._wake.clear()
-
-    def tick(self):
-        """One whole round: what is looked after, then the claims."""
-        self.look_after()
-        self.claim()
 
     def look_after(self):
         """Renew the leases; end abandoned migrations, delete leftovers."""

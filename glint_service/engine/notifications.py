@@ -6,7 +6,7 @@ When ``[oslo_messaging_notifications] driver`` is set, glint-engine sends
 ``glint.migration.error`` (failed) once it has ended, through oslo.messaging
 as Glance sends its ``image.*`` notifications. The payload is the migration
 as the API shows it (views.migration): no secret, no trust. See
-doc/api-ref.rst, Notifications.
+doc/source/api-ref/notifications.rst.
 
 A notification that cannot be sent is lost: sending never raises, and gives
 up soon when the message broker cannot be reached (see RETRY).

@@ -5,10 +5,10 @@ already (on_conflict=skip_identical), else create an image with the source's
 metadata and upload into it from a pipe that the one reader fills. Then check
 every target's size and os_hash_value against the source's. Whatever fails or
 is cancelled leaves no image behind: Glint deletes it, now or, if that
-target's Glance does not answer, later (see ``engine``).
+target's Glance does not answer, later (see ``cleanup``).
 
-What happens is told to the run's ``Journal``, the one writer of the
-migration's record (see there).
+What happens is told to the run's ``journal.Journal``, the one writer of
+the migration's record (see there).
 """
 
 import contextlib

@@ -29,7 +29,7 @@ class GlanceImage(object):
         """What the copies take from the source image."""
         if self.migration.image_metadata is not None:
             return self.migration.image_metadata
-        # Queued by a Glint that did not keep it (before revision 0003).
+        # Queued by a Glint that did not keep it with the migration.
         image = self._glance().get_image(self.migration.image_id)
         return glance.copied_metadata(image)
 

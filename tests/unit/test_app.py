@@ -15,6 +15,7 @@ from glint_service.conf import database as database_conf
 from glint_service.db import api as db_api
 from glint_service import exception
 from glint_service import services as glint_services
+from tests.unit import records
 
 # TEST-NET-1, which the unit tests' outbound policy allows (conftest.py).
 BODY = {'name': 'cern', 'auth_url': 'https://192.0.2.10:5000/v3',
@@ -175,8 +176,8 @@ def queued_migration(conf, trust_id=None):
 
 def finished_migration(conf, leftover, trust_id=None):
     db, migration_id = queued_migration(conf, trust_id)
-    db.update_migration(migration_id, status='failed',
-                        finished_at=db_api.utcnow())
+    records.update_migration(db, migration_id, status='failed',
+                             finished_at=db_api.utcnow())
     db.update_target(migration_id, 0, status='failed', image_id='i1',
                      leftover=leftover)
     return db, migration_id
@@ -227,7 +228,7 @@ def test_the_trustors_next_listing_deletes_the_trusts_left(
     """Such as those of migrations that ended after the token expired."""
     db, ended = finished_migration(conf, False, trust_id='trust-1')
     _, running = queued_migration(conf, trust_id='trust-2')
-    db.update_migration(running, status='running')
+    records.update_migration(db, running, status='running')
     assert app('GET', '/v1/migrations',
                token=tokens(user_id='user-b')).status_int == 200
     delete_trust.assert_not_called()
@@ -261,7 +262,7 @@ def test_cancelling_a_queued_migration_deletes_its_trust(
 def test_cancelling_a_running_migration_leaves_the_trust_to_its_worker(
         app, conf, tokens, delete_trust):
     db, migration_id = queued_migration(conf, trust_id='trust-1')
-    db.update_migration(migration_id, status='running')
+    records.update_migration(db, migration_id, status='running')
     response = app('DELETE', '/v1/migrations/%s' % migration_id,
                    token=tokens())
     assert response.status_int == 202
@@ -304,7 +305,7 @@ def test_a_project_at_its_migration_quota_queues_no_more(conf, app, tokens):
     assert '[quota] migrations' in error['detail']
     assert len(db.list_migrations('project-a')) == 1
     # A finished one does not count.
-    db.update_migration(migration_id, status='succeeded')
+    records.update_migration(db, migration_id, status='succeeded')
     error = error_of(app('POST', '/v1/migrations', body, tokens()), 400)
     assert error['detail'].startswith('targets: no remote cloud cloud-b')
 

@@ -7,6 +7,7 @@ from unittest import mock
 
 from glint_service.engine import manager
 from glint_service import services as glint_services
+from tests.unit import records
 
 
 def queue_migration(services):
@@ -21,6 +22,12 @@ def engine(conf, max_transfers=4):
     return manager.Engine(glint_services.Services(conf), mock.Mock())
 
 
+def tick(engine_):
+    """One round of the engine's loop: what it looks after, its claims."""
+    engine_.look_after()
+    engine_.claim()
+
+
 def test_an_engine_claims_only_while_under_its_limit(conf):
     engine_ = engine(conf, max_transfers=2)
     queued = [queue_migration(engine_.services) for _ in range(3)]
@@ -32,15 +39,15 @@ def test_an_engine_claims_only_while_under_its_limit(conf):
         release.wait(60)
 
     with mock.patch.object(engine_.runner, 'run', run):
-        engine_.tick()
-        engine_.tick()
+        tick(engine_)
+        tick(engine_)
         assert eventually(lambda: len(started) == 2)
         # The oldest two; the third waits in the queue for a free slot.
         assert sorted(started) == sorted(queued[:2])
         assert engine_.db.get_migration(queued[2]).status == 'queued'
         release.set()
         assert eventually(lambda: not engine_._running)
-        engine_.tick()
+        tick(engine_)
         assert eventually(lambda: len(started) == 3)
         engine_.stop()
 
@@ -50,7 +57,7 @@ def test_a_stopping_engine_claims_nothing(conf):
     migration_id = queue_migration(engine_.services)
     engine_.stopping.set()
     with mock.patch.object(engine_.runner, 'run') as run:
-        engine_.tick()
+        tick(engine_)
     run.assert_not_called()
     assert engine_.db.get_migration(migration_id).status == 'queued'
 
@@ -80,7 +87,7 @@ def test_stop_waits_for_the_transfers_and_releases_the_recoveries(conf):
 
     with mock.patch.object(engine_.runner, 'run', run), \
             mock.patch.object(engine_.cleanup, 'recover', recover):
-        engine_.tick()
+        tick(engine_)
         assert eventually(lambda: recovering)
         engine_.stop()
     assert db.get_migration(running).status == 'queued'
@@ -109,7 +116,7 @@ def test_an_engine_renews_the_leases_of_the_migrations_it_runs_only(conf):
         assert services.db.claim(migration_id, engine_.owner, lease_seconds=-1)
     engine_._running.add(running)
     with mock.patch.object(engine_.cleanup, 'recover') as recover:
-        engine_.tick()
+        tick(engine_)
         engine_.stop()
     recover.assert_called_once_with(ended)
     assert services.db.abandoned_migration_ids() == []
@@ -123,7 +130,7 @@ def test_a_stuck_cleanup_neither_holds_the_leases_nor_runs_twice(conf):
     running, left = queue_migration(services), queue_migration(services)
     assert services.db.claim(running, engine_.owner, lease_seconds=-1)
     engine_._running.add(running)
-    services.db.update_migration(left, status='failed')
+    records.update_migration(services.db, left, status='failed')
     services.db.update_target(left, 0, status='failed', image_id='i1',
                               leftover=True)
     started, release = threading.Event(), threading.Event()
@@ -135,14 +142,14 @@ def test_a_stuck_cleanup_neither_holds_the_leases_nor_runs_twice(conf):
         release.wait(60)
 
     with mock.patch.object(engine_.cleanup, 'remove_leftover', stuck):
-        engine_.tick()
+        tick(engine_)
         assert started.wait(60)
         # The round is over, the deletion still hangs: the lease of the
         # running migration was renewed, and a next round does not ask for
         # the same deletion again.
         assert services.db.abandoned_migration_ids() == []
         services.db.claim(running, engine_.owner, lease_seconds=-1)
-        engine_.tick()
+        tick(engine_)
         assert services.db.abandoned_migration_ids() == []
         assert calls == [left]
         release.set()
