@@ -11,7 +11,7 @@ SERVICES_ENV = 'glint.services'
 
 
 def services(request):
-    """The app's ``deploy.State``: configuration, database, vault."""
+    """The app's ``services.Services``: configuration, database, vault."""
     return request.environ[SERVICES_ENV]
 
 
