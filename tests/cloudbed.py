@@ -568,6 +568,7 @@ class Glint(object):
             'DEFAULT': {'state_path': self.root, 'debug': 'true'},
             'database': {'connection': self.database_url},
             'crypto': {'key_file': self.key_file},
+            'api': {'public_endpoint': self.url},
             'keystone_authtoken': {
                 'www_authenticate_uri': self.keystone_url,
                 'auth_url': self.keystone_url,

@@ -8,6 +8,7 @@ from glint_service.api import fault_wrap
 from glint_service.api import policy
 from glint_service.api import routes
 from glint_service.api import util
+from glint_service import exception
 from glint_service import services as glint_services
 
 
@@ -23,9 +24,14 @@ def loadapp(conf):
     router = routes.Router()
 
     def set_context(environ, start_response):
-        environ[util.CONTEXT_ENV] = context.RequestContext.from_environ(
+        caller = context.RequestContext.from_environ(
             environ, enforcer=enforcer,
             user_auth=environ.get('keystone.token_auth'))
+        if not caller.project_id:
+            # Every resource is a project's: a token scoped to a domain or
+            # the system must never stand for every project.
+            raise exception.Forbidden('Glint needs a project-scoped token.')
+        environ[util.CONTEXT_ENV] = caller
         return router(environ, start_response)
 
     authenticated = auth_token.AuthProtocol(

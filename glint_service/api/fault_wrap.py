@@ -6,6 +6,7 @@ keystonemiddleware answers by itself (401, 503) into the same shape.
 """
 
 import json
+import urllib.parse
 import uuid
 
 from oslo_log import log as logging
@@ -44,6 +45,13 @@ def response_for(error, request_id):
                           error.detail, request_id, error.headers)
 
 
+def internal_error(request_id):
+    return error_response(
+        500, 'glint.internal_error', 'Internal Server Error',
+        'An unexpected error occurred; the service log has the details '
+        'under this request id.', request_id)
+
+
 class FaultWrapper(object):
 
     def __init__(self, application):
@@ -54,23 +62,45 @@ class FaultWrapper(object):
         environ[REQUEST_ID_ENV] = request_id
         request = webob.Request(environ)
         try:
+            _check_url_is_text(environ)
             response = request.get_response(self.application)
         except exception.GlintError as error:
-            response = response_for(error, request_id)
+            if error.status == 500:
+                # Its detail is for the operator: it may name a file.
+                LOG.error('%s %r failed (%s): %s', request.method,
+                          environ.get('PATH_INFO'), request_id, error.detail)
+                response = internal_error(request_id)
+            else:
+                response = response_for(error, request_id)
         except webob.exc.HTTPException as error:
             # Such as the body size limit's, raised while a body is read.
             response = error
         except Exception:
-            LOG.exception('Unexpected error in %s %s (%s)',
-                          request.method, request.path, request_id)
-            response = error_response(
-                500, 'glint.internal_error', 'Internal Server Error',
-                'An unexpected error occurred; the service log has the '
-                'details under this request id.', request_id)
+            LOG.exception('Unexpected error in %s %r (%s)',
+                          request.method, environ.get('PATH_INFO'),
+                          request_id)
+            response = internal_error(request_id)
         if response.status_int >= 400 and not _in_glint_shape(response):
             response = _reshape(response, request_id)
         response.headers[REQUEST_ID_HEADER] = request_id
         return response(environ, start_response)
+
+
+def _check_url_is_text(environ):
+    """BadRequest unless the path and the query are UTF-8 once unquoted.
+
+    WSGI gives them as bytes in latin-1 strings; webob decodes them as
+    UTF-8 when a handler reads them.
+    """
+    for key, name in (('PATH_INFO', 'path'), ('QUERY_STRING', 'query')):
+        try:
+            data = environ.get(key, '').encode('latin-1')
+            if key == 'QUERY_STRING':
+                data = urllib.parse.unquote_to_bytes(data)
+            data.decode('utf-8')
+        except UnicodeError:
+            raise exception.BadRequest(
+                'The %s of the URL is not UTF-8 text once unquoted.' % name)
 
 
 def _in_glint_shape(response):

@@ -25,13 +25,30 @@ def json_body(request):
     if not request.body:
         raise exception.BadRequest('The request needs a JSON body.')
     try:
-        return json.loads(request.body)
+        text = request.body.decode('utf-8')
+    except UnicodeDecodeError:
+        raise exception.BadRequest('The body is not UTF-8 text.')
+    try:
+        return json.loads(text, parse_int=_json_int)
     except RecursionError:
         raise exception.BadRequest('The body is JSON nested too deeply.')
-    except ValueError as error:
+    except json.JSONDecodeError as error:
         raise exception.BadRequest(
             'The body is not valid JSON: %s at line %d column %d.'
             % (error.msg, error.lineno, error.colno))
+
+
+# The most digits of a whole number in a request body: more than any
+# field of Glint's takes, far fewer than would cost a parser's time.
+MAX_INT_DIGITS = 32
+
+
+def _json_int(digits):
+    if len(digits.lstrip('-')) > MAX_INT_DIGITS:
+        raise exception.BadRequest(
+            'The body holds a number of more than %d digits.'
+            % MAX_INT_DIGITS)
+    return int(digits)
 
 
 def json_response(body, status=200, headers=None):
@@ -40,6 +57,18 @@ def json_response(body, status=200, headers=None):
     response.content_type = 'application/json'
     response.headers.update(headers or {})
     return response
+
+
+def link(request, path):
+    """The URL of ``path`` (under Glint's root) for a response.
+
+    From [api] public_endpoint, or relative when it is unset: never built
+    from the Host header a client sent.
+    """
+    endpoint = services(request).conf.api.public_endpoint
+    if endpoint:
+        return endpoint.rstrip('/') + path
+    return request.script_name + path
 
 
 def no_content():

@@ -6,7 +6,9 @@ OPTS = [
     cfg.URIOpt('public_endpoint',
                schemes=['http', 'https'],
                help='The URL clients reach Glint at, used in the version '
-                    'document. When unset, the URL of each request is used.'),
+                    'document and in Location headers. When unset, their '
+                    'links are relative (a path): Glint never repeats the '
+                    'Host header a client sent.'),
 ]
 
 

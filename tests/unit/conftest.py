@@ -53,14 +53,15 @@ def tokens():
 def app(conf):
     application = deploy.loadapp(conf)
 
-    def call(method, path, body=None, token=None, raw=None):
-        request = webob.Request.blank(path, method=method)
+    def call(method, path, body=None, token=None, raw=None, headers=None):
+        request = webob.Request.blank(path, method=method,
+                                      headers=headers or {})
         if token:
             request.headers['X-Auth-Token'] = token
         if body is not None:
             request.json_body = body
         elif raw is not None:
-            request.body = raw.encode()
+            request.body = raw if isinstance(raw, bytes) else raw.encode()
         return request.get_response(application)
 
     return call

@@ -39,10 +39,9 @@ def error_of(response, status):
     return error
 
 
-def test_version_document(app):
-    response = app('GET', '/')
-    assert response.json['versions'][0]['links'][0]['href'] == (
-        'http://localhost/v1/')
+def test_version_document_links_relatively_without_a_public_endpoint(app):
+    response = app('GET', '/', headers={'Host': 'attacker.example'})
+    assert response.json['versions'][0]['links'][0]['href'] == '/v1/'
 
 
 def test_public_endpoint_is_used_when_set(conf, app):
@@ -70,6 +69,44 @@ def test_unexpected_error_is_500_in_the_common_shape_and_logged(
     assert 'boom' not in error['detail']
     assert error['request_id'] in caplog.text
     assert 'RuntimeError: boom' in caplog.text
+
+
+def test_an_error_glint_knows_as_internal_shows_no_detail(
+        app, tokens, caplog):
+    """Such as stored secrets the key file cannot open: the path is logged."""
+    unreadable = exception.SecretsUnreadable('key_file /etc/glint/k')
+    with mock.patch('glint_service.db.api.Database.list_clouds',
+                    side_effect=unreadable):
+        error = error_of(app('GET', '/v1/clouds', token=tokens()), 500)
+    assert error['code'] == 'glint.internal_error'
+    assert '/etc/glint' not in error['detail']
+    assert '/etc/glint/k' in caplog.text
+
+
+@pytest.mark.parametrize('raw, detail', [
+    (b'{"name": "\xff"}', 'The body is not UTF-8 text.'),
+    (b'[1' + b'0' * 32 + b']', 'The body holds a number of more than 32 '
+                               'digits.'),
+    (b'{"a": 1,}', 'The body is not valid JSON: Expecting property name '
+                   'enclosed in double quotes at line 1 column 9.'),
+])
+def test_a_body_that_is_not_json_text_is_400(app, tokens, raw, detail):
+    response = app('POST', '/v1/clouds', token=tokens(), raw=raw)
+    assert error_of(response, 400)['detail'] == detail
+
+
+@pytest.mark.parametrize('path', ['/v1/clouds/%FF', '/v1/clouds?x=%FF',
+                                  '/v1/clouds/%C0%AF'])
+def test_a_url_that_is_not_utf8_is_400_in_the_common_shape(app, tokens,
+                                                           path):
+    error = error_of(app('GET', path, token=tokens()), 400)
+    assert 'not UTF-8 text' in error['detail']
+
+
+def test_a_token_without_a_project_is_refused(app, tokens):
+    error = error_of(app('GET', '/v1/clouds', token=tokens(project_id=None)),
+                     403)
+    assert error['detail'] == 'Glint needs a project-scoped token.'
 
 
 def test_405_names_the_allowed_methods(app, tokens):

@@ -50,7 +50,7 @@ def create_cloud(request):
              cloud.id, cloud.name, cloud.project_id)
     return util.json_response(
         views.cloud(cloud), status=201,
-        headers={'Location': '%s/%s' % (request.path_url, cloud.id)})
+        headers={'Location': util.link(request, '/v1/clouds/%s' % cloud.id)})
 
 
 def _owners(cloud):

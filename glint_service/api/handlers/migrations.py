@@ -75,7 +75,8 @@ def create_migration(request):
              image['id'], spec['source'], ', '.join(spec['targets']))
     return util.json_response(
         views.migration(migration), status=202,
-        headers={'Location': '%s/%s' % (request.path_url, migration.id)})
+        headers={'Location': util.link(
+            request, '/v1/migrations/%s' % migration.id)})
 
 
 def delete_migration(request):

@@ -9,12 +9,10 @@ LOG = logging.getLogger(__name__)
 
 
 def version_document(request):
-    endpoint = (util.services(request).conf.api.public_endpoint
-                or request.host_url + request.script_name)
     return util.json_response({'versions': [{
         'id': 'v1.0',
         'status': 'CURRENT',
-        'links': [{'rel': 'self', 'href': endpoint.rstrip('/') + '/v1/'}],
+        'links': [{'rel': 'self', 'href': util.link(request, '/v1/')}],
     }]})
 
 

@@ -6,8 +6,9 @@ from glint_service.api.schemas import clouds as cloud_schema
 from glint_service import clouds
 from glint_service import exception
 
-UUID_PATTERN = ('^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-'
-                '[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$')
+# \Z, not $: Python's $ matches before a newline at the end too.
+UUID_PATTERN = (r'^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-'
+                r'[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\Z')
 FIELD_SCHEMAS = {
     'image_id': {'type': 'string', 'pattern': UUID_PATTERN},
     'source': {'type': 'string', 'minLength': 1, 'maxLength': 36},

@@ -1,0 +1,79 @@
+"""Bad input is a 4xx in Glint's error shape, and changes nothing.
+
+Against the bed's real Glint (gunicorn, keystonemiddleware, the local
+Keystone): bodies that are not UTF-8 or hold numbers beyond reason, URLs
+whose path or query is not UTF-8 once unquoted, an image id with a trailing
+newline, a Host header a client made up, and a token scoped to no project.
+"""
+
+from keystoneauth1.identity import v3
+from keystoneauth1 import session as ks_session
+import pytest
+import requests
+
+from tests import cloudbed
+
+IMAGE_ID = '6e2f4a1b-0c3d-4e5f-8a9b-1c2d3e4f5a6b'
+
+
+def error_of(response, status):
+    assert response.status_code == status, response.text
+    error, = response.json()['errors']
+    assert error['request_id'] == response.headers['X-OpenStack-Request-ID']
+    return error
+
+
+def raw(api, method, path, data=None):
+    """A request sent as it is: no JSON encoding of the body."""
+    return api.request(method, path, data=data,
+                       headers={'Content-Type': 'application/json'})
+
+
+@pytest.mark.parametrize('path, body, detail', [
+    ('/v1/clouds', b'{"name": "\xff\xfe"}', 'The body is not UTF-8 text.'),
+    ('/v1/migrations', b'{"image_id": 1' + b'0' * 5000 + b'}',
+     'The body holds a number of more than 32 digits.'),
+    ('/v1/migrations', b'{"image_id": "%s\\n", "targets": ["local"]}'
+     % IMAGE_ID.encode(), "image_id: must be an image's id (a UUID)"),
+])
+def test_a_body_glint_cannot_take_is_a_400_and_nothing_is_made(
+        api, path, body, detail):
+    demo = api('demo')
+    before = demo.get(path).json()
+    assert error_of(raw(demo, 'POST', path, body), 400)['detail'] == detail
+    assert demo.get(path).json() == before
+
+
+@pytest.mark.parametrize('path, detail', [
+    ('/v1/clouds/%FF', 'The path of the URL is not UTF-8 text once '
+                       'unquoted.'),
+    ('/v1/migrations?status=%FF', 'The query of the URL is not UTF-8 text '
+                                  'once unquoted.'),
+    ('/v1/images?cloud=%C0%AF', 'The query of the URL is not UTF-8 text '
+                                'once unquoted.'),
+])
+def test_a_url_that_is_not_utf8_is_a_400_in_glints_shape(api, path, detail):
+    assert error_of(api('demo').get(path), 400)['detail'] == detail
+
+
+def test_links_never_repeat_a_host_header_made_up_by_a_client(bed, api):
+    response = api(None).get('/', headers={'Host': 'attacker.example'})
+    assert response.json()['versions'][0]['links'][0]['href'] == (
+        bed.glint.url + '/v1/')
+
+
+def test_a_token_scoped_to_no_project_is_refused(bed):
+    """Keystone's admin, scoped to the system: never every project."""
+    cloud = bed.clouds[0]
+    admin = cloud.admin_user()
+    token = ks_session.Session(auth=v3.Password(
+        auth_url=cloud.auth_url, username=admin['username'],
+        password=admin['password'], user_domain_name='Default',
+        system_scope='all')).get_token()
+    for path in ('/v1/clouds', '/v1/migrations',
+                 '/v1/migrations/%s' % IMAGE_ID):
+        response = requests.get(bed.glint.url + path,
+                                headers={'X-Auth-Token': token},
+                                timeout=cloudbed.REQUEST_TIMEOUT)
+        assert error_of(response, 403)['detail'] == (
+            'Glint needs a project-scoped token.')
