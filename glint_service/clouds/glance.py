@@ -7,6 +7,7 @@ metadata goes as JSON, without the schema a client library would fetch
 first (one request fewer per Glance and migration).
 """
 
+import re
 import time
 import urllib.parse
 
@@ -23,6 +24,42 @@ NOT_COPIED = {
 COPIED = ('disk_format', 'container_format', 'min_disk', 'min_ram')
 
 NotFound = ks_exc.NotFound
+
+
+class NotAnImage(ValueError):
+    """An answer that should describe an image and does not."""
+
+
+# What Glint keeps of each image of a listing, and the JSON types each may
+# have: the rest of a listing's entry is dropped as it is read.
+_TEXT = (str, type(None))
+LISTED = {'id': str, 'name': _TEXT, 'status': _TEXT, 'visibility': _TEXT,
+          'owner': _TEXT, 'size': (int, type(None)), 'disk_format': _TEXT,
+          'os_hash_algo': _TEXT, 'os_hash_value': _TEXT}
+# An image's id as Glance makes it: a UUID, written out.
+_UUID = re.compile(r'[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-'
+                   r'[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\Z')
+
+
+def _listed(entry):
+    """The fields Glint uses of a listing's entry, checked."""
+    if not isinstance(entry, dict):
+        raise NotAnImage('a listing holds something that is not an image')
+    kept = {field: entry.get(field) for field in LISTED}
+    for field, types in LISTED.items():
+        value = kept[field]
+        if not isinstance(value, types) or isinstance(value, bool):
+            raise NotAnImage('a listing holds an image whose %s is not '
+                             'valid' % field)
+    return kept
+
+
+def image_id_of(answer):
+    """The id of the image an answer describes: a UUID, or NotAnImage."""
+    image_id = answer.get('id') if isinstance(answer, dict) else None
+    if not isinstance(image_id, str) or not _UUID.match(image_id):
+        raise NotAnImage('the answer does not name an image by its id')
+    return image_id
 
 
 class TooManyPages(Exception):
@@ -56,15 +93,23 @@ class Glance(object):
                                     **kwargs)
 
     def get_image(self, image_id):
-        return self._call('GET', _image_path(image_id)).json()
+        """The image's record: a JSON object, or NotAnImage."""
+        image = self._call('GET', _image_path(image_id)).json()
+        if not isinstance(image, dict):
+            raise NotAnImage('the answer is not an image')
+        return image
 
     def list_images(self, deadline=None, **filters):
         """The images the session's project sees, every page of them.
 
-        Raises TooManyPages past max_pages, and OutOfTime when a page is
-        still to be asked for after ``deadline`` (time.monotonic()).
+        Each keeps the fields of LISTED. Raises TooManyPages past
+        max_pages, and OutOfTime when a page is still to be asked for after
+        ``deadline`` (time.monotonic()).
         """
-        images = []
+        return list(self.images(deadline, **filters))
+
+    def images(self, deadline=None, **filters):
+        """The images of list_images, one page asked for at a time."""
         path = '/v2/images'
         params = dict(filters, limit=PAGE_SIZE)
         pages = 0
@@ -76,14 +121,17 @@ class Glance(object):
             if deadline is not None and time.monotonic() > deadline:
                 raise OutOfTime('the listing took too long')
             page = self._call('GET', path, params=params).json()
-            images.extend(page['images'])
+            if not isinstance(page, dict) or not isinstance(
+                    page.get('images'), list):
+                raise NotAnImage('the listing holds no list of images')
+            for entry in page['images']:
+                yield _listed(entry)
             # "next" carries the query on, with the marker: a path of the
             # same listing, never a URL elsewhere.
             path, params = page.get('next'), None
             if path is not None and not (isinstance(path, str)
                                          and path.startswith('/v2/images?')):
                 raise ValueError('the listing\'s next link is not one')
-        return images
 
     def first_images(self):
         """At most one image the session's project sees.
@@ -106,8 +154,9 @@ class Glance(object):
         if not os_hash_algo or not os_hash_value:
             return None
         owner = self.session.get_project_id()
-        for image in self.list_images(os_hash_value=os_hash_value,
-                                      status='active', owner=owner):
+        # The first match ends the listing: no further page is asked for.
+        for image in self.images(os_hash_value=os_hash_value,
+                                 status='active', owner=owner):
             if (image.get('owner') == owner
                     and image.get('os_hash_algo') == os_hash_algo
                     and image.get('os_hash_value') == os_hash_value):
@@ -118,7 +167,7 @@ class Glance(object):
         """A new, empty image with ``metadata`` (see copied_metadata)."""
         image = self._call('POST', '/v2/images', json=dict(
             metadata, name=name, visibility=visibility)).json()
-        return image['id']
+        return image_id_of(image)
 
     def upload(self, image_id, chunks, size):
         """Upload ``size`` bytes, taken from the iterable ``chunks``.

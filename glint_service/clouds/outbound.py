@@ -33,6 +33,15 @@ from urllib3.util import connection as connection_util
 from glint_service import exception
 
 REDIRECTS = (301, 302, 303, 305, 307, 308)
+# IPv6 ranges that carry an IPv4 address inside, or that are not routed on
+# the internet, which Python's is_global takes for global: refused unless
+# an operator allows them by name. IPv4-compatible (::a.b.c.d),
+# IPv4-translated (::ffff:0:a.b.c.d), NAT64 (64:ff9b::/96, its local-use
+# 64:ff9b:1::/48), 6to4 (2002::/16), Teredo (2001::/32), site-local
+# (fec0::/10, deprecated).
+NOT_GLOBAL_IPV6 = tuple(ipaddress.ip_network(net) for net in (
+    '::/96', '::ffff:0:0:0/96', '64:ff9b::/96', '64:ff9b:1::/48',
+    '2002::/16', '2001::/32', 'fec0::/10'))
 DEFAULT_PORTS = {'http': 80, 'https': 443}
 
 
@@ -97,6 +106,9 @@ class Destinations(object):
             return False
         if any(ip in network for network in self.allowed_networks):
             return True
+        if ip.version == 6 and (ip.is_reserved or any(
+                ip in network for network in NOT_GLOBAL_IPV6)):
+            return False
         return ip.is_global and not ip.is_multicast
 
     def addresses(self, host, port):

@@ -49,6 +49,10 @@ def remote_session(spec, guard):
         remote.close()
 
 
+# The longest image endpoint Glint keeps (its column's length).
+MAX_ENDPOINT_LENGTH = 1024
+
+
 def find_image_endpoint(spec, guard):
     """Log in to the remote Keystone and find its Glance.
 
@@ -86,6 +90,10 @@ def find_image_endpoint(spec, guard):
     except ks_exc.ClientException:
         raise exception.RemoteCloudRejected(
             'auth_url: the remote Keystone could not be used.')
+    if endpoint and len(endpoint) > MAX_ENDPOINT_LENGTH:
+        raise exception.RemoteCloudRejected(
+            "The remote catalog's image endpoint is longer than %d "
+            'characters.' % MAX_ENDPOINT_LENGTH)
     if not endpoint:
         raise exception.RemoteCloudRejected(
             'The remote catalog has no image endpoint (Glance) for region '

@@ -27,15 +27,20 @@ LOG = logging.getLogger(__name__)
 ENDED_PER_REQUEST = 5
 
 
-def roles_for(roles):
+def roles_for(roles, delegated):
     """The roles a migration's trust delegates: no more than it needs.
 
-    ``member``, which Glance asks for to download an image as well as to
-    make one (its default policy), never ``admin``; the caller's own roles
-    if the caller has not that one (Keystone delegates only roles one has,
-    and a policy file may grant migrations to other roles).
+    Those of ``delegated`` ([migrations] trust_roles) that the caller has
+    (Keystone delegates only roles one has), never ``admin``. Forbidden if
+    none is left: the caller's other roles are never delegated instead.
     """
-    return ['member'] if 'member' in roles else list(roles)
+    given = [role for role in delegated if role in roles and role != 'admin']
+    if not given:
+        raise exception.Forbidden(
+            'A migration that involves the local cloud acts there through '
+            'a Keystone trust with the role %s; you have none of them in '
+            'this project.' % ' or '.join(delegated))
+    return given
 
 
 def lifetime(conf, size):
@@ -51,15 +56,23 @@ def create(services, context, size):
     """A trust for a migration of ``size`` bytes to act as the caller.
 
     From the caller to Glint's service user, with impersonation, in the
-    caller's project. Raises ServiceUnavailable if Keystone does not make
-    it.
+    caller's project. Raises Forbidden if the caller may not make it, and
+    ServiceUnavailable if Keystone cannot be asked.
     """
+    conf = services.conf.migrations
+    roles = roles_for(context.roles, conf.trust_roles)
     try:
         return create_in_keystone(
             services.user_session(context.user_auth), context.user_id,
-            context.project_id, roles_for(context.roles),
-            lifetime(services.conf.migrations, size),
+            context.project_id, roles, lifetime(conf, size),
             services.service_session().get_user_id())
+    except ks_exc.Forbidden:
+        # Such as a token of an application credential that is restricted.
+        raise exception.Forbidden(
+            'The local Keystone does not let your token make the trust '
+            'this migration needs to act for you after your token expires '
+            '(HTTP 403); a token of an application credential may not, '
+            'unless the credential is unrestricted.')
     except ks_exc.ClientException as error:
         LOG.warning('No trust for a migration of user %s: %s',
                     context.user_id, type(error).__name__)
@@ -136,6 +149,17 @@ def delete_in_keystone(session, trust_id):
     """Delete a trust, with its trustor's session."""
     ks_client.Client(session=session, interface='public').trusts.delete(
         trust_id)
+
+
+def discard(services, context, trust_id):
+    """Delete a trust made for a migration that was not recorded."""
+    try:
+        delete_in_keystone(services.user_session(context.user_auth),
+                           trust_id)
+    except Exception as error:
+        LOG.warning('A trust made for a migration that was not recorded '
+                    'was not deleted (%s); it expires by itself',
+                    type(error).__name__)
 
 
 def forget(services, context, migration):

@@ -22,6 +22,13 @@ OPTS = [
                       'source (the migration fails), or for a target to take '
                       'one (that target fails, the others go on). Bytes that '
                       'trickle in do not keep a transfer alive past it.'),
+    cfg.ListOpt('trust_roles', default=['member'],
+                help="The roles a migration's Keystone trust delegates in "
+                     'the local cloud, of those its user has there: '
+                     "Glance's default policy asks for member to download "
+                     'an image and to make one. A user with none of them '
+                     'cannot start a migration that involves the local '
+                     'cloud (403). Never admin.'),
     cfg.IntOpt('trust_lifetime', default=7 * 24 * 3600, min=60,
                help='The most seconds the Keystone trust made for a '
                     'migration lasts: how long a migration may act for its '

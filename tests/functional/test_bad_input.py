@@ -3,15 +3,21 @@
 Against the bed's real Glint (gunicorn, keystonemiddleware, the local
 Keystone): bodies that are not UTF-8 or hold numbers beyond reason, URLs
 whose path or query is not UTF-8 once unquoted, an image id with a trailing
-newline, a Host header a client made up, and a token scoped to no project.
+newline, a Host header a client made up, a token scoped to no project, and
+a token that may not make the trust a migration needs.
 """
+
+import os
+import uuid
 
 from keystoneauth1.identity import v3
 from keystoneauth1 import session as ks_session
+from keystoneclient.v3 import client as ks_client
 import pytest
 import requests
 
 from tests import cloudbed
+from tests.functional.conftest import Api
 
 IMAGE_ID = '6e2f4a1b-0c3d-4e5f-8a9b-1c2d3e4f5a6b'
 
@@ -77,3 +83,44 @@ def test_a_token_scoped_to_no_project_is_refused(bed):
                                 timeout=cloudbed.REQUEST_TIMEOUT)
         assert error_of(response, 403)['detail'] == (
             'Glint needs a project-scoped token.')
+
+
+def test_a_token_that_may_not_make_trusts_is_told_why_and_leaves_nothing(
+        bed, api):
+    """A restricted application credential's: Keystone makes no trust.
+
+    So Glint queues no migration that involves the local cloud.
+    """
+    local, remote = bed.clouds[0], bed.clouds[1]
+    user = local.users['demo']
+    client = ks_client.Client(session=local.session(user),
+                              interface='public')
+    credential = client.application_credentials.create(
+        'glint-test-%s' % uuid.uuid4().hex[:6])
+    try:
+        token = ks_session.Session(auth=v3.ApplicationCredential(
+            auth_url=local.auth_url,
+            application_credential_id=credential.id,
+            application_credential_secret=credential.secret)).get_token()
+        restricted = Api(bed.glint.url, token)
+        demo = api('demo')
+        name = 'restricted-%s' % uuid.uuid4().hex[:6]
+        source = cloudbed.upload_image(local, user, os.urandom(1024), name)
+        other = remote.users['demo']
+        cloud = demo.post('/v1/clouds', {
+            'name': name, 'auth_url': remote.auth_url,
+            'username': other['username'], 'password': other['password'],
+            'project_name': other['project_name']})
+        assert cloud.status_code == 201, cloud.text
+        before = demo.get('/v1/migrations').json()
+        trusts = len(client.trusts.list(trustor_user=user['id']))
+        error = error_of(restricted.post('/v1/migrations', {
+            'image_id': source['id'], 'targets': [cloud.json()['id']]}),
+            403)
+        assert 'application credential' in error['detail']
+        assert demo.get('/v1/migrations').json() == before
+        assert len(client.trusts.list(trustor_user=user['id'])) == trusts
+        assert demo.delete('/v1/clouds/%s' % cloud.json()['id']
+                           ).status_code == 204
+    finally:
+        client.application_credentials.delete(credential)

@@ -112,7 +112,8 @@ def clouds_named(api, name):
 
 @pytest.mark.parametrize('host', [
     INTERNAL_HOST, '0x7f000002', '2130706434', '[::ffff:127.0.0.2]',
-    '127.2'])
+    '127.2', '[::127.0.0.2]', '[64:ff9b::127.0.0.2]',
+    '[::ffff:0:127.0.0.2]', '[2002:7f00:2::]'])
 def test_an_internal_auth_url_is_refused_and_never_reached(
         bed, api, internal, host):
     demo = api('demo')
@@ -361,6 +362,10 @@ def test_a_qcow2_with_a_backing_file_never_becomes_an_image(
     ({'name': 'n' * 5000}, 'name is not text of at most 255'),
     ({'status': '<html>an internal page</html>'},
      'is in an unknown state, not active'),
+    ({'id': None}, 'it has no id'),
+    ({'id': str(uuid.uuid4())}, 'it is the record of another image'),
+    ({'size': 2 ** 64}, 'its size is not a number of bytes'),
+    ({'hw_deep': [[[[['x']]]]]}, 'its properties nest more than 4 levels'),
 ])
 def test_a_source_image_that_lies_is_refused_and_nothing_queued(
         bed, api, attacker, registered, change, said):
@@ -375,3 +380,60 @@ def test_a_source_image_that_lies_is_refused_and_nothing_queued(
     assert said in error['detail']
     assert 'internal page' not in error['detail']
     assert len(demo.get('/v1/migrations').json()['migrations']) == before
+
+
+def test_a_catalog_url_longer_than_glint_keeps_is_refused(bed, api,
+                                                          attacker):
+    attacker.image_endpoint = attacker.url + '/' + 'x' * 1100
+    demo = api('demo')
+    body = hostile_cloud('long-catalog', attacker.auth_url)
+    error = error_of(demo.post('/v1/clouds', body), 400)
+    assert 'longer than 1024 characters' in error['detail']
+    assert clouds_named(demo, body['name']) == []
+
+
+@pytest.mark.parametrize('entries', [
+    [{}], [hostile.IMAGE, {'id': 'x', 'name': ['not', 'text']}], ['x']])
+def test_a_listing_entry_that_is_not_an_image_flags_that_cloud_alone(
+        bed, api, attacker, registered, entries):
+    attacker.answers[('GET', '/v2/images')] = lambda h: h.send(
+        200, {'images': entries})
+    listing = api('demo').get('/v1/images')
+    assert listing.status_code == 200, listing.text
+    clouds = {c['id']: c for c in listing.json()['clouds']}
+    assert clouds[registered]['reachable'] is False
+    assert clouds[registered]['error'] == (
+        'the cloud gave an answer Glint cannot read')
+    assert clouds['local']['reachable'] is True
+
+
+def test_a_verification_that_is_not_an_image_fails_that_target_alone(
+        bed, api, attacker, registered):
+    """The other target's good copy stays, and the migration is partial."""
+    image_id = str(uuid.uuid4())
+    path = '/v2/images/%s' % image_id
+    attacker.answers[('POST', '/v2/images')] = lambda h: h.send(
+        201, {'id': image_id, 'status': 'queued'})
+    attacker.answers[('PUT', path + '/file')] = lambda h: h.send(204)
+    attacker.answers[('GET', path)] = lambda h: h.send(200, b'null', {
+        'Content-Type': 'application/json'})
+    attacker.answers[('DELETE', path)] = lambda h: h.send(204)
+    local, remote = bed.clouds[0], bed.clouds[1]
+    demo = api('demo')
+    name = unique('verified')
+    source = cloudbed.upload_image(local, local.users['demo'],
+                                   os.urandom(64 * 1024), name)
+    with added(demo, bed_cloud('fine', remote)) as (cloud_id,):
+        response = demo.post('/v1/migrations', {
+            'image_id': source['id'], 'targets': [registered, cloud_id]})
+        assert response.status_code == 202, response.text
+        migration = wait_until_finished(demo, response.json()['id'])
+        assert migration['status'] == 'partial', migration
+        liar, fine = migration['targets']
+        assert liar['status'] == 'failed'
+        assert liar['error'] == (
+            'verify: the cloud gave an answer Glint cannot read')
+        assert fine['status'] == 'succeeded'
+        [copy] = images_named(remote, name)
+        assert copy['os_hash_value'] == source['os_hash_value']
+        assert attacker.asked(path) >= 2  # Verified, then deleted.

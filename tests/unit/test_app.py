@@ -9,6 +9,7 @@ import sqlalchemy as sa
 import webob
 
 from glint_service.api import deploy
+from glint_service.clouds import access
 from glint_service.clouds import remote_keystone
 from glint_service.clouds import trusts
 from glint_service.conf import database as database_conf
@@ -309,11 +310,20 @@ def test_cancelling_a_running_migration_leaves_the_trust_to_its_worker(
 @pytest.mark.parametrize('roles, delegated', [
     (['admin', 'member', 'reader'], ['member']),
     (['member', 'reader'], ['member']),
-    (['custom'], ['custom']),
 ])
 def test_a_trust_delegates_only_the_role_the_migration_needs(
         roles, delegated):
-    assert trusts.roles_for(roles) == delegated
+    assert trusts.roles_for(roles, ['member']) == delegated
+
+
+@pytest.mark.parametrize('roles, configured', [
+    (['custom', 'admin', 'reader'], ['member']),
+    (['admin'], ['member', 'admin']),
+])
+def test_a_trust_never_delegates_other_roles_instead(roles, configured):
+    with pytest.raises(exception.Forbidden) as raised:
+        trusts.roles_for(roles, configured)
+    assert 'you have none of them' in raised.value.detail
 
 
 def test_a_project_at_its_cloud_quota_adds_no_more(conf, app, tokens,
@@ -381,6 +391,9 @@ def test_a_trust_is_sized_to_its_job(conf, size, lifetime):
     assert trusts.lifetime(conf.migrations, size) == lifetime
 
 
+IMAGE_ID = '6e2f4a1b-0c3d-4e5f-8a9b-1c2d3e4f5a6b'
+
+
 @pytest.mark.parametrize('change, reason', [
     ({'size': 'ten'}, 'its size is not a number of bytes'),
     ({'size': True}, 'its size is not a number of bytes'),
@@ -390,15 +403,20 @@ def test_a_trust_is_sized_to_its_job(conf, size, lifetime):
     ({'tags': 'hep'}, 'its tags are not a list of text'),
     ({'tags': [1]}, 'its tags are not a list of text'),
     ({'hw_x': 'y' * 70000}, 'its properties take more than 65536 bytes'),
+    ({'size': 2 ** 63}, 'its size is not a number of bytes'),
+    ({'id': None}, 'it has no id'),
+    ({'id': '0' + IMAGE_ID[1:]}, 'it is the record of another image'),
+    ({'hw_x': [[[[['deep']]]]]}, 'its properties nest more than 4 levels'),
 ])
 def test_a_source_images_metadata_must_fit(change, reason):
     from glint_service.api.handlers import migrations
 
-    image = {'id': 'a', 'status': 'active', 'size': 10, 'name': 'centos',
-             'os_hash_algo': 'sha512', 'os_hash_value': 'h', 'tags': []}
-    migrations.check_source_image(dict(image))
+    image = {'id': IMAGE_ID, 'status': 'active', 'size': 10,
+             'name': 'centos', 'os_hash_algo': 'sha512',
+             'os_hash_value': 'h', 'tags': [], 'hw_y': [['ok']]}
+    migrations.check_source_image(dict(image), IMAGE_ID.upper())
     with pytest.raises(exception.RemoteCloudRejected) as raised:
-        migrations.check_source_image(dict(image, **change))
+        migrations.check_source_image(dict(image, **change), IMAGE_ID)
     assert reason in raised.value.detail
     assert 'y' * 100 not in raised.value.detail
 
@@ -431,3 +449,23 @@ def test_a_chunked_body_under_uwsgi_is_read_through_its_chunks(
         'Content-Type': 'application/json'})
     response = request.get_response(application)
     assert response.status_int == 413, response.text
+
+
+def test_a_migration_that_is_not_recorded_leaves_no_trust(
+        app, tokens, remote_ok):
+    token = tokens()
+    target = app('POST', '/v1/clouds', BODY, token).json['id']
+    image = {'id': IMAGE_ID, 'status': 'active', 'size': 10,
+             'name': 'centos', 'tags': []}
+    source = mock.Mock(**{'get_image.return_value': image})
+    with mock.patch.object(access, 'callers_glance', return_value=source), \
+            mock.patch.object(trusts, 'create', return_value='trust-9'), \
+            mock.patch.object(trusts, 'discard') as discard, \
+            mock.patch('glint_service.db.api.Database.create_migration',
+                       side_effect=exception.DatabaseUnavailable()):
+        response = app('POST', '/v1/migrations', {
+            'image_id': IMAGE_ID, 'targets': [target]}, token)
+    assert error_of(response, 503)['code'] == 'glint.service_unavailable'
+    discard.assert_called_once_with(mock.ANY, mock.ANY, 'trust-9')
+    assert app('GET', '/v1/migrations', token=token).json == {
+        'migrations': []}

@@ -48,7 +48,8 @@ class Pages(object):
         self.pages = pages
         self.asked = []
 
-    def request(self, path, method, params=None, endpoint_filter=None):
+    def request(self, path, method, params=None, endpoint_filter=None,
+                json=None):
         self.asked.append((method, path, params))
         page = self.pages[len(self.asked) - 1]
         return types.SimpleNamespace(json=lambda: page)
@@ -134,3 +135,44 @@ def test_a_source_without_a_hash_has_no_identical_image(algo, value):
     session = Pages([{'images': [{'id': 'any', 'owner': 'p1'}]}])
     assert glance.Glance(session).find_identical(algo, value) is None
     assert session.asked == []
+
+
+@pytest.mark.parametrize('entry', [
+    {}, None, ['a'], {'id': 'a', 'name': ['x']}, {'id': 'a', 'size': '1'},
+    {'id': 'a', 'size': True}, {'id': 7}])
+def test_a_listing_entry_that_is_not_an_image_is_refused(entry):
+    session = Pages([{'images': [{'id': 'ok'}, entry]}])
+    with pytest.raises(glance.NotAnImage):
+        glance.Glance(session).list_images()
+
+
+def test_a_listing_keeps_only_the_fields_glint_uses():
+    session = Pages([{'images': [dict(SOURCE, junk='x' * 1000)]}])
+    [image] = glance.Glance(session).list_images()
+    assert set(image) == set(glance.LISTED)
+    assert image['name'] == 'centos'
+
+
+def test_looking_for_an_identical_image_stops_at_the_first():
+    mine = {'id': 'same', 'owner': 'p1', 'os_hash_algo': 'sha512',
+            'os_hash_value': 'h'}
+    session = Pages([{'images': [mine], 'next': '/v2/images?marker=same'},
+                     {'images': []}])
+    assert glance.Glance(session).find_identical('sha512', 'h')['id'] == (
+        'same')
+    assert len(session.asked) == 1
+
+
+@pytest.mark.parametrize('answer', [None, [], {'id': None}, {'id': 'x'},
+                                    {'id': '%s\n' % ('1' * 8 + '-1111' * 3
+                                                     + '-' + '1' * 12)}])
+def test_a_created_image_must_be_named_by_a_uuid(answer):
+    session = Pages([answer])
+    with pytest.raises(glance.NotAnImage):
+        glance.Glance(session).create_image({}, 'n', 'private')
+
+
+@pytest.mark.parametrize('answer', [None, [], 'active'])
+def test_an_image_record_that_is_not_an_object_is_refused(answer):
+    with pytest.raises(glance.NotAnImage):
+        glance.Glance(Pages([answer])).get_image('a')

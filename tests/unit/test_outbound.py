@@ -51,14 +51,30 @@ class _Group(dict):
     'http://[::ffff:127.0.0.2]/v3',
     'http://[fe80::1]/v3',
     'http://localhost:5000/v3',
+    # IPv4 addresses inside IPv6 ones, and IPv6 that is not routed.
+    'http://[::127.0.0.2]/v3',
+    'http://[::8.8.8.8]/v3',
+    'http://[64:ff9b::127.0.0.2]/v3',
+    'http://[64:ff9b:1::a9fe:a9fe]/v3',
+    'http://[::ffff:0:127.0.0.2]/v3',
+    'http://[2002:7f00:2::1]/v3',
+    'http://[2001:0:7f00:2::1]/v3',
+    'http://[fec0::1]/v3',
 ])
 def test_internal_addresses_are_refused_by_default(url):
     with pytest.raises(outbound.Refused, match='may not connect'):
         policy(allowed_networks=[]).check_url(url)
 
 
-def test_a_public_address_passes_by_default():
-    policy(allowed_networks=[]).check_url('https://8.8.8.8/v3')
+@pytest.mark.parametrize('url', ['https://8.8.8.8/v3',
+                                 'https://[2606:4700:4700::1111]/v3'])
+def test_a_public_address_passes_by_default(url):
+    policy(allowed_networks=[]).check_url(url)
+
+
+def test_an_operator_may_allow_a_nat64_network_by_name():
+    policy(allowed_networks=['64:ff9b::/96']).check_url(
+        'http://[64:ff9b::808:808]/v3')
 
 
 def test_an_allowed_network_passes_and_nothing_beside_it():

@@ -60,7 +60,24 @@ def create_migration(request):
     trust_id = None
     if clouds.LOCAL in [spec['source']] + spec['targets']:
         trust_id = trusts.create(services, context, image.get('size'))
-    migration = services.db.create_migration({
+    try:
+        migration = record_migration(services, context, spec, image,
+                                     trust_id)
+    except Exception:
+        if trust_id is not None:
+            trusts.discard(services, context, trust_id)
+        raise
+    LOG.info('Migration %s queued: image %s from %s to %s', migration.id,
+             image['id'], spec['source'], ', '.join(spec['targets']))
+    return util.json_response(
+        views.migration(migration), status=202,
+        headers={'Location': util.link(
+            request, '/v1/migrations/%s' % migration.id)})
+
+
+def record_migration(services, context, spec, image, trust_id):
+    """Queue the migration: its record and its targets'."""
+    return services.db.create_migration({
         'project_id': context.project_id, 'created_by': context.user_id,
         'image_id': image['id'], 'image_name': image.get('name'),
         'source': spec['source'], 'name': spec['name'],
@@ -71,12 +88,6 @@ def create_migration(request):
         'image_metadata': glance.copied_metadata(image), 'trust_id': trust_id,
     }, spec['targets'], {'name': spec['name'] or image.get('name'),
                          'visibility': spec['visibility']})
-    LOG.info('Migration %s queued: image %s from %s to %s', migration.id,
-             image['id'], spec['source'], ', '.join(spec['targets']))
-    return util.json_response(
-        views.migration(migration), status=202,
-        headers={'Location': util.link(
-            request, '/v1/migrations/%s' % migration.id)})
 
 
 def delete_migration(request):
@@ -133,32 +144,44 @@ def find_source_image(services, context, spec):
         raise exception.RemoteCloudRejected(
             'source: the Glance of cloud %s could not be asked for the '
             'image: %s' % (spec['source'], outbound.describe(error)))
-    if not isinstance(image, dict) or image.get('status') != 'active':
+    if image.get('status') != 'active':
         raise exception.InvalidField(
             'image_id', 'image %s is %s, not active'
-            % (spec['image_id'], glance.status_of(
-                image if isinstance(image, dict) else {})))
-    check_source_image(image)
+            % (spec['image_id'], glance.status_of(image)))
+    check_source_image(image, spec['image_id'])
     return image
 
 
 # What Glint keeps of a source image, as its columns take it.
 _TEXT_LIMITS = {'name': 255, 'os_hash_algo': 64, 'os_hash_value': 128}
 MAX_METADATA_BYTES = 64 * 1024
+# The largest size a column of Glint's (a signed 64-bit integer) holds.
+MAX_SIZE = 2 ** 63 - 1
+# How deep a property's value may nest lists and objects: Glance's own are
+# text, numbers and lists of text.
+MAX_PROPERTY_DEPTH = 4
 
 
-def check_source_image(image):
+def check_source_image(image, image_id):
     """The source image's metadata, as Glint stores it, or 400 saying why.
 
-    A remote cloud's Glance may answer anything: a size that is not a
-    number, names too long for Glint's columns, megabytes of properties.
+    A remote cloud's Glance may answer anything: another image, a size that
+    is not a number, names too long for Glint's columns, megabytes of
+    properties nested without end.
     """
     def refuse(reason):
         raise exception.RemoteCloudRejected(
             "source: the image's metadata cannot be used: %s." % reason)
 
+    try:
+        answered = glance.image_id_of(image)
+    except glance.NotAnImage:
+        refuse('it has no id')
+    if answered.lower() != image_id.lower():
+        refuse('it is the record of another image')
     size = image.get('size')
-    if isinstance(size, bool) or not isinstance(size, int) or size < 0:
+    if isinstance(size, bool) or not isinstance(size, int) or not (
+            0 <= size <= MAX_SIZE):
         refuse('its size is not a number of bytes')
     for field, limit in _TEXT_LIMITS.items():
         value = image.get(field)
@@ -170,6 +193,18 @@ def check_source_image(image):
     if tags is not None and not (isinstance(tags, list) and all(
             isinstance(tag, str) for tag in tags)):
         refuse('its tags are not a list of text')
-    if len(json.dumps(glance.copied_metadata(image))) > MAX_METADATA_BYTES:
+    metadata = glance.copied_metadata(image)
+    if any(_depth(value) > MAX_PROPERTY_DEPTH for value in metadata.values()):
+        refuse('its properties nest more than %d levels deep'
+               % MAX_PROPERTY_DEPTH)
+    if len(json.dumps(metadata)) > MAX_METADATA_BYTES:
         refuse('its properties take more than %d bytes'
                % MAX_METADATA_BYTES)
+
+
+def _depth(value, limit=MAX_PROPERTY_DEPTH + 1):
+    """How deep lists and objects nest in ``value``, counted to ``limit``."""
+    if limit == 0 or not isinstance(value, (list, dict)):
+        return 0
+    items = value.values() if isinstance(value, dict) else value
+    return 1 + max((_depth(item, limit - 1) for item in items), default=0)
