@@ -22,7 +22,9 @@ class RemoteSessions(object):
     """One keystoneauth session per remote cloud, as long as it is unchanged.
 
     A session re-authenticates by itself when its token runs out; a change of
-    the cloud (its ``updated_at``) gives it a new one.
+    the cloud (its ``updated_at``) gives it a new one. A session dropped
+    here may still serve a request or a transfer under way: it lasts, CA
+    file and all, until they end (see remote_keystone.RemoteSession).
     """
 
     def __init__(self, guard):
@@ -36,8 +38,6 @@ class RemoteSessions(object):
         with self._lock:
             remote = self._sessions.get(cloud.id)
             if remote is None or remote[0] != version:
-                if remote is not None:
-                    remote[1].close()
                 spec = credentials.from_row(cloud, vault)
                 remote = (version,
                           remote_keystone.RemoteSession(spec, self.guard),
@@ -46,11 +46,12 @@ class RemoteSessions(object):
             return remote[1].session, remote[2]
 
     def forget(self, cloud_id):
-        """Drop a deleted cloud's session: its secrets leave memory."""
+        """Drop a deleted cloud's session: its secrets leave memory.
+
+        At once, unless a request or a transfer under way still uses it.
+        """
         with self._lock:
-            remote = self._sessions.pop(cloud_id, None)
-        if remote is not None:
-            remote[1].close()
+            self._sessions.pop(cloud_id, None)
 
     def keep(self, cloud_ids):
         """Drop the sessions of clouds not in ``cloud_ids`` (deleted)."""
@@ -94,6 +95,10 @@ def callers_glance(services, context, cloud_id):
     return remote_glance(services, cloud_id, context.project_id)
 
 
+class NoTrust(Exception):
+    """A migration's trust is gone: it cannot reach the local cloud."""
+
+
 class MigrationClouds(object):
     """The clouds of one migration, as the engine reaches them.
 
@@ -112,6 +117,11 @@ class MigrationClouds(object):
         if cloud_id != clouds.LOCAL:
             return remote_glance(self.services, cloud_id,
                                  self.migration.project_id)
+        if self.migration.trust_id is None:
+            # Without it, a login would be the service user's own, in its
+            # own project: never one that acts for the migration's user.
+            raise NoTrust('the trust that reaches the local cloud for this '
+                          'migration is gone')
         with self._lock:
             if self._local is None:
                 self._local = self.services.trust_session(

@@ -4,6 +4,7 @@ the stored credentials, through the outbound policy, and finds their Glance.
 
 import contextlib
 import tempfile
+import weakref
 
 from keystoneauth1 import exceptions as ks_exc
 from keystoneauth1 import session as ks_session
@@ -17,7 +18,8 @@ class RemoteSession(object):
     """A keystoneauth session on a remote cloud, re-authenticating itself.
 
     A CA certificate given as text lives in a temporary file for as long as
-    the session does; ``close`` removes it.
+    the keystoneauth session does: it is removed once no thread uses the
+    session any more, or by ``close``.
     """
 
     def __init__(self, spec, guard):
@@ -33,6 +35,8 @@ class RemoteSession(object):
         self.session = ks_session.Session(
             auth=credentials.auth_plugin(spec), verify=verify,
             timeout=guard.timeout, session=guard.session(), redirect=False)
+        if self._ca_file is not None:
+            weakref.finalize(self.session, self._ca_file.close)
 
     def close(self):
         if self._ca_file is not None:

@@ -108,12 +108,19 @@ class Migrations(object):
             return session.scalars(query).first() is not None
 
     def ended_migrations_with_trusts(self, user_id, limit):
-        """Ended migrations of ``user_id`` whose trusts are still there."""
+        """Ended migrations of ``user_id`` whose trusts are still there.
+
+        Not those with an image left to delete: the engine needs the trust
+        to delete one at the local cloud.
+        """
+        leftover = sa.select(models.MigrationTarget.id).where(
+            models.MigrationTarget.migration_id == models.Migration.id,
+            models.MigrationTarget.leftover.is_(True))
         query = sa.select(models.Migration).where(
             models.Migration.created_by == user_id,
             models.Migration.trust_id.is_not(None),
-            models.Migration.status.not_in(states.UNFINISHED)).limit(
-            limit)
+            models.Migration.status.not_in(states.UNFINISHED),
+            ~leftover.exists()).limit(limit)
         with self._session() as session:
             return list(session.scalars(query))
 

@@ -378,6 +378,6 @@ def describe(error):
     remote end answered.
     """
     if isinstance(error, (SourceError, Cancelled, glance.TooManyPages,
-                          transfer.Stalled)):
+                          transfer.Stalled, access.NoTrust)):
         return str(error)
     return outbound.describe(error)

@@ -1,11 +1,16 @@
 """Which login reaches each cloud of a migration, in the engine."""
 
+import gc
+import os
 import types
 from unittest import mock
+
+import pytest
 
 from glint_service import clouds
 from glint_service.clouds import access
 from glint_service.clouds import local_keystone
+from glint_service.clouds import outbound
 from glint_service.clouds import trusts
 
 
@@ -65,5 +70,37 @@ def test_an_api_process_drops_deleted_clouds_sessions_now_and_then():
     db.cloud_ids.assert_not_called()
     sessions.keep_existing(db, interval=0)
     assert list(sessions._sessions) == ['kept']
-    remote['gone'].close.assert_called_once_with()
-    remote['kept'].close.assert_not_called()
+
+
+def test_a_clouds_ca_file_lasts_while_a_session_of_it_is_in_use(conf):
+    """An edit of the cloud gives new sessions; the old one goes on."""
+    vault = mock.Mock(**{'decrypt.return_value': {'password': 'p'}})
+    cloud = types.SimpleNamespace(
+        id='c1', updated_at=1, name='c', auth_url='https://192.0.2.1/v3',
+        region_name=None, auth_type='password', interface='public',
+        verify=True, cacert='-----BEGIN CERTIFICATE-----\n', auth={
+            'username': 'u', 'project_name': 'p'}, sealed_secrets='x')
+    sessions = access.RemoteSessions(outbound.Guard(conf))
+    in_use, _ = sessions.get(cloud, vault)
+    old_ca = in_use.verify
+    cloud.updated_at = 2
+    fresh, _ = sessions.get(cloud, vault)
+    assert fresh.verify != old_ca
+    assert os.path.exists(old_ca)
+    del in_use
+    gc.collect()
+    assert not os.path.exists(old_ca)
+    assert os.path.exists(fresh.verify)
+
+
+def test_the_local_cloud_is_never_reached_without_the_trust():
+    """Not with the service user's own login, in its own project."""
+    made = []
+    gone = types.SimpleNamespace(source=clouds.LOCAL, trust_id=None,
+                                 project_id='project-a')
+    migration_clouds = access.MigrationClouds(
+        types.SimpleNamespace(conf=services().conf, trust_session=made.append),
+        gone)
+    with pytest.raises(access.NoTrust):
+        migration_clouds.glance(clouds.LOCAL)
+    assert made == []

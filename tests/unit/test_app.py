@@ -261,6 +261,20 @@ def test_a_trust_deleted_already_does_not_stop_the_record_deletion(
     assert app('GET', path, token=tokens()).status_int == 404
 
 
+def test_a_trust_stays_while_glint_has_an_image_to_delete(
+        app, conf, tokens, delete_trust):
+    """The engine deletes a leftover at the local cloud through it."""
+    db, migration_id = finished_migration(conf, True, trust_id='trust-1')
+    token = tokens()
+    assert app('GET', '/v1/migrations/%s' % migration_id,
+               token=token).status_int == 200
+    assert app('GET', '/v1/migrations', token=token).status_int == 200
+    delete_trust.assert_not_called()
+    db.update_target(migration_id, 0, leftover=False)
+    assert app('GET', '/v1/migrations', token=token).status_int == 200
+    delete_trust.assert_called_once_with(mock.ANY, 'trust-1')
+
+
 def test_the_trustors_next_listing_deletes_the_trusts_left(
         app, conf, tokens, delete_trust):
     """Such as those of migrations that ended after the token expired."""

@@ -40,7 +40,8 @@ def show_migration(request):
     services = util.services(request)
     migration = services.db.get_migration(request.urlvars['migration_id'],
                                           context.project_id)
-    if migration.status not in states.UNFINISHED:
+    if migration.status not in states.UNFINISHED and not any(
+            target.leftover for target in migration.targets):
         # Its trust is no longer needed; only its trustor may delete it.
         trusts.forget(services, context, migration)
     return util.json_response(views.migration(migration))
