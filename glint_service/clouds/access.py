@@ -6,6 +6,7 @@ the credentials stored for it, through a session kept while the cloud is
 unchanged, so that its token serves many requests and migrations.
 """
 
+import collections
 import threading
 import time
 
@@ -16,6 +17,9 @@ from glint_service.clouds import remote_keystone
 
 # Seconds between two looks for the sessions of deleted clouds.
 PRUNE_INTERVAL = 10
+# Sessions kept at most, the least recently used dropped first: each holds
+# a token, its connections and maybe a CA file.
+MAX_SESSIONS = 256
 
 
 class RemoteSessions(object):
@@ -27,9 +31,10 @@ class RemoteSessions(object):
     file and all, until they end (see remote_keystone.RemoteSession).
     """
 
-    def __init__(self, guard):
+    def __init__(self, guard, max_sessions=MAX_SESSIONS):
         self.guard = guard
-        self._sessions = {}
+        self.max_sessions = max_sessions
+        self._sessions = collections.OrderedDict()
         self._lock = threading.Lock()
         self._kept_at = time.monotonic()
 
@@ -43,6 +48,9 @@ class RemoteSessions(object):
                           remote_keystone.RemoteSession(spec, self.guard),
                           spec)
                 self._sessions[cloud.id] = remote
+            self._sessions.move_to_end(cloud.id)
+            while len(self._sessions) > self.max_sessions:
+                self._sessions.popitem(last=False)
             return remote[1].session, remote[2]
 
     def forget(self, cloud_id):

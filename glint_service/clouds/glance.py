@@ -163,10 +163,16 @@ class Glance(object):
                 return image
         return None
 
-    def create_image(self, metadata, name, visibility):
-        """A new, empty image with ``metadata`` (see copied_metadata)."""
-        image = self._call('POST', '/v2/images', json=dict(
-            metadata, name=name, visibility=visibility)).json()
+    def create_image(self, metadata, name, visibility, image_id=None):
+        """A new, empty image with ``metadata`` (see copied_metadata).
+
+        Its id is ``image_id`` when given (Glance takes one chosen by its
+        client); the id the Glance answered is returned.
+        """
+        body = dict(metadata, name=name, visibility=visibility)
+        if image_id is not None:
+            body['id'] = image_id
+        image = self._call('POST', '/v2/images', json=body).json()
         return image_id_of(image)
 
     def upload(self, image_id, chunks, size):

@@ -187,6 +187,12 @@ class GuardedAdapter(adapters.HTTPAdapter):
         if scheme not in self.destinations.schemes:
             raise Refused('Glint connects only with %s'
                           % ' or '.join(self.destinations.schemes))
+        if kwargs.get('verify') is False and (
+                not self.destinations.allow_insecure_tls):
+            # Checked at registration too; here for every connection, such
+            # as one of a cloud registered before the rule was set.
+            raise Refused('this Glint checks the TLS certificate of every '
+                          'remote cloud')
         response = super().send(request, stream=True, **kwargs)
         # The answer's deadline counts from its start: sending a request's
         # body (an image's data) takes as long as it takes.

@@ -107,6 +107,14 @@ class Migrations(object):
         with self._session() as session:
             return session.scalars(query).first() is not None
 
+    def has_leftovers(self, cloud_id):
+        """Whether Glint has still to delete an image it left at a cloud."""
+        query = sa.select(models.MigrationTarget.id).where(
+            models.MigrationTarget.cloud_id == cloud_id,
+            models.MigrationTarget.leftover.is_(True)).limit(1)
+        with self._session() as session:
+            return session.scalars(query).first() is not None
+
     def ended_migrations_with_trusts(self, user_id, limit):
         """Ended migrations of ``user_id`` whose trusts are still there.
 

@@ -14,6 +14,7 @@ the migration's record (see there).
 import contextlib
 import threading
 import time
+import uuid
 
 from oslo_log import log as logging
 
@@ -152,10 +153,20 @@ class Runner(object):
             settings = target.settings or {
                 'name': migration.name or migration.image_name,
                 'visibility': migration.visibility}
+            # The image's id is chosen, and recorded, before the image is
+            # made: an engine that dies from here on leaves an id that the
+            # one ending its migration deletes (one never made is fine).
+            chosen = str(uuid.uuid4())
+            journal.set(target, image_id=chosen, made=True)
+            journal.save()
             image_id = target.glance.create_image(
-                metadata, settings['name'], settings['visibility'])
-            journal.set(target, status=states.COPYING, image_id=image_id,
-                        made=True)
+                metadata, settings['name'], settings['visibility'],
+                image_id=chosen)
+            if image_id != chosen:
+                # A Glance that chose an id of its own.
+                journal.set(target, image_id=image_id)
+                journal.save()
+            journal.set(target, status=states.COPYING)
         except Exception as error:
             journal.fail(target, describe(error))
 

@@ -104,3 +104,22 @@ def test_the_local_cloud_is_never_reached_without_the_trust():
     with pytest.raises(access.NoTrust):
         migration_clouds.glance(clouds.LOCAL)
     assert made == []
+
+
+def test_the_sessions_kept_are_bounded_least_recently_used_first(conf):
+    vault = mock.Mock(**{'decrypt.return_value': {'password': 'p'}})
+
+    def cloud(cloud_id):
+        return types.SimpleNamespace(
+            id=cloud_id, updated_at=1, name=cloud_id,
+            auth_url='https://192.0.2.1/v3', region_name=None,
+            auth_type='password', interface='public', verify=True,
+            cacert=None, auth={'username': 'u', 'project_name': 'p'},
+            sealed_secrets='x')
+
+    sessions = access.RemoteSessions(outbound.Guard(conf), max_sessions=2)
+    first, _ = sessions.get(cloud('a'), vault)
+    sessions.get(cloud('b'), vault)
+    assert sessions.get(cloud('a'), vault)[0] is first
+    sessions.get(cloud('c'), vault)
+    assert list(sessions._sessions) == ['a', 'c']

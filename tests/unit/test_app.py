@@ -261,6 +261,20 @@ def test_a_trust_deleted_already_does_not_stop_the_record_deletion(
     assert app('GET', path, token=tokens()).status_int == 404
 
 
+def test_a_cloud_stays_while_glint_has_an_image_to_delete_there(
+        app, conf, tokens, remote_ok):
+    """Its credentials are how the engine deletes the image."""
+    token = tokens()
+    cloud_id = app('POST', '/v1/clouds', BODY, token).json['id']
+    db, migration_id = finished_migration(conf, leftover=True)
+    db.update_target(migration_id, 0, cloud_id=cloud_id)
+    path = '/v1/clouds/%s' % cloud_id
+    error = error_of(app('DELETE', path, token=token), 409)
+    assert 'partial image it left at remote cloud' in error['detail']
+    db.update_target(migration_id, 0, leftover=False)
+    assert app('DELETE', path, token=token).status_int == 204
+
+
 def test_a_trust_stays_while_glint_has_an_image_to_delete(
         app, conf, tokens, delete_trust):
     """The engine deletes a leftover at the local cloud through it."""

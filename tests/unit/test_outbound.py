@@ -179,6 +179,17 @@ def test_a_connection_to_a_refused_address_is_never_made(internal):
     assert internal.connections == 0
 
 
+def test_tls_unchecked_is_refused_at_every_connection(hostile):
+    """Such as a cloud registered before allow_insecure_tls was false."""
+    strict = outbound.session(policy(allow_insecure_tls=False), 1024, 5.0)
+    hostile.answers['/x'] = (200, {'Content-Length': '2'}, b'{}')
+    with pytest.raises(outbound.Refused, match='TLS certificate'):
+        strict.get(hostile.url + '/x', timeout=5, verify=False)
+    assert strict.get(hostile.url + '/x', timeout=5).content == b'{}'
+    assert guarded().get(hostile.url + '/x', timeout=5,
+                         verify=False).content == b'{}'
+
+
 def test_a_redirect_is_refused_and_not_followed(hostile, internal):
     hostile.answers['/file'] = (302, {'Location': internal.url,
                                       'Content-Length': '0'}, b'')

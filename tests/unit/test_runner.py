@@ -136,10 +136,34 @@ def test_a_targets_image_is_made_with_the_targets_own_settings():
         on_conflict='copy', name=None, image_name='centos',
         visibility='private'), journal, clouds, journal.targets[0],
         {'disk_format': 'raw'})
-    glance.create_image.assert_called_once_with({'disk_format': 'raw'},
-                                                'centos-9', 'shared')
+    glance.create_image.assert_called_once_with(
+        {'disk_format': 'raw'}, 'centos-9', 'shared', image_id=mock.ANY)
     assert (journal.targets[0].status, journal.targets[0].image_id) == (
         'copying', 'i2')
+
+
+def test_a_targets_image_id_is_recorded_before_the_image_is_made():
+    """An engine that dies while a target is created leaves its id."""
+    db = mock.Mock()
+    db.save_progress.return_value = False
+    record = migration(targets=[('c2', 'queued', None)])
+    journal = journal_.Journal(db, record, 30)
+    clouds = mock.Mock()
+    glance = clouds.glance.return_value
+    recorded = []
+
+    def create_image(metadata, name, visibility, image_id):
+        args, _ = db.save_progress.call_args
+        recorded.append(args[2][0]['image_id'])
+        return image_id
+
+    glance.create_image.side_effect = create_image
+    make_runner(db)._prepare(types.SimpleNamespace(
+        on_conflict='copy', name='n', image_name='n',
+        visibility='private'), journal, clouds, journal.targets[0], {})
+    target = journal.targets[0]
+    assert recorded == [target.image_id]
+    assert (target.status, target.made) == ('copying', True)
 
 
 def handing_back(delete_fails=False):
@@ -215,7 +239,7 @@ def test_the_source_is_opened_while_the_targets_are_prepared():
     source = Source()
     clouds = mock.Mock()
     glance = clouds.glance.return_value
-    glance.create_image.side_effect = lambda *args: (
+    glance.create_image.side_effect = lambda *args, **kwargs: (
         'i2' if source.opened.wait(60) else None)
     status, target = transfer('copy', clouds, source)
     assert (status, target.image_id) == ('cancelled', 'i2')

@@ -85,6 +85,12 @@ def delete_cloud(request):
     if db.cloud_in_use(cloud_id):
         raise exception.Conflict('A queued or running migration uses remote '
                                  'cloud %s; cancel it first.' % cloud_id)
+    if db.has_leftovers(cloud_id):
+        # Its credentials are how Glint deletes them.
+        raise exception.Conflict(
+            'Glint has still to delete a partial image it left at remote '
+            'cloud %s (it tries again by itself); the cloud can be deleted '
+            'once it has.' % cloud_id)
     db.delete_cloud(cloud_id, context.project_id)
     util.services(request).remote_sessions.forget(cloud_id)
     LOG.info('Remote cloud %s deleted', cloud_id)
