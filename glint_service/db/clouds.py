@@ -33,36 +33,70 @@ class Clouds(object):
         with self._session() as session:
             return list(session.scalars(query))
 
-    def update_cloud(self, cloud_id, project_id, values):
+    def update_cloud(self, cloud_id, project_id, values, updated_at):
+        """Change a cloud as it was at ``updated_at``: its version.
+
+        Conflict if another change came in between, which this one would
+        undo: the caller reads the cloud again and retries.
+        """
+        values = dict(values, updated_at=models.utcnow())
         with self._session.begin() as session:
+            try:
+                done = session.execute(sa.update(models.Cloud).where(
+                    models.Cloud.id == cloud_id,
+                    models.Cloud.project_id == project_id,
+                    models.Cloud.updated_at == updated_at).values(
+                    **values)).rowcount
+            except sa_exc.IntegrityError:
+                raise self._name_taken(values.get('name'))
             cloud = self._get_cloud(session, cloud_id, project_id)
-            for name, value in values.items():
-                setattr(cloud, name, value)
-            cloud.updated_at = models.utcnow()
-            self._flush_or_conflict(session, cloud.name)
+            if not done:
+                raise exception.Conflict(
+                    'Remote cloud %s was changed by another request '
+                    'meanwhile; read it again and retry.' % cloud_id)
         return cloud
 
     def cloud_ids(self):
         with self._session() as session:
             return set(session.scalars(sa.select(models.Cloud.id)))
 
-    def count_clouds(self, project_id):
+    def count_clouds(self, project_id, until=None):
+        """A project's clouds; only those made no later than ``until``."""
         query = sa.select(sa.func.count()).select_from(models.Cloud).where(
             models.Cloud.project_id == project_id)
+        if until is not None:
+            query = query.where(models.made_until(models.Cloud, until))
         with self._session() as session:
             return session.scalar(query)
 
     def reencrypt_clouds(self, reencrypt):
         """Store every cloud's secrets as ``reencrypt(sealed)`` gives them.
 
-        In one transaction; the clouds are otherwise unchanged (their
-        updated_at too). Returns how many there are.
+        The clouds are otherwise unchanged (their updated_at too). Each is
+        written only if its secrets are still those read: a secret changed
+        by a request meanwhile is read again, never undone. Returns how
+        many clouds there are.
         """
-        with self._session.begin() as session:
-            clouds = list(session.scalars(sa.select(models.Cloud)))
-            for cloud in clouds:
-                cloud.sealed_secrets = reencrypt(cloud.sealed_secrets)
-            return len(clouds)
+        with self._session() as session:
+            cloud_ids = list(session.scalars(sa.select(models.Cloud.id)))
+        count = 0
+        for cloud_id in cloud_ids:
+            while True:
+                with self.sql_engine.begin() as connection:
+                    sealed = connection.execute(
+                        sa.select(models.Cloud.sealed_secrets).where(
+                            models.Cloud.id == cloud_id)).scalar()
+                    if sealed is None:
+                        break  # Deleted meanwhile.
+                    done = connection.execute(
+                        sa.update(models.Cloud).where(
+                            models.Cloud.id == cloud_id,
+                            models.Cloud.sealed_secrets == sealed).values(
+                            sealed_secrets=reencrypt(sealed))).rowcount
+                if done:
+                    count += 1
+                    break
+        return count
 
     def sealed_secrets(self):
         with self._session() as session:
@@ -82,11 +116,14 @@ class Clouds(object):
             raise exception.NotFound('No remote cloud %s.' % cloud_id)
         return cloud
 
-    @staticmethod
-    def _flush_or_conflict(session, name):
+    @classmethod
+    def _flush_or_conflict(cls, session, name):
         try:
             session.flush()
         except sa_exc.IntegrityError:
-            raise exception.Conflict(
-                'name: the project already has a remote cloud named %r.'
-                % name)
+            raise cls._name_taken(name)
+
+    @staticmethod
+    def _name_taken(name):
+        return exception.Conflict(
+            'name: the project already has a remote cloud named %r.' % name)

@@ -53,13 +53,30 @@ class Migrations(object):
         with self._session() as session:
             return list(session.scalars(query))
 
-    def count_unfinished_migrations(self, project_id):
+    def count_unfinished_migrations(self, project_id, until=None):
+        """A project's queued or running migrations.
+
+        Only those made no later than ``until``, when given.
+        """
         query = sa.select(sa.func.count()).select_from(
             models.Migration).where(
             models.Migration.project_id == project_id,
             models.Migration.status.in_(states.UNFINISHED))
+        if until is not None:
+            query = query.where(models.made_until(models.Migration, until))
         with self._session() as session:
             return session.scalar(query)
+
+    def delete_queued(self, migration_id):
+        """Delete a migration no engine has claimed; False if one has."""
+        with self._session.begin() as session:
+            done = session.execute(sa.delete(models.Migration).where(
+                models.Migration.id == migration_id,
+                models.Migration.status == states.QUEUED)).rowcount
+            if done:
+                session.execute(sa.delete(models.MigrationTarget).where(
+                    models.MigrationTarget.migration_id == migration_id))
+        return bool(done)
 
     def delete_migration(self, migration_id):
         """Delete a migration and its targets.

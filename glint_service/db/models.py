@@ -16,6 +16,17 @@ class Base(orm.DeclarativeBase):
     pass
 
 
+def made_until(model, row):
+    """The rows of ``model`` made no later than ``row``, itself included.
+
+    In the order of creation (the id settles a tie), so that of rows made
+    at the same moment each is either before or after another.
+    """
+    return sa.or_(model.created_at < row.created_at,
+                  sa.and_(model.created_at == row.created_at,
+                          model.id <= row.id))
+
+
 class Cloud(Base):
     """A remote cloud of a project, with its credentials encrypted."""
 

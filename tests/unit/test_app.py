@@ -497,3 +497,49 @@ def test_a_migration_that_is_not_recorded_leaves_no_trust(
     discard.assert_called_once_with(mock.ANY, mock.ANY, 'trust-9')
     assert app('GET', '/v1/migrations', token=token).json == {
         'migrations': []}
+
+
+def test_requests_at_the_same_moment_never_pass_a_cloud_quota(
+        app, conf, tokens, remote_ok):
+    """The other request's cloud is stored after this one's first look."""
+    conf.set_override('clouds', 1, group='quota')
+    token = tokens()
+    assert app('POST', '/v1/clouds', BODY, token).status_int == 201
+    real = db_api.Database.count_clouds
+
+    def count(db, project_id, until=None):
+        return 0 if until is None else real(db, project_id, until)
+
+    with mock.patch.object(db_api.Database, 'count_clouds', count):
+        error = error_of(app('POST', '/v1/clouds', dict(BODY, name='late'),
+                             token), 403)
+    assert error['code'] == 'glint.quota_exceeded'
+    assert [c['name'] for c in app('GET', '/v1/clouds',
+                                   token=token).json['clouds']] == ['cern']
+
+
+def test_requests_at_the_same_moment_never_pass_a_migration_quota(
+        app, conf, tokens, remote_ok):
+    conf.set_override('migrations', 1, group='quota')
+    token = tokens()
+    target = app('POST', '/v1/clouds', BODY, token).json['id']
+    db, first = queued_migration(conf)
+    image = {'id': IMAGE_ID, 'status': 'active', 'size': 10,
+             'name': 'centos', 'tags': []}
+    source = mock.Mock(**{'get_image.return_value': image})
+    real = db_api.Database.count_unfinished_migrations
+
+    def count(db, project_id, until=None):
+        return 0 if until is None else real(db, project_id, until)
+
+    with mock.patch.object(access, 'callers_glance', return_value=source), \
+            mock.patch.object(trusts, 'create', return_value='trust-9'), \
+            mock.patch.object(trusts, 'discard') as discard, \
+            mock.patch.object(db_api.Database, 'count_unfinished_migrations',
+                              count):
+        response = app('POST', '/v1/migrations', {
+            'image_id': IMAGE_ID, 'targets': [target]}, token)
+    assert error_of(response, 403)['code'] == 'glint.quota_exceeded'
+    discard.assert_called_once_with(mock.ANY, mock.ANY, 'trust-9')
+    assert [m['id'] for m in app('GET', '/v1/migrations',
+                                 token=token).json['migrations']] == [first]

@@ -67,8 +67,53 @@ def test_names_are_unique_within_a_project(url):
         db.create_cloud(dict(VALUES))
     second = db.create_cloud(dict(VALUES, name='ral'))
     with pytest.raises(exception.Conflict):
-        db.update_cloud(second.id, 'p', {'name': 'cern'})
+        db.update_cloud(second.id, 'p', {'name': 'cern'}, second.updated_at)
     assert db.get_cloud(second.id, 'p').name == 'ral'
+
+
+def test_a_change_made_meanwhile_is_never_undone(url):
+    """Two PATCHes of one cloud: the second, read before, is refused."""
+    schema.upgrade(url)
+    db = db_api.Database(url)
+    read = db.create_cloud(dict(VALUES))
+    db.update_cloud(read.id, 'p', {'sealed_secrets': 'new'}, read.updated_at)
+    with pytest.raises(exception.Conflict, match='changed by another'):
+        db.update_cloud(read.id, 'p', {'name': 'ral'}, read.updated_at)
+    again = db.get_cloud(read.id, 'p')
+    assert (again.name, again.sealed_secrets) == ('cern', 'new')
+    db.update_cloud(read.id, 'p', {'name': 'ral'}, again.updated_at)
+    assert db.get_cloud(read.id, 'p').name == 'ral'
+
+
+def test_a_key_rotation_never_undoes_a_secret_changed_meanwhile(url):
+    schema.upgrade(url)
+    db = db_api.Database(url)
+    cloud = db.create_cloud(dict(VALUES, sealed_secrets='old'))
+    seen = []
+
+    def reencrypt(sealed):
+        if not seen:
+            # A request stores a new secret while the rotation works.
+            fresh = db.get_cloud(cloud.id, 'p')
+            db.update_cloud(cloud.id, 'p', {'sealed_secrets': 'changed'},
+                            fresh.updated_at)
+        seen.append(sealed)
+        return 'rotated-' + sealed
+
+    assert db.reencrypt_clouds(reencrypt) == 1
+    assert seen == ['old', 'changed']
+    assert db.get_cloud(cloud.id, 'p').sealed_secrets == 'rotated-changed'
+
+
+def test_a_quota_counts_in_the_order_of_creation(url):
+    """Of clouds stored at the same moment, the later ones are past it."""
+    schema.upgrade(url)
+    db = db_api.Database(url)
+    first = db.create_cloud(dict(VALUES, name='a'))
+    second = db.create_cloud(dict(VALUES, name='b'))
+    assert db.count_clouds('p', until=first) == 1
+    assert db.count_clouds('p', until=second) == 2
+    assert db.count_clouds('p') == 2
 
 
 def test_a_database_that_cannot_be_reached_is_said_in_one_line(tmp_path):

@@ -46,6 +46,11 @@ def create_cloud(request):
         credentials.to_row(spec, services.vault),
         project_id=context.project_id, created_by=context.user_id,
         image_endpoint=image_endpoint))
+    # Checked again once it is stored: of requests at the same moment, the
+    # ones past the quota in the order of creation are undone.
+    if services.db.count_clouds(context.project_id, until=cloud) > limit:
+        services.db.delete_cloud(cloud.id, context.project_id)
+        raise exception.QuotaExceeded('remote clouds', limit, 'clouds')
     LOG.info('Remote cloud %s (%s) added to project %s',
              cloud.id, cloud.name, cloud.project_id)
     return util.json_response(
@@ -71,7 +76,8 @@ def update_cloud(request):
         services.outbound.check_cloud(spec)
         values['image_endpoint'] = remote_keystone.find_image_endpoint(
             spec, services.outbound)
-    cloud = services.db.update_cloud(cloud_id, context.project_id, values)
+    cloud = services.db.update_cloud(cloud_id, context.project_id, values,
+                                     row.updated_at)
     LOG.info('Remote cloud %s (%s) updated', cloud.id, cloud.name)
     return util.json_response(views.cloud(cloud))
 

@@ -77,8 +77,13 @@ def create_migration(request):
 
 
 def record_migration(services, context, spec, image, trust_id):
-    """Queue the migration: its record and its targets'."""
-    return services.db.create_migration({
+    """Queue the migration: its record and its targets'.
+
+    The quota is checked again once it is stored: of requests at the same
+    moment, the ones past it in the order of creation are undone (unless an
+    engine has taken one already, within these milliseconds).
+    """
+    migration = services.db.create_migration({
         'project_id': context.project_id, 'created_by': context.user_id,
         'image_id': image['id'], 'image_name': image.get('name'),
         'source': spec['source'], 'name': spec['name'],
@@ -89,6 +94,13 @@ def record_migration(services, context, spec, image, trust_id):
         'image_metadata': glance.copied_metadata(image), 'trust_id': trust_id,
     }, spec['targets'], {'name': spec['name'] or image.get('name'),
                          'visibility': spec['visibility']})
+    limit = services.conf.quota.migrations
+    if services.db.count_unfinished_migrations(
+            context.project_id, until=migration) > limit and (
+            services.db.delete_queued(migration.id)):
+        raise exception.QuotaExceeded('queued or running migrations', limit,
+                                      'migrations')
+    return migration
 
 
 def delete_migration(request):
