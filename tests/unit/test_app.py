@@ -543,3 +543,17 @@ def test_requests_at_the_same_moment_never_pass_a_migration_quota(
     discard.assert_called_once_with(mock.ANY, mock.ANY, 'trust-9')
     assert [m['id'] for m in app('GET', '/v1/migrations',
                                  token=token).json['migrations']] == [first]
+
+
+@pytest.mark.parametrize('name', ['local', 'LOCAL', 'Home'])
+def test_a_remote_cloud_is_never_named_as_the_local_one(
+        app, conf, tokens, remote_ok, name):
+    conf.set_override('name', 'home', group='local_cloud')
+    token = tokens()
+    error = error_of(app('POST', '/v1/clouds', dict(BODY, name=name),
+                         token), 400)
+    assert error['detail'] == "name: is the local cloud's name"
+    created = app('POST', '/v1/clouds', BODY, token).json
+    error = error_of(app('PATCH', '/v1/clouds/%s' % created['id'],
+                         {'name': name}, token), 400)
+    assert error['detail'] == "name: is the local cloud's name"

@@ -21,6 +21,11 @@ VISIBILITIES = (('private', _("Private")), ('shared', _("Shared")),
                 ('community', _("Community")), ('public', _("Public")))
 COPY_KEYS = ('cloud_id', 'image_id', 'name', 'status')
 CLOUD_KEYS = ('id', 'name')
+# What each carried value may be: a link is anyone's to craft.
+_TEXT = (str,)
+_MAYBE_TEXT = (str, type(None))
+COPY_TYPES = (_TEXT, _TEXT, _MAYBE_TEXT, _MAYBE_TEXT)
+CLOUD_TYPES = (_TEXT, _TEXT)
 
 
 def carry_row(image, clouds):
@@ -37,9 +42,11 @@ def carry_row(image, clouds):
     return parse.urlencode({'row': json.dumps(row, separators=(',', ':'))})
 
 
-def _fields(values, keys):
+def _fields(values, keys, types):
     if not isinstance(values, list) or len(values) != len(keys):
         raise ValueError('not %d values' % len(keys))
+    if not all(isinstance(v, t) for v, t in zip(values, types)):
+        raise ValueError('a value of the wrong type')
     return dict(zip(keys, values))
 
 
@@ -51,10 +58,14 @@ def carried_row(query):
     """
     try:
         row = json.loads(query['row'])
-        image = {'name': row['name'], 'size': row['size'],
-                 'copies': [_fields(copy, COPY_KEYS)
+        size = row['size']
+        if not isinstance(row['name'], _MAYBE_TEXT) or isinstance(
+                size, bool) or not isinstance(size, (int, type(None))):
+            raise ValueError('a value of the wrong type')
+        image = {'name': row['name'], 'size': size,
+                 'copies': [_fields(copy, COPY_KEYS, COPY_TYPES)
                             for copy in row['copies']]}
-        clouds = [glint.Cloud(_fields(cloud, CLOUD_KEYS))
+        clouds = [glint.Cloud(_fields(cloud, CLOUD_KEYS, CLOUD_TYPES))
                   for cloud in row['clouds']]
     except (KeyError, TypeError, ValueError, RecursionError):
         raise glint_exceptions.NotFound(

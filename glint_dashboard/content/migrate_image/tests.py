@@ -1,6 +1,8 @@
 import html
+import json
 import re
 from unittest import mock
+from urllib import parse
 
 from django.urls import reverse
 
@@ -249,8 +251,17 @@ class MigrateTests(helpers.TestCase):
 
     def test_a_link_without_its_row_goes_back_to_the_index(
             self, image_list, migration_create):
-        for query in ('', '?row=nonsense', '?row=%7B%22name%22%3A1%7D',
-                      '?row=' + '[' * 5000):
+        crafted = [
+            {'name': 'x', 'size': 1, 'clouds': [],
+             'copies': [[['not', 'text'], 'i1', 'x', 'active']]},
+            {'name': 'x', 'size': 1, 'copies': [],
+             'clouds': [[{'id': 1}, 'c']]},
+            {'name': 'x', 'size': '1 GB', 'copies': [], 'clouds': []},
+            {'name': ['x'], 'size': 1, 'copies': [], 'clouds': []}]
+        for query in ['', '?row=nonsense', '?row=%7B%22name%22%3A1%7D',
+                      '?row=' + '[' * 5000] + [
+                          '?' + parse.urlencode({'row': json.dumps(row)})
+                          for row in crafted]:
             response = self.client.get(MIGRATE_URL + query)
             self.assertRedirectsNoFollow(response, INDEX_URL)
         self.assertFalse(image_list.called)

@@ -5,6 +5,7 @@ from oslo_log import log as logging
 from glint_service.api.policies import clouds as policies
 from glint_service.api.schemas import clouds as cloud_schema
 from glint_service.api import util
+from glint_service import clouds
 from glint_service.clouds import credentials
 from glint_service.clouds import glance
 from glint_service.clouds import outbound
@@ -36,6 +37,7 @@ def create_cloud(request):
     context.can(policies.CREATE)
     services = util.services(request)
     spec = cloud_schema.complete(util.json_body(request))
+    check_not_local(services, spec['name'])
     limit = services.conf.quota.clouds
     if services.db.count_clouds(context.project_id) >= limit:
         raise exception.QuotaExceeded('remote clouds', limit, 'clouds')
@@ -58,6 +60,17 @@ def create_cloud(request):
         headers={'Location': util.link(request, '/v1/clouds/%s' % cloud.id)})
 
 
+def check_not_local(services, name):
+    """A remote cloud is never named as the local cloud is shown.
+
+    Where clouds are listed side by side (a migration's targets, say), a
+    user could not tell the two apart.
+    """
+    local_names = {clouds.LOCAL, services.conf.local_cloud.name.casefold()}
+    if name.casefold() in local_names:
+        raise exception.InvalidField('name', "is the local cloud's name")
+
+
 def _owners(cloud):
     """The policy target of a stored cloud: its project and creator."""
     return {'project_id': cloud.project_id, 'created_by': cloud.created_by}
@@ -71,6 +84,8 @@ def update_cloud(request):
     context.can(policies.UPDATE, _owners(row))
     stored = credentials.from_row(row, services.vault)
     spec = cloud_schema.merge(stored, util.json_body(request))
+    if spec['name'] != stored['name']:
+        check_not_local(services, spec['name'])
     values = credentials.to_row(spec, services.vault)
     if cloud_schema.connection_changed(stored, spec):
         services.outbound.check_cloud(spec)
