@@ -177,13 +177,23 @@ class Client(object):
         return self.request('POST', '/v1/migrations', fields)
 
     def list_migrations(self, status=None, all_projects=False):
+        """Every migration, newest first, page after page."""
         params = {}
         if status:
             params['status'] = status
         if all_projects:
             params['all_projects'] = 'true'
-        return self.request('GET', '/v1/migrations',
-                            params=params or None)['migrations']
+        migrations = []
+        while True:
+            page = self.request('GET', '/v1/migrations',
+                                params=dict(params) or None)
+            migrations.extend(page['migrations'])
+            if not page.get('next'):
+                return migrations
+            # The next page: the same query, after the last one listed.
+            query = urllib.parse.parse_qs(
+                urllib.parse.urlsplit(page['next']).query)
+            params['marker'] = query['marker'][0]
 
     def get_migration(self, migration_id):
         return self.request('GET', _path('/v1/migrations', migration_id))

@@ -85,6 +85,18 @@ def query_flag(request, name):
     raise exception.InvalidField(name, 'must be true or false')
 
 
+def query_int(request, name, least, most):
+    """A whole-number query parameter within its bounds; ``most`` unset."""
+    value = request.GET.get(name)
+    if value is None:
+        return most
+    if not (value.isascii() and value.isdigit()) or len(value) > 9 or not (
+            least <= int(value) <= most):
+        raise exception.InvalidField(
+            name, 'must be a whole number from %d to %d' % (least, most))
+    return int(value)
+
+
 def listed_project(request, rule, all_projects_rule):
     """The project whose resources a list shows.
 

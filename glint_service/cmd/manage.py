@@ -3,12 +3,14 @@
     glint-manage [--config-file F] db sync
     glint-manage [--config-file F] key create | rotate | prune
     glint-manage [--config-file F] register --public-url URL [...]
+    glint-manage [--config-file F] migrations prune --older-than DAYS
 
 ``register`` logs in to the local Keystone as an administrator with the
 usual OS_* variables or --os-* options.
 """
 
 import argparse
+import datetime
 import os
 import sys
 
@@ -76,6 +78,15 @@ def key_prune(conf, args):
           % (key_file, len(vault.keys) - 1))
 
 
+def migrations_prune(conf, args):
+    """Delete the records of migrations that ended long enough ago."""
+    db = db_api.Database(database_conf.connection_url(conf))
+    before = db_api.utcnow() - datetime.timedelta(days=args.older_than)
+    count = db.prune_migrations(before)
+    print('%d record(s) of migrations that ended more than %g day(s) ago '
+          'deleted.' % (count, args.older_than))
+
+
 def register(conf, args):
     admin = ks_session.Session(
         auth=ks_loading.load_auth_from_argparse_arguments(args),
@@ -87,6 +98,16 @@ def register(conf, args):
         interface=args.os_interface)
     print('Glint registered.' if changed else
           'Glint was already registered: nothing changed.')
+
+
+def _days(text):
+    try:
+        days = float(text)
+    except ValueError:
+        days = -1
+    if not 0 <= days <= 36500:
+        raise argparse.ArgumentTypeError('a number of days, 0 or more')
+    return days
 
 
 def parser(argv):
@@ -116,6 +137,18 @@ def parser(argv):
     key_commands.add_parser(
         'prune', help='drop the older keys, once no stored secret needs them'
     ).set_defaults(run=key_prune)
+
+    migrations = commands.add_parser('migrations',
+                                     help="the migrations' records")
+    migration_commands = migrations.add_subparsers(dest='migrations_command',
+                                                   required=True)
+    prune = migration_commands.add_parser(
+        'prune', help='delete the records of migrations that ended more '
+                      'than --older-than days ago (not those with an image '
+                      'Glint has still to delete)')
+    prune.add_argument('--older-than', type=_days, required=True,
+                       metavar='DAYS', help='days since a migration ended')
+    prune.set_defaults(run=migrations_prune)
 
     reg = commands.add_parser(
         'register', help='make Glint known to the local Keystone: its '

@@ -9,6 +9,10 @@ OPTS = [
                     'document and in Location headers. When unset, their '
                     'links are relative (a path): Glint never repeats the '
                     'Host header a client sent.'),
+    cfg.IntOpt('max_limit', default=1000, min=1,
+               help='The most items one page of a list holds (GET '
+                    '/v1/migrations): a request asks for fewer with '
+                    '?limit=, and follows the next link for more.'),
 ]
 
 

@@ -65,7 +65,8 @@ class Clouds(object):
         query = sa.select(sa.func.count()).select_from(models.Cloud).where(
             models.Cloud.project_id == project_id)
         if until is not None:
-            query = query.where(models.made_until(models.Cloud, until))
+            query = query.where(models.made_before(models.Cloud, until,
+                                                   or_itself=True))
         with self._session() as session:
             return session.scalar(query)
 

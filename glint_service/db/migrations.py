@@ -43,15 +43,42 @@ class Migrations(object):
             raise exception.NotFound('No migration %s.' % migration_id)
         return migration
 
-    def list_migrations(self, project_id=None, status=None):
+    def list_migrations(self, project_id=None, status=None, limit=None,
+                        marker=None):
+        """Migrations, newest first: of ``project_id`` unless it is None.
+
+        At most ``limit``, those after the migration ``marker`` (a row) in
+        that order.
+        """
         query = sa.select(models.Migration).order_by(
-            models.Migration.created_at.desc())
+            models.Migration.created_at.desc(), models.Migration.id.desc())
         if project_id is not None:
             query = query.where(models.Migration.project_id == project_id)
         if status is not None:
             query = query.where(models.Migration.status == status)
+        if marker is not None:
+            query = query.where(models.made_before(models.Migration, marker))
+        if limit is not None:
+            query = query.limit(limit)
         with self._session() as session:
             return list(session.scalars(query))
+
+    def prune_migrations(self, before):
+        """Delete the records of migrations that ended before ``before``.
+
+        Not those with an image Glint has still to delete. Returns how many.
+        """
+        leftover = sa.select(models.MigrationTarget.id).where(
+            models.MigrationTarget.migration_id == models.Migration.id,
+            models.MigrationTarget.leftover.is_(True))
+        query = sa.select(models.Migration.id).where(
+            models.Migration.status.not_in(states.UNFINISHED),
+            models.Migration.finished_at < before, ~leftover.exists())
+        with self._session() as session:
+            ended = list(session.scalars(query))
+        for migration_id in ended:
+            self.delete_migration(migration_id)
+        return len(ended)
 
     def count_unfinished_migrations(self, project_id, until=None):
         """A project's queued or running migrations.
@@ -63,7 +90,8 @@ class Migrations(object):
             models.Migration.project_id == project_id,
             models.Migration.status.in_(states.UNFINISHED))
         if until is not None:
-            query = query.where(models.made_until(models.Migration, until))
+            query = query.where(models.made_before(
+                models.Migration, until, or_itself=True))
         with self._session() as session:
             return session.scalar(query)
 

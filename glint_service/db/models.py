@@ -16,15 +16,15 @@ class Base(orm.DeclarativeBase):
     pass
 
 
-def made_until(model, row):
-    """The rows of ``model`` made no later than ``row``, itself included.
+def made_before(model, row, or_itself=False):
+    """The rows of ``model`` made before ``row`` (or it, ``or_itself``).
 
     In the order of creation (the id settles a tie), so that of rows made
     at the same moment each is either before or after another.
     """
+    same = model.id <= row.id if or_itself else model.id < row.id
     return sa.or_(model.created_at < row.created_at,
-                  sa.and_(model.created_at == row.created_at,
-                          model.id <= row.id))
+                  sa.and_(model.created_at == row.created_at, same))
 
 
 class Cloud(Base):

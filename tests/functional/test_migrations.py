@@ -385,3 +385,29 @@ def test_image_list_reports_a_cloud_that_is_down(bed, api, remotes):
                for image in body['images'] for copy in image['copies'])
     assert any(copy['cloud_id'] == 'local'
                for image in body['images'] for copy in image['copies'])
+
+
+def test_migrations_are_listed_page_by_page(bed, api, remotes):
+    """?limit= and the next links, as the CLI and the dashboard follow."""
+    local = bed.clouds[0]
+    name = 'paged-%s' % uuid.uuid4().hex[:6]
+    source = cloudbed.upload_image(local, local.users['demo'],
+                                   os.urandom(1024), name)
+    demo = api('demo')
+    for _ in range(3):
+        migrate(demo, {'image_id': source['id'], 'targets': remotes[:1],
+                       'on_conflict': 'copy'})
+    whole = demo.get('/v1/migrations').json()
+    assert 'next' not in whole and len(whole['migrations']) >= 3
+    seen, path = [], '/v1/migrations?limit=2'
+    while path:
+        page = demo.get(path).json()
+        assert len(page['migrations']) <= 2
+        seen += [m['id'] for m in page['migrations']]
+        next_link = page.get('next')
+        if next_link:
+            assert next_link.startswith(bed.glint.url + '/v1/migrations?')
+            path = next_link[len(bed.glint.url):]
+        else:
+            path = None
+    assert seen == [m['id'] for m in whole['migrations']]

@@ -557,3 +557,40 @@ def test_a_remote_cloud_is_never_named_as_the_local_one(
     error = error_of(app('PATCH', '/v1/clouds/%s' % created['id'],
                          {'name': name}, token), 400)
     assert error['detail'] == "name: is the local cloud's name"
+
+
+def test_migrations_are_listed_page_by_page(app, conf, tokens):
+    conf.set_override('max_limit', 3, group='api')
+    db, _ = queued_migration(conf)
+    for _ in range(4):
+        queued_migration(conf)
+    newest_first = [m.id for m in db.list_migrations('project-a')]
+    token = tokens()
+    seen, path = [], '/v1/migrations?limit=2'
+    while path:
+        page = app('GET', path, token=token).json
+        assert len(page['migrations']) <= 2
+        seen += [m['id'] for m in page['migrations']]
+        path = page.get('next')
+    assert seen == newest_first
+    # Without a limit, a page holds [api] max_limit at most.
+    page = app('GET', '/v1/migrations', token=token).json
+    assert [m['id'] for m in page['migrations']] == newest_first[:3]
+    assert 'marker=%s' % newest_first[2] in page['next']
+
+
+@pytest.mark.parametrize('query, field', [
+    ('limit=0', 'limit'), ('limit=1001', 'limit'), ('limit=-1', 'limit'),
+    ('limit=%D9%A3', 'limit'), ('limit=1e3', 'limit'),
+    ('marker=6e2f4a1b-0c3d-4e5f-8a9b-1c2d3e4f5a6b', 'marker')])
+def test_a_page_asked_for_wrongly_is_400(app, tokens, query, field):
+    error = error_of(app('GET', '/v1/migrations?' + query, token=tokens()),
+                     400)
+    assert error['detail'].startswith(field + ': ')
+
+
+def test_another_projects_migration_is_no_marker(app, conf, tokens):
+    db, theirs = queued_migration(conf)
+    error = error_of(app('GET', '/v1/migrations?marker=%s' % theirs,
+                         token=tokens(project_id='project-b')), 400)
+    assert error['detail'].startswith('marker: no migration')

@@ -1,5 +1,7 @@
 """The schema migrations and the data layer, on SQLite files."""
 
+import datetime
+
 import pytest
 import sqlalchemy as sa
 
@@ -237,3 +239,27 @@ def test_one_claimer_one_at_a_time_lets_projects_take_turns(url):
         order.append(migration_id)
         db.end_migration(migration_id, {}, status='succeeded')
     assert order == [many[0], single, many[1], many[2]]
+
+
+def test_prune_deletes_only_records_ended_long_ago(url):
+    schema.upgrade(url)
+    db = db_api.Database(url)
+
+    def migration(status, finished_at=None, leftover=False):
+        created = db.create_migration({
+            'project_id': 'p', 'created_by': 'u', 'image_id': 'a1',
+            'source': 'local', 'visibility': 'private',
+            'on_conflict': 'copy', 'size': 10}, ['cloud-b'])
+        db.end_migration(created.id, {0: {'leftover': leftover}},
+                         status=status, finished_at=finished_at)
+        return created.id
+
+    long_ago = db_api.utcnow() - datetime.timedelta(days=40)
+    old = migration('succeeded', long_ago)
+    migration('failed', long_ago, leftover=True)
+    migration('succeeded', db_api.utcnow())
+    migration('queued')
+    before = db_api.utcnow() - datetime.timedelta(days=30)
+    assert db.prune_migrations(before) == 1
+    assert old not in [m.id for m in db.list_migrations()]
+    assert len(db.list_migrations()) == 3

@@ -381,3 +381,28 @@ def test_how_far_a_target_is_has_one_definition(target, size, progress):
     from glintclient import client
 
     assert client.target_progress(target, size) == progress
+
+
+class Pages(FakeAdapter):
+    """A Glint whose migrations come a page at a time."""
+
+    def __init__(self, pages):
+        super().__init__(None)
+        self.pages = list(pages)
+
+    def request(self, path, method, **kwargs):
+        self.calls.append((method, path, kwargs))
+        return response(200, self.pages.pop(0))
+
+
+def test_every_page_of_migrations_is_listed():
+    glint = client.Client(session=None, interface='public')
+    glint.http = Pages([
+        {'migrations': [{'id': 'm3'}, {'id': 'm2'}],
+         'next': 'https://glint.example/v1/migrations?status=failed'
+                 '&marker=m2'},
+        {'migrations': [{'id': 'm1'}]}])
+    listed = glint.list_migrations(status='failed')
+    assert [m['id'] for m in listed] == ['m3', 'm2', 'm1']
+    assert [call[2]['params'] for call in glint.http.calls] == [
+        {'status': 'failed'}, {'status': 'failed', 'marker': 'm2'}]

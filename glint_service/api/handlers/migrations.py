@@ -1,6 +1,7 @@
 """/v1/migrations: images streamed from one cloud to others."""
 
 import json
+import urllib.parse
 
 from oslo_log import log as logging
 
@@ -28,10 +29,25 @@ def list_migrations(request):
             'status', 'must be one of: %s' % ', '.join(
                 states.MIGRATION_STATUSES))
     services = util.services(request)
-    migrations = services.db.list_migrations(project_id, status)
+    limit = util.query_int(request, 'limit', 1,
+                           services.conf.api.max_limit)
+    marker = request.GET.get('marker')
+    if marker is not None:
+        try:
+            marker = services.db.get_migration(marker, project_id)
+        except exception.NotFound:
+            raise exception.InvalidField('marker', 'no migration %s here'
+                                         % marker)
+    # One more than the page, to know whether there is a next one.
+    migrations = services.db.list_migrations(project_id, status, limit + 1,
+                                             marker)
     trusts.delete_ended(services, util.context(request))
-    return util.json_response({'migrations': [
-        views.migration(m) for m in migrations]})
+    page = {'migrations': [views.migration(m) for m in migrations[:limit]]}
+    if len(migrations) > limit:
+        query = dict(request.GET.items(), marker=migrations[limit - 1].id)
+        page['next'] = util.link(request, '/v1/migrations?%s'
+                                 % urllib.parse.urlencode(query))
+    return util.json_response(page)
 
 
 def show_migration(request):
