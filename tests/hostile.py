@@ -192,6 +192,18 @@ class HostileCloud(object):
                     return
         return answer
 
+    def drip_headers(self, interval=0.5):
+        """An answer whose headers never end: a byte every ``interval``."""
+        def answer(handler):
+            handler.wfile.write(b'HTTP/1.1 201 Created\r\nX-Slow: ')
+            while not self._stop.wait(interval):
+                try:
+                    handler.wfile.write(b'a')
+                    handler.wfile.flush()
+                except OSError:
+                    return
+        return answer
+
     @staticmethod
     def gzip_bomb(megabytes=64):
         bomb = gzip.compress(b' ' * (megabytes * 1024 * 1024))

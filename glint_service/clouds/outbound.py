@@ -19,7 +19,6 @@ asks for none), and a body read whole (JSON) may be at most
 
 import ipaddress
 import socket
-import time
 import urllib.parse
 
 from keystoneauth1 import exceptions as ks_exc
@@ -30,6 +29,7 @@ from urllib3 import connectionpool
 from urllib3 import exceptions as urllib3_exc
 from urllib3.util import connection as connection_util
 
+from glint_service.clouds import deadlines
 from glint_service import exception
 
 REDIRECTS = (301, 302, 303, 305, 307, 308)
@@ -143,10 +143,14 @@ def _guarded_connection(base, destinations):
             for _, _, _, _, sockaddr in found:
                 try:
                     # An address already: no second look-up.
-                    return connection_util.create_connection(
+                    sock = connection_util.create_connection(
                         (sockaddr[0], self.port), self.timeout,
                         source_address=self.source_address,
                         socket_options=self.socket_options)
+                    # From here (TLS, the request, the answer) the call's
+                    # deadline holds.
+                    deadlines.watch(self, sock)
+                    return sock
                 except socket.timeout as e:
                     raise urllib3_exc.ConnectTimeoutError(
                         self, 'Connection to %s timed out' % self.host) from e
@@ -155,6 +159,23 @@ def _guarded_connection(base, destinations):
             raise urllib3_exc.NewConnectionError(
                 self, 'Failed to establish a new connection: %s'
                 % type(error).__name__) from error
+
+        def request(self, method, url, body=None, headers=None, **kwargs):
+            if self.sock is not None:
+                deadlines.watch(self, self.sock)  # A connection kept alive.
+            self._streams_body = body is not None and not isinstance(
+                body, (bytes, str))
+            super().request(method, url, body, headers, **kwargs)
+            if self._streams_body:
+                # Its answer has a deadline of its own, from the body's end.
+                deadlines.watch(self, self.sock)
+
+        def endheaders(self, *args, **kwargs):
+            super().endheaders(*args, **kwargs)
+            if self._streams_body:
+                # An upload takes as long as it takes: the transfer bounds
+                # it by its own rules.
+                deadlines.pause()
 
     return GuardedConnection
 
@@ -193,26 +214,34 @@ class GuardedAdapter(adapters.HTTPAdapter):
             # as one of a cloud registered before the rule was set.
             raise Refused('this Glint checks the TLS certificate of every '
                           'remote cloud')
-        response = super().send(request, stream=True, **kwargs)
-        # The answer's deadline counts from its start: sending a request's
-        # body (an image's data) takes as long as it takes.
-        started = time.monotonic()
-        try:
-            if response.status_code in REDIRECTS:
-                raise Refused('the remote end answered with a redirect, '
-                              'which Glint does not follow')
-            encoding = response.headers.get('Content-Encoding', 'identity')
-            if encoding.lower() != 'identity':
-                raise Refused('the remote end sent a compressed body, which '
-                              'Glint did not ask for')
-            if not stream:
-                response._content = self._read_whole(response, started)
-        except BaseException:
-            response.close()
-            raise
+        with deadlines.Call(self.deadline) as call:
+            try:
+                response = super().send(request, stream=True, **kwargs)
+            except Exception as error:
+                if call.expired:
+                    raise Refused('the remote end did not answer in '
+                                  'time') from error
+                raise
+            try:
+                if response.status_code in REDIRECTS:
+                    raise Refused('the remote end answered with a redirect, '
+                                  'which Glint does not follow')
+                encoding = response.headers.get('Content-Encoding',
+                                                'identity')
+                if encoding.lower() != 'identity':
+                    raise Refused('the remote end sent a compressed body, '
+                                  'which Glint did not ask for')
+                if stream:
+                    # Image data: the transfer bounds it by its own rules.
+                    call.stop()
+                else:
+                    response._content = self._read_whole(response, call)
+            except BaseException:
+                response.close()
+                raise
         return response
 
-    def _read_whole(self, response, started):
+    def _read_whole(self, response, call):
         """The body, at most max_response_bytes, within the deadline."""
         length = response.headers.get('Content-Length')
         if length is not None and length.isdigit() and (
@@ -221,9 +250,14 @@ class GuardedAdapter(adapters.HTTPAdapter):
         parts = []
         size = 0
         while True:
-            if time.monotonic() - started > self.deadline:
+            try:
+                part = response.raw.read1(65536)
+            except Exception:
+                if call.expired:
+                    raise Refused('the remote end did not answer in time')
+                raise
+            if call.expired:
                 raise Refused('the remote end did not answer in time')
-            part = response.raw.read1(65536)
             if not part:
                 return b''.join(parts)
             size += len(part)

@@ -437,3 +437,15 @@ def test_a_verification_that_is_not_an_image_fails_that_target_alone(
         [copy] = images_named(remote, name)
         assert copy['os_hash_value'] == source['os_hash_value']
         assert attacker.asked(path) >= 2  # Verified, then deleted.
+
+
+def test_a_login_whose_headers_never_end_is_over_at_the_deadline(
+        bed, guarded, attacker):
+    """Each byte well within the read timeout: the call ends all the same."""
+    attacker.answers[('POST', '/v3/auth/tokens')] = attacker.drip_headers()
+    demo = as_user(bed, guarded)
+    body = hostile_cloud('slow-headers', attacker.auth_url)
+    error = error_of(demo.post('/v1/clouds', body), 400)
+    assert error['detail'] == (
+        'auth_url: the remote end did not answer in time.')
+    assert clouds_named(demo, body['name']) == []

@@ -7,6 +7,7 @@ other loopback address stands for the control plane's own.
 
 import gzip
 import http.server
+import socket
 import threading
 import time
 import types
@@ -247,6 +248,79 @@ def test_an_answer_that_trickles_in_ends_at_the_deadline(hostile):
             guarded(deadline=1.0).get(hostile.url + '/drip', timeout=5)
     finally:
         stop.set()
+
+
+@pytest.fixture
+def trickler():
+    """A server that begins an answer, then sends a byte every 0.2 s.
+
+    ``trickler.start`` is what it sends first: an HTTP status line (its
+    headers then never end), or the first bytes of a TLS record (its
+    handshake never ends).
+    """
+    listener = socket.socket()
+    listener.bind(('127.0.0.1', 0))
+    listener.listen(8)
+    listener.settimeout(0.1)
+    stop = threading.Event()
+
+    def drip(conn):
+        with conn:
+            if not trickler.start.startswith(b'\x16'):
+                conn.recv(65536)  # The request: HTTP answers after it.
+            conn.sendall(trickler.start)
+            while not stop.wait(0.2):
+                try:
+                    conn.sendall(b'a')
+                except OSError:
+                    return
+
+    def serve():
+        while not stop.is_set():
+            try:
+                conn, _ = listener.accept()
+            except socket.timeout:
+                continue
+            threading.Thread(target=drip, args=(conn,), daemon=True).start()
+
+    trickler = types.SimpleNamespace(
+        port=listener.getsockname()[1], start=b'HTTP/1.1 200 OK\r\nX-A: ')
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    yield trickler
+    stop.set()
+    thread.join()
+    listener.close()
+
+
+@pytest.mark.parametrize('scheme, start', [
+    ('http', b'HTTP/1.1 200 OK\r\nX-Slow: '),
+    ('https', b'\x16\x03\x03\x40\x00'),
+])
+def test_a_call_ends_at_its_deadline_from_the_connection_on(
+        trickler, scheme, start):
+    """Headers or a TLS handshake that trickle in, byte by byte.
+
+    Each byte comes well within the read timeout: the call ends at its
+    deadline all the same.
+    """
+    trickler.start = start
+    outcome = []
+
+    def call():
+        try:
+            guarded(deadline=1.0).get('%s://127.0.0.1:%d/v3'
+                                      % (scheme, trickler.port), timeout=5)
+        except Exception as error:
+            outcome.append(error)
+
+    caller = threading.Thread(target=call, daemon=True)
+    caller.start()
+    caller.join(60)
+    assert not caller.is_alive(), 'the call is still waiting'
+    [error] = outcome
+    assert isinstance(error, outbound.Refused)
+    assert 'did not answer in time' in str(error)
 
 
 def test_a_request_body_may_take_longer_than_the_deadline(hostile):
