@@ -204,6 +204,21 @@ class HostileCloud(object):
                     return
         return answer
 
+    def endless(self, status=200, content_type='application/json'):
+        """An answer whose body never ends, a MiB at a time."""
+        def answer(handler):
+            handler.send_response(status)
+            handler.send_header('Content-Type', content_type)
+            handler.send_header('Connection', 'close')
+            handler.end_headers()
+            chunk = b' ' * (1024 * 1024)
+            while not self._stop.is_set():
+                try:
+                    handler.wfile.write(chunk)
+                except OSError:
+                    return
+        return answer
+
     @staticmethod
     def gzip_bomb(megabytes=64):
         bomb = gzip.compress(b' ' * (megabytes * 1024 * 1024))

@@ -93,7 +93,8 @@ def remote_glance(services, cloud_id, project_id):
     cloud = services.db.get_cloud(cloud_id, project_id)
     session, spec = services.remote_sessions.get(cloud, services.vault)
     return glance.Glance(session, spec['interface'], spec['region_name'],
-                         max_pages=services.outbound.max_listing_pages)
+                         max_pages=services.outbound.max_listing_pages,
+                         max_bytes=services.outbound.max_listing_bytes)
 
 
 def callers_glance(services, context, cloud_id):

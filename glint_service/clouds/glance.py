@@ -79,10 +79,13 @@ class Glance(object):
     """One cloud's Glance, reached through a keystoneauth session."""
 
     def __init__(self, session, interface='public', region_name=None,
-                 max_pages=None):
+                 max_pages=None, max_bytes=None):
         self.session = session
         # The most pages of a listing followed (None: all of them).
         self.max_pages = max_pages
+        # The most bytes of a listing read, its pages together (None: no
+        # bound but each answer's own).
+        self.max_bytes = max_bytes
         self.endpoint_filter = {'service_type': 'image',
                                 'interface': interface,
                                 'region_name': region_name}
@@ -112,7 +115,7 @@ class Glance(object):
         """The images of list_images, one page asked for at a time."""
         path = '/v2/images'
         params = dict(filters, limit=PAGE_SIZE)
-        pages = 0
+        pages = read = 0
         while path:
             pages += 1
             if self.max_pages is not None and pages > self.max_pages:
@@ -120,7 +123,11 @@ class Glance(object):
                                    % self.max_pages)
             if deadline is not None and time.monotonic() > deadline:
                 raise OutOfTime('the listing took too long')
-            page = self._call('GET', path, params=params).json()
+            response = self._call('GET', path, params=params)
+            read += len(response.content)
+            if self.max_bytes is not None and read > self.max_bytes:
+                raise TooManyPages('the listing is larger than Glint reads')
+            page = response.json()
             if not isinstance(page, dict) or not isinstance(
                     page.get('images'), list):
                 raise NotAnImage('the listing holds no list of images')
@@ -144,7 +151,7 @@ class Glance(object):
             raise ValueError('the listing holds no list of images')
         return images[:1]
 
-    def find_identical(self, os_hash_algo, os_hash_value):
+    def find_identical(self, os_hash_algo, os_hash_value, deadline=None):
         """An active image of the session's project with this content.
 
         None if there is none, or if the content is not known by a hash:
@@ -155,7 +162,7 @@ class Glance(object):
             return None
         owner = self.session.get_project_id()
         # The first match ends the listing: no further page is asked for.
-        for image in self.images(os_hash_value=os_hash_value,
+        for image in self.images(deadline, os_hash_value=os_hash_value,
                                  status='active', owner=owner):
             if (image.get('owner') == owner
                     and image.get('os_hash_algo') == os_hash_algo
@@ -182,7 +189,7 @@ class Glance(object):
         as it is, without a copy to frame it.
         """
         self._call('PUT', _image_path(image_id) + '/file',
-                   data=_Body(chunks, size),
+                   data=_Body(chunks, size), log=False,
                    headers={'Content-Type': 'application/octet-stream',
                             'x-openstack-image-size': str(size)})
 
@@ -195,8 +202,9 @@ class Glance(object):
 
     def open_data(self, image_id):
         """The image's data: a streamed response, to be closed after use."""
+        # Never logged: a body, even one that says it is JSON, is data.
         return self._call('GET', _image_path(image_id) + '/file',
-                          stream=True)
+                          stream=True, log=False)
 
 
 # Glance's image statuses: another word from a remote cloud is not repeated.

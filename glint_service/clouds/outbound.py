@@ -231,7 +231,7 @@ class GuardedAdapter(adapters.HTTPAdapter):
                 if encoding.lower() != 'identity':
                     raise Refused('the remote end sent a compressed body, '
                                   'which Glint did not ask for')
-                if stream:
+                if stream and not _read_whole_anyway(response):
                     # Image data: the transfer bounds it by its own rules.
                     call.stop()
                 else:
@@ -266,6 +266,18 @@ class GuardedAdapter(adapters.HTTPAdapter):
             parts.append(part)
 
 
+def _read_whole_anyway(response):
+    """Whether a streamed answer is one that keystoneauth reads whole.
+
+    An error, whose text it reads for its exception, or text or JSON, which
+    it logs at debug level: read through the cap instead, never unbounded.
+    Image data is neither.
+    """
+    content_type = response.headers.get('Content-Type', '').lower()
+    return response.status_code >= 400 or content_type.startswith(
+        ('application/json', 'text/'))
+
+
 def session(destinations, max_response_bytes, deadline):
     """A requests session that connects only to ``destinations``.
 
@@ -294,6 +306,10 @@ class Guard(object):
         self.deadline = group.deadline
         self.max_response_bytes = group.max_response_bytes
         self.max_listing_pages = group.max_listing_pages
+        self.max_listing_bytes = group.max_listing_bytes
+        # How long a whole listing may take: one is stopped between pages
+        # once it is up, a page ending by its own deadline.
+        self.listing_seconds = 2 * group.timeout
 
     def check_cloud(self, spec):
         """Check a remote cloud's spec against the policy, before any call.

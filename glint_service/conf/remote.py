@@ -24,6 +24,12 @@ OPTS = [
                min=1,
                help='The most pages of a remote image listing Glint '
                     'follows (each up to 1000 images).'),
+    cfg.IntOpt('max_listing_bytes',
+               default=64 * 1024 * 1024,
+               min=1024,
+               help='The most bytes Glint reads of one remote image '
+                    'listing, all its pages together; of each image it '
+                    'keeps only the few fields it uses.'),
 ]
 
 

@@ -145,7 +145,8 @@ class Runner(object):
             target.glance = clouds.glance(target.cloud_id)
             if migration.on_conflict == 'skip_identical':
                 identical = target.glance.find_identical(
-                    migration.os_hash_algo, migration.os_hash_value)
+                    migration.os_hash_algo, migration.os_hash_value,
+                    time.monotonic() + self.services.outbound.listing_seconds)
                 if identical is not None:
                     journal.set(target, status=states.SKIPPED,
                                 image_id=identical['id'])

@@ -449,3 +449,16 @@ def test_a_login_whose_headers_never_end_is_over_at_the_deadline(
     assert error['detail'] == (
         'auth_url: the remote end did not answer in time.')
     assert clouds_named(demo, body['name']) == []
+
+
+@pytest.mark.parametrize('status, content_type', [
+    (500, 'text/html'), (200, 'application/json')])
+def test_a_source_answering_its_data_without_end_is_cut_short(
+        bed, api, attacker, registered, status, content_type):
+    """An error or a JSON answer, read whole by keystoneauth before."""
+    attacker.answers[('GET', '/v2/images/%s/file' % hostile.IMAGE_ID)] = (
+        attacker.endless(status, content_type))
+    migration = migrate_to_local(api('demo'), registered)
+    assert migration['status'] == 'failed', migration
+    assert 'sent more than Glint reads' in migration['error']
+    assert images_named(bed.clouds[0], hostile.IMAGE['name']) == []

@@ -1,5 +1,6 @@
 """What a copy takes from its source image, and how its data is sent."""
 
+import json
 import types
 
 import pytest
@@ -49,10 +50,11 @@ class Pages(object):
         self.asked = []
 
     def request(self, path, method, params=None, endpoint_filter=None,
-                json=None):
+                **kwargs):
         self.asked.append((method, path, params))
         page = self.pages[len(self.asked) - 1]
-        return types.SimpleNamespace(json=lambda: page)
+        return types.SimpleNamespace(json=lambda: page,
+                                     content=json.dumps(page).encode())
 
     def get_project_id(self):
         return 'p1'
@@ -176,3 +178,20 @@ def test_a_created_image_must_be_named_by_a_uuid(answer):
 def test_an_image_record_that_is_not_an_object_is_refused(answer):
     with pytest.raises(glance.NotAnImage):
         glance.Glance(Pages([answer])).get_image('a')
+
+
+def test_a_listing_stops_past_its_bytes_all_pages_together():
+    page = {'images': [{'id': 'x', 'name': 'n' * 100}],
+            'next': '/v2/images?marker=x'}
+    size = len(json.dumps(page))
+    endless = Pages([page] * 10)
+    with pytest.raises(glance.TooManyPages, match='larger than Glint'):
+        glance.Glance(endless, max_bytes=3 * size + 1).list_images()
+    assert len(endless.asked) == 4
+
+
+def test_looking_for_an_identical_image_stops_once_its_time_is_up():
+    session = Pages([{'images': [], 'next': '/v2/images?marker=a'}])
+    with pytest.raises(glance.OutOfTime):
+        glance.Glance(session).find_identical('sha512', 'h', deadline=0)
+    assert session.asked == []

@@ -337,6 +337,19 @@ def test_a_request_body_may_take_longer_than_the_deadline(hostile):
     assert hostile.received == b'z' * 4000
 
 
+@pytest.mark.parametrize('status, content_type', [
+    (500, 'application/octet-stream'), (404, 'text/html'),
+    (200, 'application/json')])
+def test_a_streamed_answer_that_is_no_data_is_capped(hostile, status,
+                                                     content_type):
+    """An error or JSON: keystoneauth reads it whole, to raise or log."""
+    hostile.answers['/v2/images/x/file'] = (
+        status, {'Content-Type': content_type}, b'x' * (8 * 1024 * 1024))
+    with pytest.raises(outbound.Refused, match='more than Glint reads'):
+        guarded(max_bytes=1024).get(hostile.url + '/v2/images/x/file',
+                                    stream=True, timeout=5)
+
+
 def test_a_streamed_answer_is_not_capped(hostile):
     hostile.answers['/data'] = (200, {'Content-Length': '5000'},
                                 b'y' * 5000)

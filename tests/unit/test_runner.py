@@ -101,7 +101,8 @@ def test_the_end_is_written_once_with_every_target():
 def make_runner(db):
     services = types.SimpleNamespace(
         db=db, conf=types.SimpleNamespace(
-            migrations=None, engine=types.SimpleNamespace(lease_seconds=30)))
+            migrations=None, engine=types.SimpleNamespace(lease_seconds=30)),
+        outbound=types.SimpleNamespace(listing_seconds=30))
     return runner.Runner(services, mock.Mock(), threading.Event())
 
 

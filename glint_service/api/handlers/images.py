@@ -35,7 +35,7 @@ def list_images(request):
     # Each cloud's listing stops between two pages once the time is up; a
     # call already made ends by its own deadline ([remote_clouds]). The
     # request ends once every listing has: no thread outlives it.
-    timeout = services.conf.remote_clouds.timeout * 2
+    timeout = services.outbound.listing_seconds
     deadline = time.monotonic() + timeout
     with concurrent.futures.ThreadPoolExecutor(
             min(len(project_clouds), MAX_THREADS)) as pool:
