@@ -9,6 +9,12 @@ OPTS = [
                     'time. It claims queued migrations only while under '
                     'this; the others wait for any engine sharing the '
                     'database.'),
+    cfg.IntOpt('max_transfers_per_project', min=1,
+               help='Migrations of one project one glint-engine runs at the '
+                    'same time; by default one fewer than max_transfers '
+                    '(1 at least), so that a project whose migrations are '
+                    'slow never takes every transfer of an engine while '
+                    "another project's wait."),
     cfg.FloatOpt('poll_interval', default=0.1, min=0.05,
                  deprecated_group='migrations',
                  help='Seconds between two looks at the queue by an engine '

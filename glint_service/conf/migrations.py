@@ -29,6 +29,11 @@ OPTS = [
                      'an image and to make one. A user with none of them '
                      'cannot start a migration that involves the local '
                      'cloud (403). Never admin.'),
+    cfg.IntOpt('min_rate', default=64 * 1024, min=0,
+               help='Bytes per second a transfer reads at least, on '
+                    'average since it began, once it has run for '
+                    'stall_timeout: a source that sends a chunk now and then, '
+                    'each in time, fails all the same (0: no floor).'),
     cfg.IntOpt('trust_lifetime', default=7 * 24 * 3600, min=60,
                help='The most seconds the Keystone trust made for a '
                     'migration lasts: how long a migration may act for its '

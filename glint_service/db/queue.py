@@ -52,6 +52,17 @@ class Queue(object):
     def claim_next(self, owner, lease_seconds):
         """Take the next queued migration, fairly; its id, or None.
 
+        See claim_next_of.
+        """
+        claimed = self.claim_next_of(owner, lease_seconds)
+        return claimed[0] if claimed else None
+
+    def claim_next_of(self, owner, lease_seconds, skip_projects=()):
+        """Take the next queued migration, fairly: (its id, its project).
+
+        None if there is none, of the projects but ``skip_projects`` (those
+        the claimer runs enough of already).
+
         The project with the fewest migrations running goes first, its
         oldest queued migration taken; of those with as many, the one
         whose last start is the oldest (or that has none), so that
@@ -70,10 +81,12 @@ class Queue(object):
         """
         with self.sql_engine.connect() as connection:
             for project_id, oldest in self._turns(connection):
+                if project_id in skip_projects:
+                    continue
                 migration_id = self._claim_oldest(
                     connection, project_id, oldest, owner, lease_seconds)
                 if migration_id is not None:
-                    return migration_id
+                    return migration_id, project_id
         return None
 
     @staticmethod

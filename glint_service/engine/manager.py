@@ -22,6 +22,7 @@ partial images deleted, their claims released), so that another engine
 takes them at once.
 """
 
+import collections
 import concurrent.futures
 import os
 import socket
@@ -54,7 +55,8 @@ class Engine(object):
             self.conf.max_transfers, thread_name_prefix='glint-transfer')
         self._cleanup_pool = concurrent.futures.ThreadPoolExecutor(
             self.conf.cleanup_threads, thread_name_prefix='glint-cleanup')
-        self._running = set()
+        # The migrations it runs, and their projects.
+        self._running = {}
         # Migrations this engine is ending (their leases renewed meanwhile)
         # and leftover images it is deleting: each once at a time.
         self._recovering = set()
@@ -121,7 +123,7 @@ class Engine(object):
         # Only those it runs: a run that ended without recording its end
         # (its database was gone) is left to its lease's end, then ended.
         with self._lock:
-            held = list(self._running | self._recovering)
+            held = list(self._running.keys() | self._recovering)
         self.db.renew_leases(self.owner, held, self.conf.lease_seconds)
         if self.stopping.is_set():
             return
@@ -159,16 +161,21 @@ class Engine(object):
             self._claim_while_free()
 
     def _claim_while_free(self):
+        per_project = self.conf.max_transfers_per_project or max(
+            1, self.conf.max_transfers - 1)
         while not self.stopping.is_set():
             with self._lock:
                 if len(self._running) >= self.conf.max_transfers:
                     return
-            migration_id = self.db.claim_next(self.owner,
-                                              self.conf.lease_seconds)
-            if migration_id is None:
+                running = collections.Counter(self._running.values())
+            claimed = self.db.claim_next_of(
+                self.owner, self.conf.lease_seconds,
+                [p for p, count in running.items() if count >= per_project])
+            if claimed is None:
                 return
+            migration_id, project_id = claimed
             with self._lock:
-                self._running.add(migration_id)
+                self._running[migration_id] = project_id
             self._pool.submit(self._run, migration_id)
 
     def _recover(self, migration_id):
@@ -198,7 +205,7 @@ class Engine(object):
                          'internal error; the service log has the details')
         finally:
             with self._lock:
-                self._running.discard(migration_id)
+                self._running.pop(migration_id, None)
             self._wake.set()
 
     def _safely(self, function, *args):

@@ -358,7 +358,8 @@ class Opening(object):
 class Progress(object):
     """What is checked after each chunk.
 
-    The rate limit, the engine's stop, the progress record and a cancel.
+    The rate limit and floor, the engine's stop, the progress record and a
+    cancel.
     """
 
     def __init__(self, journal, conf, stopping):
@@ -366,10 +367,19 @@ class Progress(object):
         self.stopping = stopping
         self.interval = conf.progress_interval
         self.max_rate = conf.max_rate
+        # The floor, never above the limit; from stall_timeout on.
+        self.min_rate = min(conf.min_rate, conf.max_rate or conf.min_rate)
+        self.grace = conf.stall_timeout
         self.started = self.last = time.monotonic()
 
     def after_chunk(self, bytes_read):
         self.journal.bytes_read = bytes_read
+        elapsed = time.monotonic() - self.started
+        if self.min_rate and elapsed > self.grace and (
+                bytes_read < self.min_rate * elapsed):
+            raise transfer.Stalled(
+                'the transfer moved less than %d bytes per second on '
+                'average ([migrations] min_rate)' % self.min_rate)
         if self.max_rate:
             ahead = bytes_read / self.max_rate - (
                 time.monotonic() - self.started)

@@ -51,7 +51,9 @@ def test_two_engines_each_run_half_and_none_twice(request, bed, database,
     with glint_of_its_own(bed, tmp_path, 'glint-two', engines=2,
                           database_url=url, start_engines=False,
                           options={'migrations': {'max_rate': MiB},
-                                   'engine': {'max_transfers': 5}}) as glint:
+                                   'engine': {'max_transfers': 5,
+                                              'max_transfers_per_project': 5}}
+                          ) as glint:
         local = bed.clouds[0]
         demo = as_user(bed, glint)
         target = add_remote_cloud(demo, bed.clouds[1])
@@ -97,3 +99,36 @@ def test_another_projects_migration_is_taken_second(bed, tmp_path):
         [engine] = glint.engines
         assert runs(engine)[:2] == [many[0], single]
         assert sorted(runs(engine)) == sorted(many + [single])
+
+
+def test_a_project_never_takes_every_transfer_of_an_engine(bed, tmp_path):
+    """The demo project's slow migrations leave a transfer to another's.
+
+    One engine of two transfers, one of them for a project at most: the
+    other project's migration, queued while the demo project's first runs
+    (16 MiB at 1 MiB/s), is taken at once, before the demo project's
+    second.
+    """
+    with glint_of_its_own(bed, tmp_path, 'glint-share',
+                          options={'engine': {'max_transfers': 2},
+                                   'migrations': {'max_rate': MiB}}) as glint:
+        local = bed.clouds[0]
+        apis = {user: as_user(bed, glint, user) for user in ('demo', 'other')}
+        sizes = {'demo': 16 * MiB, 'other': MiB}
+        sources = {user: cloudbed.upload_image(
+            local, local.users[user], os.urandom(sizes[user]),
+            'share-%s-%s' % (user, uuid.uuid4().hex[:6]))
+            for user in apis}
+        targets = {user: add_remote_cloud(api, bed.clouds[1], user)
+                   for user, api in apis.items()}
+        slow = [queue(apis['demo'], sources['demo']['id'], targets['demo'])
+                for _ in range(2)]
+        single = queue(apis['other'], sources['other']['id'],
+                       targets['other'])
+        migration = wait_until_finished(apis['other'], single)
+        assert migration['status'] == 'succeeded', migration
+        second = apis['demo'].get('/v1/migrations/%s' % slow[1]).json()
+        assert second['status'] == 'queued', second
+        for migration_id in slow:
+            migration = wait_until_finished(apis['demo'], migration_id)
+            assert migration['status'] == 'succeeded', migration

@@ -10,15 +10,17 @@ from glint_service import services as glint_services
 from tests.unit import records
 
 
-def queue_migration(services):
+def queue_migration(services, project_id='project-a'):
     return services.db.create_migration({
-        'project_id': 'project-a', 'created_by': 'user-a',
+        'project_id': project_id, 'created_by': 'user-a',
         'image_id': 'a1', 'source': 'local', 'visibility': 'private',
         'on_conflict': 'copy', 'size': 10}, ['cloud-b']).id
 
 
-def engine(conf, max_transfers=4):
+def engine(conf, max_transfers=4, per_project=None):
     conf.set_override('max_transfers', max_transfers, group='engine')
+    conf.set_override('max_transfers_per_project', per_project,
+                      group='engine')
     return manager.Engine(glint_services.Services(conf), mock.Mock())
 
 
@@ -29,7 +31,7 @@ def tick(engine_):
 
 
 def test_an_engine_claims_only_while_under_its_limit(conf):
-    engine_ = engine(conf, max_transfers=2)
+    engine_ = engine(conf, max_transfers=2, per_project=2)
     queued = [queue_migration(engine_.services) for _ in range(3)]
     release = threading.Event()
     started = []
@@ -114,7 +116,7 @@ def test_an_engine_renews_the_leases_of_the_migrations_it_runs_only(conf):
     running, ended = queue_migration(services), queue_migration(services)
     for migration_id in (running, ended):
         assert services.db.claim(migration_id, engine_.owner, lease_seconds=-1)
-    engine_._running.add(running)
+    engine_._running[running] = 'project-a'
     with mock.patch.object(engine_.cleanup, 'recover') as recover:
         tick(engine_)
         engine_.stop()
@@ -129,7 +131,7 @@ def test_a_stuck_cleanup_neither_holds_the_leases_nor_runs_twice(conf):
     services = engine_.services
     running, left = queue_migration(services), queue_migration(services)
     assert services.db.claim(running, engine_.owner, lease_seconds=-1)
-    engine_._running.add(running)
+    engine_._running[running] = 'project-a'
     records.update_migration(services.db, left, status='failed')
     services.db.update_target(left, 0, status='failed', image_id='i1',
                               leftover=True)
@@ -186,3 +188,27 @@ def test_an_engine_that_stops_drops_the_cleanups_it_finds(conf):
         engine_.stop()
     recover.assert_not_called()
     assert engine_.db.abandoned_migration_ids() == [abandoned]
+
+
+def test_a_project_never_takes_every_transfer_of_an_engine(conf):
+    """By default one fewer than all: another project's goes at once."""
+    engine_ = engine(conf, max_transfers=3)
+    first = [queue_migration(engine_.services) for _ in range(4)]
+    release = threading.Event()
+    started = []
+
+    def run(migration_id):
+        started.append(migration_id)
+        release.wait(60)
+
+    with mock.patch.object(engine_.runner, 'run', run):
+        tick(engine_)
+        assert eventually(lambda: len(started) == 2)
+        assert sorted(started) == sorted(first[:2])
+        other = queue_migration(engine_.services, 'project-b')
+        tick(engine_)
+        assert eventually(lambda: len(started) == 3)
+        assert started[2] == other
+        release.set()
+        assert eventually(lambda: not engine_._running)
+    engine_.stop()

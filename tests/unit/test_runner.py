@@ -256,3 +256,18 @@ def test_a_source_is_not_opened_for_targets_that_have_the_image():
     status, target = transfer('skip_identical', clouds, source)
     assert (target.status, target.image_id) == ('skipped', 'own')
     assert not source.opened.is_set()
+
+
+def test_a_transfer_under_its_floor_rate_stops_once_past_its_grace():
+    """A chunk now and then, each in time: the average decides."""
+    conf = types.SimpleNamespace(progress_interval=3600, max_rate=0,
+                                 min_rate=1000, stall_timeout=10)
+    journal = mock.Mock()
+    with mock.patch.object(runner.time, 'monotonic', return_value=100.0):
+        progress = runner.Progress(journal, conf, threading.Event())
+    with mock.patch.object(runner.time, 'monotonic', return_value=105.0):
+        progress.after_chunk(10)  # Slow, but within the grace.
+    with mock.patch.object(runner.time, 'monotonic', return_value=120.0):
+        progress.after_chunk(20000)  # 1000 bytes a second: enough.
+        with pytest.raises(runner.transfer.Stalled, match='min_rate'):
+            progress.after_chunk(19999)
