@@ -67,6 +67,8 @@ class Journal(object):
         self.migration = migration
         self.targets = [Target(record) for record in migration.targets]
         self.bytes_read = 0
+        # {algorithm: hex digest} of the data streamed, once it all was.
+        self.hashes = {}
         self.patience = lease_seconds / 2
         self.recorded = time.monotonic()
         self._lock = threading.Lock()

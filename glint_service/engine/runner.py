@@ -12,6 +12,7 @@ the migration's record (see there).
 """
 
 import contextlib
+import hashlib
 import threading
 import time
 import uuid
@@ -236,18 +237,25 @@ class Runner(object):
                                              target.position), daemon=True)
             target.thread.start()
         progress = Progress(journal, self.conf, self.stopping)
+        digests = {algo: hashlib.new(algo) for algo in hash_algorithms(
+            migration.os_hash_algo)}
         stopped = None
         try:
-            chunks = inspection.inspected(
-                transfer.timely_chunks(data, self.conf.chunk_size,
-                                       self.conf.stall_timeout),
-                metadata.get('disk_format'), metadata.get('container_format'))
-            total = transfer.fan_out(chunks, [t.pipe for t in copying],
-                                     progress.after_chunk)
-            still_copying = any(not t.pipe.closed for t in copying)
-            if still_copying and total != migration.size:
-                raise SourceError('the source sent a length of data '
-                                  'other than its size')
+            chunks = transfer.checked_last(
+                inspection.inspected(
+                    transfer.hashed(
+                        transfer.exactly(
+                            transfer.timely_chunks(data, self.conf.chunk_size,
+                                                   self.conf.stall_timeout),
+                            migration.size),
+                        digests.values()),
+                    metadata.get('disk_format'),
+                    metadata.get('container_format')),
+                lambda: check_source_hash(migration, digests))
+            transfer.fan_out(chunks, [t.pipe for t in copying],
+                             progress.after_chunk)
+            journal.hashes = {algo: digest.hexdigest()
+                              for algo, digest in digests.items()}
         except (Cancelled, HandedBack) as error:
             stopped = error
         except inspection.UnsafeImage as error:
@@ -310,10 +318,37 @@ class Runner(object):
         if copy.get('size') != migration.size:
             return journal.fail(target, 'the copy does not have the '
                                 "source's size")
-        if copy.get('os_hash_value') != migration.os_hash_value:
+        # Compared with what Glint hashed as the data passed, by the
+        # algorithm of the target's Glance.
+        expected = journal.hashes.get(copy.get('os_hash_algo'))
+        if expected is None:
+            return journal.fail(target, "the copy's Glance hashes with an "
+                                'algorithm Glint did not compute')
+        if copy.get('os_hash_value') != expected:
             return journal.fail(target, "the copy's os_hash_value differs "
-                                "from the source's")
+                                'from that of the data Glint sent')
         journal.set(target, status=states.SUCCEEDED)
+
+
+def hash_algorithms(source_algo):
+    """The algorithms Glint hashes a migration's data with.
+
+    Glance's default, and the source's own where it has one (and Python
+    knows it): each target is compared by its Glance's algorithm.
+    """
+    algorithms = {transfer.DEFAULT_HASH}
+    if source_algo in hashlib.algorithms_guaranteed:
+        algorithms.add(source_algo)
+    return algorithms
+
+
+def check_source_hash(migration, digests):
+    """SourceError unless the data is what the source said it is."""
+    digest = digests.get(migration.os_hash_algo)
+    if digest is not None and migration.os_hash_value and (
+            digest.hexdigest() != migration.os_hash_value):
+        raise SourceError("the data does not match the source image's "
+                          'os_hash_value')
 
 
 class Opening(object):
@@ -400,6 +435,7 @@ def describe(error):
     remote end answered.
     """
     if isinstance(error, (SourceError, Cancelled, glance.TooManyPages,
-                          transfer.Stalled, access.NoTrust)):
+                          transfer.Stalled, transfer.WrongSize,
+                          access.NoTrust)):
         return str(error)
     return outbound.describe(error)

@@ -137,6 +137,65 @@ def timely_chunks(raw, chunk_size, stall_timeout):
             return
 
 
+class WrongSize(ValueError):
+    """The source sent more, or less, data than its size."""
+
+    def __str__(self):
+        return 'the source sent %s data than its size' % self.args[0]
+
+
+def exactly(chunks, size):
+    """The chunks of a stream of ``size`` bytes: no more, its end seen.
+
+    The chunk that completes ``size`` is passed on only once the stream has
+    ended (in time: see timely_chunks), so that no target has all of its
+    bytes before the stream is known to be the image's. Raises WrongSize
+    for more data, or less.
+    """
+    total = 0
+    chunks = iter(chunks)
+    last = None
+    for chunk in chunks:
+        total += len(chunk)
+        if total > size:
+            raise WrongSize('more')
+        if total == size:
+            last = chunk
+            break
+        yield chunk
+    if total < size:
+        raise WrongSize('less')
+    if any(chunks):
+        raise WrongSize('more')
+    if last:
+        yield last
+
+
+# The algorithm Glint hashes image data with when the source has none:
+# Glance's default.
+DEFAULT_HASH = 'sha512'
+
+
+def hashed(chunks, digests):
+    """Pass ``chunks`` on, each into every hashlib object of ``digests``."""
+    for chunk in chunks:
+        for digest in digests:
+            digest.update(chunk)
+        yield chunk
+
+
+def checked_last(chunks, check):
+    """Pass ``chunks`` on, the last one only once ``check()`` passes."""
+    previous = None
+    for chunk in chunks:
+        if previous is not None:
+            yield previous
+        previous = chunk
+    check()
+    if previous is not None:
+        yield previous
+
+
 def fan_out(chunks, pipes, on_chunk=None):
     """Read ``chunks`` once and put each into every open pipe.
 
@@ -145,8 +204,8 @@ def fan_out(chunks, pipes, on_chunk=None):
     every pipe is closed. The pipes are not ended here: the caller ends them,
     with an error if this raised.
 
-    The data is not hashed here: each target's Glance hashes what it
-    receives, and Glint compares that with the source's os_hash_value.
+    The data is hashed on its way here (see hashed), and each target's
+    Glance hashes what it receives: Glint compares the two.
     """
     total = 0
     for chunk in chunks:

@@ -462,3 +462,41 @@ def test_a_source_answering_its_data_without_end_is_cut_short(
     assert migration['status'] == 'failed', migration
     assert 'sent more than Glint reads' in migration['error']
     assert images_named(bed.clouds[0], hostile.IMAGE['name']) == []
+
+
+def serve_image_data(attacker, data, **image):
+    """The attacker's image, with ``data`` and the metadata given."""
+    record = dict(hostile.IMAGE, size=len(data), **image)
+    path = '/v2/images/%s' % hostile.IMAGE_ID
+    attacker.answers[('GET', path)] = lambda h: h.send(200, record)
+    attacker.answers[('GET', path + '/file')] = lambda h: h.send(
+        200, data, {'Content-Type': 'application/octet-stream'})
+
+
+def test_a_source_without_a_hash_is_verified_by_glints_own(
+        bed, api, attacker, registered):
+    """An image from before Glance's os_hash_value (Rocky)."""
+    data = os.urandom(8192)
+    serve_image_data(attacker, data, os_hash_algo=None, os_hash_value=None)
+    name = unique('unhashed')
+    demo = api('demo')
+    response = demo.post('/v1/migrations', {
+        'image_id': hostile.IMAGE_ID, 'source': registered,
+        'targets': ['local'], 'name': name})
+    assert response.status_code == 202, response.text
+    migration = wait_until_finished(demo, response.json()['id'])
+    assert migration['status'] == 'succeeded', migration
+    [copy] = images_named(bed.clouds[0], name)
+    assert copy['os_hash_value'] == hashlib.sha512(data).hexdigest()
+
+
+def test_a_source_whose_data_is_not_its_hash_leaves_nothing(
+        bed, api, attacker, registered):
+    data = os.urandom(8192)
+    serve_image_data(attacker, data, os_hash_algo='sha512',
+                     os_hash_value=hashlib.sha512(b'other').hexdigest())
+    migration = migrate_to_local(api('demo'), registered)
+    assert migration['status'] == 'failed', migration
+    assert "does not match the source image's os_hash_value" in (
+        migration['error'])
+    assert images_named(bed.clouds[0], hostile.IMAGE['name']) == []

@@ -271,3 +271,35 @@ def test_a_transfer_under_its_floor_rate_stops_once_past_its_grace():
         progress.after_chunk(20000)  # 1000 bytes a second: enough.
         with pytest.raises(runner.transfer.Stalled, match='min_rate'):
             progress.after_chunk(19999)
+
+
+@pytest.mark.parametrize('copy_algo, copy_value, said', [
+    ('sha512', 'h512', None),
+    ('sha256', 'h256', None),
+    ('sha512', 'other', "os_hash_value differs from that of the data"),
+    ('md5', 'x', 'an algorithm Glint did not compute'),
+])
+def test_a_copy_is_verified_by_its_glances_algorithm(copy_algo, copy_value,
+                                                     said):
+    db = mock.Mock()
+    journal = journal_.Journal(db, migration(targets=[
+        ('c2', 'verifying', 'i2')]), 30)
+    journal.hashes = {'sha512': 'h512', 'sha256': 'h256'}
+    target = journal.targets[0]
+    target.glance = mock.Mock(**{'get_image.return_value': {
+        'status': 'active', 'size': 10, 'os_hash_algo': copy_algo,
+        'os_hash_value': copy_value}})
+    make_runner(db)._verify(types.SimpleNamespace(size=10), journal, target)
+    if said is None:
+        assert target.status == 'succeeded'
+    else:
+        assert target.status == 'failed'
+        assert said in target.error
+
+
+@pytest.mark.parametrize('source_algo, computed', [
+    (None, {'sha512'}), ('sha256', {'sha512', 'sha256'}),
+    ('whirlpool-of-the-attacker', {'sha512'})])
+def test_the_data_is_hashed_by_glances_and_the_sources_algorithms(
+        source_algo, computed):
+    assert runner.hash_algorithms(source_algo) == computed

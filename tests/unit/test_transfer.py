@@ -1,5 +1,6 @@
 """The fan-out: one read, many bounded pipes."""
 
+import hashlib
 import threading
 import time
 
@@ -171,3 +172,56 @@ def test_a_source_that_trickles_stalls():
                                     50, 0.5)
     with pytest.raises(transfer.Stalled, match='less than a chunk'):
         list(chunks)
+
+
+@pytest.mark.parametrize('chunks, size', [
+    ([b'abc', b'de'], 5), ([b'abcde'], 5), ([], 0)])
+def test_a_stream_of_its_size_passes_whole(chunks, size):
+    assert list(transfer.exactly(iter(chunks), size)) == chunks
+
+
+@pytest.mark.parametrize('chunks, size, said', [
+    ([b'abc', b'def'], 5, 'more'), ([b'abcde', b'f'], 5, 'more'),
+    ([b'abc'], 5, 'less'), ([b'x'], 0, 'more')])
+def test_a_stream_of_another_size_is_refused(chunks, size, said):
+    with pytest.raises(transfer.WrongSize, match=said):
+        list(transfer.exactly(iter(chunks), size))
+
+
+def test_the_chunk_that_completes_the_size_waits_for_the_streams_end():
+    """A source that sends its size, then trickles: the end decides."""
+    given = []
+
+    def source():
+        yield b'abc'
+        yield b'de'
+        given.append('end asked for')
+        yield b'more'
+
+    passed = transfer.exactly(source(), 5)
+    assert next(passed) == b'abc'
+    with pytest.raises(transfer.WrongSize):
+        next(passed)
+    assert given == ['end asked for']
+
+
+def test_the_last_chunk_waits_for_the_check():
+    checked = []
+
+    def check():
+        checked.append(True)
+        raise ValueError('no')
+
+    passed = transfer.checked_last(iter([b'a', b'b']), check)
+    assert next(passed) == b'a'
+    with pytest.raises(ValueError):
+        next(passed)
+    assert checked == [True]
+
+
+def test_the_data_is_hashed_as_it_passes():
+    digests = [hashlib.sha512(), hashlib.md5()]
+    passed = list(transfer.hashed(iter([b'ab', b'c']), digests))
+    assert passed == [b'ab', b'c']
+    assert digests[0].hexdigest() == hashlib.sha512(b'abc').hexdigest()
+    assert digests[1].hexdigest() == hashlib.md5(b'abc').hexdigest()
