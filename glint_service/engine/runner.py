@@ -245,8 +245,9 @@ class Runner(object):
                 inspection.inspected(
                     transfer.hashed(
                         transfer.exactly(
-                            transfer.timely_chunks(data, self.conf.chunk_size,
-                                                   self.conf.stall_timeout),
+                            transfer.timely_chunks(
+                                data, self.conf.chunk_size,
+                                self.conf.stall_timeout, progress.poll),
                             migration.size),
                         digests.values()),
                     metadata.get('disk_format'),
@@ -420,6 +421,14 @@ class Progress(object):
                 time.monotonic() - self.started)
             if ahead > 0:
                 time.sleep(ahead)
+        self.poll()
+
+    def poll(self):
+        """Stop if the engine does, or (each progress_interval) if asked.
+
+        After each chunk, and between two reads of one: a source that
+        trickles its bytes delays neither.
+        """
         if self.stopping.is_set():
             raise HandedBack('the engine stops')
         if time.monotonic() - self.last >= self.interval:

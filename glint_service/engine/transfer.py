@@ -109,17 +109,21 @@ class Pipe(object):
         return self._closed.is_set()
 
 
-def timely_chunks(raw, chunk_size, stall_timeout):
+def timely_chunks(raw, chunk_size, stall_timeout, between_reads=None):
     """Chunks of ``chunk_size`` from a urllib3 response, each in time.
 
     Raises Stalled when one takes longer than ``stall_timeout`` to come,
     however its bytes trickle in (a read timeout alone would wait for ever
-    on a byte every few seconds).
+    on a byte every few seconds). ``between_reads()``, called before each
+    read, may raise to stop the transfer: a cancel or a stop is seen
+    within a read, not a chunk.
     """
     while True:
         deadline = time.monotonic() + stall_timeout
         parts, size = [], 0
         while size < chunk_size:
+            if between_reads is not None:
+                between_reads()
             part = raw.read1(chunk_size - size)
             if not part:
                 break

@@ -225,3 +225,18 @@ def test_the_data_is_hashed_as_it_passes():
     assert passed == [b'ab', b'c']
     assert digests[0].hexdigest() == hashlib.sha512(b'abc').hexdigest()
     assert digests[1].hexdigest() == hashlib.md5(b'abc').hexdigest()
+
+
+def test_a_stop_is_seen_between_two_reads_of_a_chunk():
+    """A cancel, or the engine's stop, waits for no chunk to be whole."""
+    source = Trickle(b'z' * 100, 1)
+    reads = []
+
+    def between_reads():
+        reads.append(len(source.data))
+        if len(reads) == 3:
+            raise RuntimeError('cancelled')
+
+    with pytest.raises(RuntimeError, match='cancelled'):
+        next(transfer.timely_chunks(source, 50, 300, between_reads))
+    assert len(source.data) == 98
