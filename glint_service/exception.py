@@ -89,6 +89,18 @@ class ServiceUnavailable(GlintError):
     code = 'glint.service_unavailable'
 
 
+class LeaseLost(GlintError):
+    """An engine's claim on a migration is no longer its own.
+
+    Its lease ran out while the engine was paused or cut off, and another
+    engine took the migration over: the first one writes nothing more.
+    """
+
+    def __init__(self, migration_id):
+        super().__init__('Migration %s is no longer this engine\'s: its '
+                         'lease ran out.' % migration_id)
+
+
 class DatabaseUnavailable(ServiceUnavailable):
     """Glint's database cannot be reached (the reason is in the log)."""
 

@@ -10,6 +10,7 @@ import functools
 import sqlalchemy as sa
 
 from glint_service.db import models
+from glint_service import exception
 from glint_service import states
 
 
@@ -193,16 +194,21 @@ class Queue(object):
         with self._session() as session:
             return list(session.scalars(query))
 
-    def end_migration(self, migration_id, targets, **values):
+    def end_migration(self, migration_id, targets, owner=None, **values):
         """Record a migration's end, and its targets' at once.
 
         ``targets``: {position: values}. The migration's claim ends with it.
+        With ``owner``, only while the claim is still that owner's
+        (LeaseLost otherwise, and nothing is written).
         """
         values.update(owner=None, lease_until=None, updated_at=models.utcnow())
         with self._session.begin() as session:
+            done = session.execute(sa.update(models.Migration).where(
+                models.Migration.id == migration_id,
+                *self._owned_by(owner)).values(**values)).rowcount
+            if not done and owner is not None:
+                raise exception.LeaseLost(migration_id)
             self._update_targets(session, migration_id, targets)
-            session.execute(sa.update(models.Migration).where(
-                models.Migration.id == migration_id).values(**values))
 
     def update_target(self, migration_id, position, **values):
         with self._session.begin() as session:
@@ -210,39 +216,46 @@ class Queue(object):
                 models.MigrationTarget.migration_id == migration_id,
                 models.MigrationTarget.position == position).values(**values))
 
-    def save_progress(self, migration_id, bytes_read, targets):
+    def save_progress(self, migration_id, bytes_read, targets, owner=None):
         """Record a running migration's progress and its targets' state.
 
         ``targets``: {position: values}. Returns whether a cancel was asked
-        for.
+        for. With ``owner``, only while the claim is still that owner's
+        (LeaseLost otherwise, and nothing is written).
         """
         # Written every progress_interval by every running migration: on a
         # connection, without the cost of an ORM session.
         with self.sql_engine.begin() as connection:
-            connection.execute(sa.update(models.Migration).where(
-                models.Migration.id == migration_id).values(
-                bytes_read=bytes_read, updated_at=models.utcnow()))
+            done = connection.execute(sa.update(models.Migration).where(
+                models.Migration.id == migration_id,
+                *self._owned_by(owner)).values(
+                bytes_read=bytes_read, updated_at=models.utcnow())).rowcount
+            if not done and owner is not None:
+                raise exception.LeaseLost(migration_id)
             self._update_targets(connection, migration_id, targets)
             return connection.execute(
                 sa.select(models.Migration.cancel_requested).where(
                     models.Migration.id == migration_id)).scalar()
 
-    def requeue_migration(self, migration_id):
-        """Put a running migration back in the queue, as it was asked for.
+    def requeue_migration(self, migration_id, owner):
+        """Put ``owner``'s running migration back in the queue, as asked.
 
         Its claim ends; it is run again from the start by the next engine
-        that claims it.
+        that claims it. LeaseLost, and nothing written, if the claim is no
+        longer ``owner``'s.
         """
         with self._session.begin() as session:
+            done = session.execute(sa.update(models.Migration).where(
+                models.Migration.id == migration_id,
+                *self._owned_by(owner)).values(
+                status=states.QUEUED, bytes_read=0, owner=None,
+                lease_until=None, updated_at=models.utcnow())).rowcount
+            if not done:
+                raise exception.LeaseLost(migration_id)
             session.execute(sa.update(models.MigrationTarget).where(
                 models.MigrationTarget.migration_id == migration_id).values(
                 status=states.QUEUED, image_id=None, error=None,
                 bytes_written=0, leftover=False))
-            session.execute(sa.update(models.Migration).where(
-                models.Migration.id == migration_id,
-                models.Migration.status == states.RUNNING).values(
-                status=states.QUEUED, bytes_read=0, owner=None,
-                lease_until=None, updated_at=models.utcnow()))
 
     def release_leases(self, owner, migration_ids):
         """End ``owner``'s claims on these migrations now.
@@ -250,6 +263,14 @@ class Queue(object):
         Not at their lease's end: another engine may take them at once.
         """
         self._lease(owner, migration_ids, models.utcnow())
+
+    @staticmethod
+    def _owned_by(owner):
+        """The conditions of a write of ``owner``'s running migration."""
+        if owner is None:
+            return ()
+        return (models.Migration.owner == owner,
+                models.Migration.status == states.RUNNING)
 
     @staticmethod
     def _update_targets(connection, migration_id, targets):

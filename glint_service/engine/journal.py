@@ -94,7 +94,8 @@ class Journal(object):
         now = time.monotonic()
         try:
             cancel = self.db.save_progress(self.migration.id,
-                                           self.bytes_read, targets)
+                                           self.bytes_read, targets,
+                                           owner=self.migration.owner)
         except exception.DatabaseUnavailable:
             if now - self.recorded > self.patience:
                 raise
@@ -106,7 +107,8 @@ class Journal(object):
         """Record the migration's end and every target's, at once."""
         with self._lock:
             targets = {t.position: t.record() for t in self.targets}
-        self.db.end_migration(self.migration.id, targets, status=status,
+        self.db.end_migration(self.migration.id, targets,
+                              owner=self.migration.owner, status=status,
                               error=error, bytes_read=self.bytes_read,
                               finished_at=db_api.utcnow())
         LOG.info('Migration %s %s', self.migration.id, status)

@@ -199,6 +199,9 @@ class Engine(object):
             # Its lease runs out: it is ended once the database is back.
             LOG.warning('Migration %s stopped: it could not be recorded',
                         migration_id)
+        except exception.LeaseLost:
+            LOG.warning('Migration %s stopped: its lease ran out, and '
+                        'another engine took it over', migration_id)
         except Exception:
             LOG.exception('Migration %s failed unexpectedly', migration_id)
             self._safely(self.cleanup.recover, migration_id,

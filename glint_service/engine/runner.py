@@ -74,9 +74,10 @@ class Runner(object):
         try:
             status = self._transfer(migration, journal, clouds,
                                     sources.GlanceImage(clouds, migration))
-        except exception.DatabaseUnavailable:
-            # Its end cannot be recorded: its lease runs out and another
-            # engine ends it. The images made go now, as far as they can.
+        except (exception.DatabaseUnavailable, exception.LeaseLost):
+            # Its end cannot be recorded: its lease runs out (or ran out:
+            # it is another engine's now) and another engine ends it. The
+            # images made go now, as far as they can.
             for target in journal.targets:
                 if target.unfinished:
                     cleanup.remove_image(journal, target)
@@ -208,7 +209,8 @@ class Runner(object):
                     journal.fail(target, STOPPED)
             journal.end(states.FAILED, STOPPED)
             return states.FAILED
-        self.db.requeue_migration(journal.migration.id)
+        self.db.requeue_migration(journal.migration.id,
+                                  journal.migration.owner)
         LOG.info('Migration %s handed back to the queue: this engine stops',
                  journal.migration.id)
         return states.QUEUED

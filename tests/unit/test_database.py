@@ -263,3 +263,29 @@ def test_prune_deletes_only_records_ended_long_ago(url):
     assert db.prune_migrations(before) == 1
     assert old not in [m.id for m in db.list_migrations()]
     assert len(db.list_migrations()) == 3
+
+
+def test_an_engine_that_lost_its_lease_writes_nothing_more(url):
+    """Paused past its lease, it finds its migration another's."""
+    schema.upgrade(url)
+    db = db_api.Database(url)
+    migration_id = db.create_migration({
+        'project_id': 'p', 'created_by': 'u', 'image_id': 'a1',
+        'source': 'local', 'visibility': 'private', 'on_conflict': 'copy',
+        'size': 10}, ['cloud-b']).id
+    assert db.claim(migration_id, 'paused', lease_seconds=-1)
+    assert db.claim(migration_id, 'other', lease_seconds=60)
+    stale = {0: {'status': 'copying', 'bytes_written': 7}}
+    with pytest.raises(exception.LeaseLost):
+        db.save_progress(migration_id, 7, stale, owner='paused')
+    with pytest.raises(exception.LeaseLost):
+        db.end_migration(migration_id, stale, owner='paused',
+                         status='succeeded')
+    with pytest.raises(exception.LeaseLost):
+        db.requeue_migration(migration_id, 'paused')
+    migration = db.get_migration(migration_id)
+    assert (migration.status, migration.owner) == ('running', 'other')
+    assert (migration.bytes_read, migration.targets[0].status) == (
+        0, 'queued')
+    assert db.save_progress(migration_id, 7, stale, owner='other') is False
+    assert db.get_migration(migration_id).bytes_read == 7

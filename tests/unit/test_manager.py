@@ -80,7 +80,7 @@ def test_stop_waits_for_the_transfers_and_releases_the_recoveries(conf):
 
     def run(migration_id):
         assert engine_.stopping.wait(60)
-        db.requeue_migration(migration_id)
+        db.requeue_migration(migration_id, engine_.owner)
 
     def recover(migration_id):
         recovering.append(migration_id)

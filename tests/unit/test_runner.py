@@ -17,7 +17,7 @@ from glint_service import exception
 
 def migration(image_metadata=None, targets=()):
     return types.SimpleNamespace(
-        id='m1', source='local', image_id='a1', trust_id='t1',
+        id='m1', source='local', image_id='a1', trust_id='t1', owner='e1',
         project_id='p', image_metadata=image_metadata, size=10,
         targets=[types.SimpleNamespace(
             position=i, cloud_id=cloud_id, status=status, image_id=image_id,
@@ -77,7 +77,7 @@ def test_a_transfer_goes_on_through_a_short_loss_of_its_database():
         assert journal.save() is True
     db.save_progress.assert_called_with('m1', 7, {0: {
         'status': 'copying', 'error': None, 'image_id': 'i2',
-        'leftover': False, 'bytes_written': 5}})
+        'leftover': False, 'bytes_written': 5}}, owner='e1')
 
 
 def test_the_end_is_written_once_with_every_target():
@@ -184,7 +184,7 @@ def test_a_handed_back_migration_is_queued_again_without_its_images():
     assert status == 'queued'
     journal.targets[0].glance.delete_image.assert_called_once_with('i2')
     journal.targets[1].glance.delete_image.assert_not_called()
-    db.requeue_migration.assert_called_once_with('m1')
+    db.requeue_migration.assert_called_once_with('m1', 'e1')
     db.end_migration.assert_not_called()
 
 
