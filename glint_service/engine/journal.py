@@ -16,6 +16,9 @@ from glint_service import states
 
 LOG = logging.getLogger(__name__)
 
+# Seconds between two tries of a record that must be kept.
+RETRY_SECONDS = 1
+
 
 class Target(object):
     """One target of the running migration, as its journal keeps it."""
@@ -57,9 +60,10 @@ class Journal(object):
     progress_interval, and at once when the targets' images are made, so
     that a run that dies leaves the ids of the images to delete), and the
     migration's end once, with every target's (``end``). A database that
-    cannot be reached is handled here alone: records are skipped for up to
-    half a lease, then the run stops (DatabaseUnavailable) before another
-    engine may take the migration for abandoned.
+    cannot be reached is handled here alone: progress records are skipped,
+    and records that must be kept (an image's id, the end) tried again, for
+    up to half a lease; then the run stops (DatabaseUnavailable) before
+    another engine may take the migration for abandoned.
     """
 
     def __init__(self, db, migration, lease_seconds):
@@ -83,19 +87,25 @@ class Journal(object):
                     self.migration.id, target.cloud_id, error)
         self.set(target, status=states.FAILED, error=error)
 
-    def save(self):
+    def save(self, keep=False):
         """Record progress; returns whether a cancel was asked for.
 
         A database that cannot be reached for a moment does not stop the
-        transfer: that record is skipped, up to ``patience`` seconds.
+        transfer: that record is skipped, or with ``keep`` tried again, up
+        to ``patience`` seconds.
         """
         with self._lock:
             targets = {t.position: t.record() for t in self.targets}
+
+        def save_progress():
+            return self.db.save_progress(self.migration.id, self.bytes_read,
+                                         targets, owner=self.migration.owner)
+
+        if keep:
+            return self._persist(save_progress)
         now = time.monotonic()
         try:
-            cancel = self.db.save_progress(self.migration.id,
-                                           self.bytes_read, targets,
-                                           owner=self.migration.owner)
+            cancel = save_progress()
         except exception.DatabaseUnavailable:
             if now - self.recorded > self.patience:
                 raise
@@ -107,11 +117,27 @@ class Journal(object):
         """Record the migration's end and every target's, at once."""
         with self._lock:
             targets = {t.position: t.record() for t in self.targets}
-        self.db.end_migration(self.migration.id, targets,
-                              owner=self.migration.owner, status=status,
-                              error=error, bytes_read=self.bytes_read,
-                              finished_at=db_api.utcnow())
+        self._persist(lambda: self.db.end_migration(
+            self.migration.id, targets, owner=self.migration.owner,
+            status=status, error=error, bytes_read=self.bytes_read,
+            finished_at=db_api.utcnow()))
         LOG.info('Migration %s %s', self.migration.id, status)
+
+    def _persist(self, write):
+        """``write()``, tried again while the database is gone.
+
+        Each second, for up to ``patience`` since the last record.
+        """
+        while True:
+            try:
+                result = write()
+            except exception.DatabaseUnavailable:
+                if time.monotonic() - self.recorded > self.patience:
+                    raise
+                time.sleep(RETRY_SECONDS)
+                continue
+            self.recorded = time.monotonic()
+            return result
 
     def outcome(self, error=None):
         """The migration's status, and its error, from its targets'."""

@@ -64,7 +64,7 @@ class Runner(object):
 
     def run(self, migration_id):
         """Run a migration; returns its status ('queued' if handed back)."""
-        migration = self.db.get_migration(migration_id)
+        migration = self._load(migration_id)
         journal = journal_.Journal(self.db, migration, self.lease_seconds)
         clouds = access.MigrationClouds(self.services, migration)
         LOG.info('Migration %s: image %s from %s to %s', migration.id,
@@ -85,6 +85,20 @@ class Runner(object):
         if status != states.QUEUED:
             self.notifier.ended(self.db.get_migration(migration.id))
         return status
+
+    def _load(self, migration_id):
+        """The migration just claimed, read while the database comes back.
+
+        Tried again each second, for up to half a lease.
+        """
+        claimed = time.monotonic()
+        while True:
+            try:
+                return self.db.get_migration(migration_id)
+            except exception.DatabaseUnavailable:
+                if time.monotonic() - claimed > self.lease_seconds / 2:
+                    raise
+                time.sleep(journal_.RETRY_SECONDS)
 
     def _transfer(self, migration, journal, clouds, source):
         """All of the run; returns the status."""
@@ -161,14 +175,14 @@ class Runner(object):
             # one ending its migration deletes (one never made is fine).
             chosen = str(uuid.uuid4())
             journal.set(target, image_id=chosen, made=True)
-            journal.save()
+            journal.save(keep=True)
             image_id = target.glance.create_image(
                 metadata, settings['name'], settings['visibility'],
                 image_id=chosen)
             if image_id != chosen:
                 # A Glance that chose an id of its own.
                 journal.set(target, image_id=image_id)
-                journal.save()
+                journal.save(keep=True)
             journal.set(target, status=states.COPYING)
         except Exception as error:
             journal.fail(target, describe(error))

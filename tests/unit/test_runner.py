@@ -303,3 +303,51 @@ def test_a_copy_is_verified_by_its_glances_algorithm(copy_algo, copy_value,
 def test_the_data_is_hashed_by_glances_and_the_sources_algorithms(
         source_algo, computed):
     assert runner.hash_algorithms(source_algo) == computed
+
+
+def test_the_end_is_written_through_a_short_loss_of_the_database():
+    """Tried again each second, for up to half a lease."""
+    db = mock.Mock()
+    db.end_migration.side_effect = [exception.DatabaseUnavailable(),
+                                    exception.DatabaseUnavailable(), None]
+    with mock.patch.object(journal_.time, 'monotonic', return_value=100.0):
+        journal = journal_.Journal(db, migration(targets=[
+            ('c2', 'succeeded', 'i2')]), 30)
+    with mock.patch.object(journal_.time, 'sleep') as slept, \
+            mock.patch.object(journal_.time, 'monotonic',
+                              return_value=110.0):
+        journal.end('succeeded')
+    assert db.end_migration.call_count == 3
+    assert slept.call_count == 2
+
+
+def test_the_end_is_given_up_past_half_a_lease():
+    db = mock.Mock()
+    db.end_migration.side_effect = exception.DatabaseUnavailable()
+    with mock.patch.object(journal_.time, 'monotonic', return_value=100.0):
+        journal = journal_.Journal(db, migration(targets=[
+            ('c2', 'succeeded', 'i2')]), 30)
+    with mock.patch.object(journal_.time, 'sleep'), \
+            mock.patch.object(journal_.time, 'monotonic',
+                              side_effect=[110.0, 114.0, 116.0]):
+        with pytest.raises(exception.DatabaseUnavailable):
+            journal.end('succeeded')
+    assert db.end_migration.call_count == 3
+
+
+def test_a_targets_image_id_is_kept_through_a_short_loss_of_the_database():
+    db = mock.Mock()
+    db.save_progress.side_effect = [exception.DatabaseUnavailable(), False]
+    journal = journal_.Journal(db, migration(targets=[
+        ('c2', 'queued', None)]), 30)
+    with mock.patch.object(journal_.time, 'sleep'):
+        assert journal.save(keep=True) is False
+    assert db.save_progress.call_count == 2
+
+
+def test_a_migration_just_claimed_is_read_through_a_short_loss():
+    db = mock.Mock()
+    record = migration()
+    db.get_migration.side_effect = [exception.DatabaseUnavailable(), record]
+    with mock.patch.object(journal_.time, 'sleep'):
+        assert make_runner(db)._load('m1') is record
