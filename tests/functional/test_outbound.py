@@ -500,3 +500,61 @@ def test_a_source_whose_data_is_not_its_hash_leaves_nothing(
     assert "does not match the source image's os_hash_value" in (
         migration['error'])
     assert images_named(bed.clouds[0], hostile.IMAGE['name']) == []
+
+
+def descendants(pid):
+    """A process and every process under it."""
+    found = [pid]
+    for task in os.listdir('/proc/%d/task' % pid):
+        try:
+            with open('/proc/%d/task/%s/children' % (pid, task)) as f:
+                for child in f.read().split():
+                    found += descendants(int(child))
+        except OSError:
+            pass  # Gone meanwhile.
+    return found
+
+
+def peak_rss(server):
+    """The largest peak resident memory of a server's processes, bytes."""
+    peaks = [0]
+    for pid in descendants(server.process.pid):
+        try:
+            with open('/proc/%d/status' % pid) as f:
+                peaks += [int(line.split()[1]) * 1024 for line in f
+                          if line.startswith('VmHWM:')]
+        except OSError:
+            pass
+    return max(peaks)
+
+
+# What an API or engine process of Glint may reach at its peak, streams
+# without end or not: about 100-220 MiB measured.
+MAX_RSS = 512 * MiB
+
+
+def test_memory_stays_bounded_while_a_cloud_sends_without_end(
+        bed, guarded, attacker, capsys):
+    """Pages without end, image data and errors without end."""
+    demo = as_user(bed, guarded)
+    with added(demo, hostile_cloud('endless', attacker.auth_url)) as (
+            cloud_id,):
+        attacker.answers[('GET', '/v2/images')] = attacker.endless_pages()
+        listing = demo.get('/v1/images?cloud=%s' % cloud_id)
+        assert listing.status_code == 200, listing.text
+        attacker.answers[('GET', '/v2/images')] = attacker.endless()
+        listing = demo.get('/v1/images?cloud=%s' % cloud_id)
+        assert listing.json()['clouds'][0]['reachable'] is False
+        for status in (200, 500):
+            attacker.answers[(
+                'GET', '/v2/images/%s/file' % hostile.IMAGE_ID)] = (
+                attacker.endless(status, 'application/octet-stream'
+                                 if status == 200 else 'text/html'))
+            migration = migrate_to_local(demo, cloud_id)
+            assert migration['status'] == 'failed', migration
+    api = peak_rss(guarded.server)
+    engine = max(peak_rss(e.server) for e in guarded.engines)
+    with capsys.disabled():
+        print('\nPeak RSS under endless answers: API %.0f MiB, engine '
+              '%.0f MiB' % (api / MiB, engine / MiB))
+    assert api < MAX_RSS and engine < MAX_RSS
