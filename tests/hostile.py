@@ -184,25 +184,24 @@ class HostileCloud(object):
             handler.send_response(status)
             handler.send_header('Content-Type', 'application/json')
             handler.end_headers()
-            while not self._stop.wait(interval):
-                try:
-                    handler.wfile.write(b' ')
-                    handler.wfile.flush()
-                except OSError:
-                    return
+            self._trickle(handler, b' ', interval)
         return answer
 
     def drip_headers(self, interval=0.5):
         """An answer whose headers never end: a byte every ``interval``."""
         def answer(handler):
             handler.wfile.write(b'HTTP/1.1 201 Created\r\nX-Slow: ')
-            while not self._stop.wait(interval):
-                try:
-                    handler.wfile.write(b'a')
-                    handler.wfile.flush()
-                except OSError:
-                    return
+            self._trickle(handler, b'a', interval)
         return answer
+
+    def _trickle(self, handler, byte, interval):
+        """Send ``byte`` every ``interval`` s, until either end goes."""
+        while not self._stop.wait(interval):
+            try:
+                handler.wfile.write(byte)
+                handler.wfile.flush()
+            except OSError:
+                return
 
     def endless(self, status=200, content_type='application/json'):
         """An answer whose body never ends, a MiB at a time."""

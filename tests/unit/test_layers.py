@@ -12,7 +12,9 @@ import pathlib
 import pytest
 
 import glint_service
+from glint_service.clouds import credentials
 from glint_service import states
+from glintclient import client
 from glintclient import states as client_states
 
 ROOT = pathlib.Path(glint_service.__file__).parent
@@ -88,3 +90,9 @@ def test_the_clients_statuses_are_the_services():
     assert names
     assert {n: getattr(client_states, n, None) for n in names} == {
         n: getattr(states, n) for n in names}
+
+
+def test_the_clients_credential_fields_are_the_services():
+    """The client keeps secrets out of its log by these names."""
+    assert client.AUTH_FIELDS == credentials.AUTH_FIELDS
+    assert client.SECRET_FIELDS == credentials.SECRET_FIELDS
