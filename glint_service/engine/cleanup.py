@@ -10,6 +10,7 @@ from oslo_log import log as logging
 
 from glint_service.clouds import access
 from glint_service.engine import journal as journal_
+from glint_service import exception
 from glint_service import states
 
 LOG = logging.getLogger(__name__)
@@ -67,7 +68,13 @@ class Cleanup(object):
                     journal.set(target, leftover=True)
                     continue
                 remove_image(journal, target)
-        journal.end(states.FAILED, reason)
+        try:
+            journal.end(states.FAILED, reason)
+        except exception.LeaseLost:
+            # Ended meanwhile: by the run it was taken from (an engine
+            # paused past its lease, which went on), or by another engine.
+            LOG.info('Migration %s was ended meanwhile', migration.id)
+            return
         self.notifier.ended(self.db.get_migration(migration.id))
 
     def remove_leftover(self, record):

@@ -351,3 +351,21 @@ def test_a_migration_just_claimed_is_read_through_a_short_loss():
     db.get_migration.side_effect = [exception.DatabaseUnavailable(), record]
     with mock.patch.object(journal_.time, 'sleep'):
         assert make_runner(db)._load('m1') is record
+
+
+def test_a_migration_ended_meanwhile_is_left_as_it_ended():
+    """Its recovery finds it ended by the run it was taken from."""
+    from glint_service.engine import cleanup
+
+    db = mock.Mock()
+    record = migration(targets=[('c2', 'copying', 'i2')])
+    record.bytes_read = 0
+    db.get_migration.return_value = record
+    db.end_migration.side_effect = exception.LeaseLost('m1')
+    notifier = mock.Mock()
+    services = types.SimpleNamespace(
+        db=db, conf=types.SimpleNamespace(
+            engine=types.SimpleNamespace(lease_seconds=30)))
+    cleanup.Cleanup(services, notifier).recover('m1')
+    db.end_migration.assert_called_once()
+    notifier.ended.assert_not_called()
