@@ -47,8 +47,24 @@ def _first_waiting(dialect_name):
     return first, first.where(migration.project_id > sa.bindparam('after'))
 
 
+# The database's own clock, in UTC, where it is another host's: leases are
+# timed by it, so that engines whose clocks differ agree on when a lease
+# runs out. SQLite is a file on the engine's own host.
+_NOW = {
+    'mysql': 'SELECT UTC_TIMESTAMP(6)',
+    'postgresql': "SELECT clock_timestamp() AT TIME ZONE 'UTC'",
+}
+
+
 class Queue(object):
     """What engines do with migrations; a part of ``db.api.Database``."""
+
+    def _now(self, connection):
+        """Now by the database's clock (see _NOW), as the columns keep it."""
+        query = _NOW.get(self.sql_engine.dialect.name)
+        if query is None:
+            return models.utcnow()
+        return connection.execute(sa.text(query)).scalar()
 
     def claim_next(self, owner, lease_seconds):
         """Take the next queued migration, fairly; its id, or None.
@@ -126,7 +142,7 @@ class Queue(object):
         created_at, once the table has been updated a few thousand times,
         and without it read every older migration of every project.
         """
-        now = models.utcnow()
+        now = self._now(connection)
         query = sa.select(models.Migration.id).where(
             models.Migration.status == states.QUEUED,
             models.Migration.project_id == project_id,
@@ -156,13 +172,13 @@ class Queue(object):
         Atomic: of several processes, one only gets it. Returns whether this
         one did.
         """
-        now = models.utcnow()
-        lease = now + datetime.timedelta(seconds=lease_seconds)
-        claimable = sa.or_(
-            models.Migration.status == states.QUEUED,
-            sa.and_(models.Migration.status == states.RUNNING,
-                    models.Migration.lease_until < now))
         with self._session.begin() as session:
+            now = self._now(session)
+            lease = now + datetime.timedelta(seconds=lease_seconds)
+            claimable = sa.or_(
+                models.Migration.status == states.QUEUED,
+                sa.and_(models.Migration.status == states.RUNNING,
+                        models.Migration.lease_until < now))
             done = session.execute(
                 sa.update(models.Migration)
                 .where(models.Migration.id == migration_id, claimable)
@@ -172,13 +188,15 @@ class Queue(object):
 
     def renew_leases(self, owner, migration_ids, lease_seconds):
         """Extend the claims ``owner`` holds on these running migrations."""
-        until = models.utcnow() + datetime.timedelta(seconds=lease_seconds)
-        self._lease(owner, migration_ids, until)
+        self._lease(owner, migration_ids, lease_seconds)
 
-    def _lease(self, owner, migration_ids, until):
+    def _lease(self, owner, migration_ids, lease_seconds):
+        """``owner``'s claims on these migrations end in ``lease_seconds``."""
         if not migration_ids:
             return
         with self._session.begin() as session:
+            until = self._now(session) + datetime.timedelta(
+                seconds=lease_seconds)
             session.execute(
                 sa.update(models.Migration)
                 .where(models.Migration.owner == owner,
@@ -188,11 +206,10 @@ class Queue(object):
 
     def abandoned_migration_ids(self):
         """Running migrations whose process is gone: their lease ran out."""
-        query = sa.select(models.Migration.id).where(
-            models.Migration.status == states.RUNNING,
-            models.Migration.lease_until < models.utcnow())
         with self._session() as session:
-            return list(session.scalars(query))
+            return list(session.scalars(sa.select(models.Migration.id).where(
+                models.Migration.status == states.RUNNING,
+                models.Migration.lease_until < self._now(session))))
 
     def end_migration(self, migration_id, targets, owner=None, **values):
         """Record a migration's end, and its targets' at once.
@@ -262,7 +279,7 @@ class Queue(object):
 
         Not at their lease's end: another engine may take them at once.
         """
-        self._lease(owner, migration_ids, models.utcnow())
+        self._lease(owner, migration_ids, 0)
 
     @staticmethod
     def _owned_by(owner):

@@ -92,8 +92,13 @@ class Engine(object):
         self._cleanup_pool.shutdown(wait=True)
         self._stop.set()
         self._wake.set()
+        # Its loop ends between two steps: each a query or two of the
+        # database, which gives up within half a lease.
         if self._thread.is_alive():
-            self._thread.join()
+            self._thread.join(self.conf.lease_seconds)
+        if self._thread.is_alive():
+            LOG.warning('Glint engine %s: its loop did not end within %d s',
+                        self.owner, self.conf.lease_seconds)
         with self._lock:
             left = list(self._recovering)
         try:

@@ -37,6 +37,10 @@ STOPPED = ('interrupted: the Glint engine that ran it stopped, and a partial '
 
 SourceError = sources.SourceError
 
+# The calls to a cloud to prepare a target or open a source, at most: the
+# login and its discovery, then a call or two to its Glance.
+CALLS = 5
+
 
 class Cancelled(Exception):
     pass
@@ -61,6 +65,13 @@ class Runner(object):
         self.lease_seconds = services.conf.engine.lease_seconds
         self.notifier = notifier
         self.stopping = stopping
+        # What preparing a target or opening the source may take at most:
+        # a few calls, each within its deadline, a listing, and retries of
+        # the database for up to half a lease. A thread still at it then
+        # is not waited for.
+        self.prepare_seconds = (CALLS * services.outbound.deadline
+                                + services.outbound.listing_seconds
+                                + self.lease_seconds / 2)
 
     def run(self, migration_id):
         """Run a migration; returns its status ('queued' if handed back)."""
@@ -110,7 +121,7 @@ class Runner(object):
         # Every target copies unless it holds the image already: then the
         # source is opened (a login and a first answer) while they are
         # prepared, not after.
-        opening = Opening(source)
+        opening = Opening(source, self.prepare_seconds)
         if migration.on_conflict != 'skip_identical':
             opening.start()
         try:
@@ -144,14 +155,20 @@ class Runner(object):
 
         Each is a login and a call or two to its own cloud.
         """
+        unfinished = [t for t in journal.targets if t.unfinished]
         preparing = [threading.Thread(
-            target=self._prepare,
+            target=self._prepare, daemon=True,
             args=(migration, journal, clouds, target, metadata))
-            for target in journal.targets if target.unfinished]
+            for target in unfinished]
         for thread in preparing:
             thread.start()
+        deadline = time.monotonic() + self.prepare_seconds
         for thread in preparing:
-            thread.join()
+            thread.join(max(0, deadline - time.monotonic()))
+        for target, thread in zip(unfinished, preparing):
+            if thread.is_alive() and target.unfinished:
+                journal.fail(target, 'its cloud was not ready within %d s'
+                             % self.prepare_seconds)
         LOG.debug('Migration %s: targets ready: %s', migration.id,
                   ', '.join('%s %s' % (t.cloud_id, t.status)
                             for t in journal.targets))
@@ -183,7 +200,8 @@ class Runner(object):
                 # A Glance that chose an id of its own.
                 journal.set(target, image_id=image_id)
                 journal.save(keep=True)
-            journal.set(target, status=states.COPYING)
+            if target.unfinished:  # Not given up on meanwhile.
+                journal.set(target, status=states.COPYING)
         except Exception as error:
             journal.fail(target, describe(error))
 
@@ -373,12 +391,15 @@ class Opening(object):
 
     ``start`` begins to open it in a thread of its own meanwhile. ``data``
     is the source's stream, or raises what opening it raised; ``close``
-    ends it (once the opening begun has ended: it has a timeout).
+    ends it. Each waits for the opening for ``seconds`` at most.
     """
 
-    def __init__(self, source):
+    def __init__(self, source, seconds):
         self.source = source
+        self.seconds = seconds
         self._stack = contextlib.ExitStack()
+        self._lock = threading.Lock()
+        self._closed = False
         self._thread = None
         self._data = self._error = None
 
@@ -389,21 +410,34 @@ class Opening(object):
 
     def _open(self):
         try:
-            self._data = self._stack.enter_context(self.source.open())
+            opened = self.source.open()
+            data = opened.__enter__()
         except Exception as error:
             self._error = error
+            return
+        with self._lock:
+            if not self._closed:
+                self._stack.push(opened)
+                self._data = data
+                return
+        opened.__exit__(None, None, None)  # Closed meanwhile.
 
     def data(self):
         if self._thread is None:
             self.start()
-        self._thread.join()
+        self._thread.join(self.seconds)
+        if self._thread.is_alive():
+            raise SourceError('no answer within %d s' % self.seconds)
         if self._error is not None:
             raise self._error
         return self._data
 
     def close(self):
         if self._thread is not None:
-            self._thread.join()
+            self._thread.join(self.seconds)
+        with self._lock:
+            # An opening still under way closes what it opens itself.
+            self._closed = True
         self._stack.close()
 
 

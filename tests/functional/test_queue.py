@@ -8,11 +8,14 @@ fairly between projects.
 
 import datetime
 import itertools
+from unittest import mock
 
 import pytest
 
 from glint_service.db import api as db_api
+from glint_service.db import models
 from glint_service.db import schema
+from tests import cloudbed
 from tests import queue_claims
 
 
@@ -96,3 +99,25 @@ def test_claimers_at_once_hold_a_single_migration_back_one_claim_each(db):
     assert any(mine[:2].count(single) for mine in claimed), claimed
     assert sorted(m for mine in claimed for m in mine) == sorted(
         many + [single])
+
+
+def test_leases_are_timed_by_the_databases_clock(db):
+    """A lease runs out by the database's clock, not by an engine's.
+
+    Engines on hosts whose clocks are an hour off, either way, agree.
+    """
+    [migration_id] = queue_claims.queue(db, 'p', 1)
+    assert db.claim_next('engine-a', lease_seconds=600) == migration_id
+    host_clock = models.utcnow
+    hour = datetime.timedelta(hours=1)
+    with mock.patch.object(models, 'utcnow', lambda: host_clock() + hour):
+        # A fresh lease is not taken by a host whose clock runs ahead.
+        assert not db.claim(migration_id, 'engine-b', 600)
+        assert db.abandoned_migration_ids() == []
+    db.release_leases('engine-a', [migration_id])
+    with mock.patch.object(models, 'utcnow', lambda: host_clock() - hour):
+        # Nor is a lease that ran out kept by a host whose clock is behind.
+        cloudbed.wait_for(
+            lambda: db.abandoned_migration_ids() == [migration_id],
+            cloudbed.WAIT, 'the lease ends')
+        assert db.claim(migration_id, 'engine-b', 600)

@@ -98,11 +98,13 @@ def test_the_end_is_written_once_with_every_target():
     assert values['status'] == 'partial'
 
 
-def make_runner(db):
+def make_runner(db, lease_seconds=30, deadline=10, listing_seconds=30):
     services = types.SimpleNamespace(
         db=db, conf=types.SimpleNamespace(
-            migrations=None, engine=types.SimpleNamespace(lease_seconds=30)),
-        outbound=types.SimpleNamespace(listing_seconds=30))
+            migrations=None,
+            engine=types.SimpleNamespace(lease_seconds=lease_seconds)),
+        outbound=types.SimpleNamespace(listing_seconds=listing_seconds,
+                                       deadline=deadline))
     return runner.Runner(services, mock.Mock(), threading.Event())
 
 
@@ -369,3 +371,42 @@ def test_a_migration_ended_meanwhile_is_left_as_it_ended():
     cleanup.Cleanup(services, notifier).recover('m1')
     db.end_migration.assert_called_once()
     notifier.ended.assert_not_called()
+
+
+def test_a_target_whose_cloud_is_never_ready_fails_alone():
+    """Not waited for beyond the bound of its calls; the others go on."""
+    db = mock.Mock()
+    record = migration(targets=[('c2', 'queued', None),
+                                ('c3', 'queued', None)])
+    record.on_conflict = 'copy'
+    record.name, record.image_name = None, 'centos'
+    record.visibility = 'private'
+    journal = journal_.Journal(db, record, 30)
+    never = threading.Event()
+    clouds = mock.Mock()
+    clouds.glance.side_effect = lambda cloud_id: (
+        never.wait(60) if cloud_id == 'c2' else mock.Mock(**{
+            'create_image.side_effect': lambda *a, image_id: image_id}))
+    run = make_runner(db, lease_seconds=0.1, deadline=0.01,
+                      listing_seconds=0.01)
+    try:
+        run._prepare_all(record, journal, clouds, {})
+        statuses = [t.status for t in journal.targets]
+    finally:
+        never.set()
+    assert statuses == ['failed', 'copying']
+    assert 'not ready within' in journal.targets[0].error
+
+
+def test_an_opening_that_never_ends_is_not_waited_for():
+    """And what it opens at last is closed at once."""
+    answer = threading.Event()
+    source = Source()
+    source.open = lambda: answer.wait(60) and Source.open(source)
+    opening = runner.Opening(source, 0.05)
+    opening.start()
+    with pytest.raises(sources.SourceError, match='no answer within'):
+        opening.data()
+    opening.close()
+    answer.set()
+    assert source.closed.wait(60)
