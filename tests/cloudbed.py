@@ -280,10 +280,13 @@ class Cloud(object):
         'operator': ('demo', 'admin'),
     }
 
-    def __init__(self, name, root, token_expiration=None):
+    def __init__(self, name, root, token_expiration=None,
+                 glance_options=None):
         self.name = name
         self.root = os.path.join(root, name)
         self.token_expiration = token_expiration
+        # More of glance-api.conf: {section: {option: value}}.
+        self.glance_options = glance_options or {}
         self.admin_password = secrets.token_urlsafe(12)
         self.keystone_port = free_port()
         self.glance_port = free_port()
@@ -409,7 +412,7 @@ class Cloud(object):
                                  'glance-api-paste.ini'), folder)
         conf = os.path.join(folder, 'glance-api.conf')
         log = self.path('glance.log')
-        write_ini(conf, {
+        options = {
             'DEFAULT': {'enabled_backends': 'fs:file', 'log_file': log},
             'glance_store': {'default_backend': 'fs'},
             'fs': {'filesystem_store_datadir': self.path('images')},
@@ -434,7 +437,10 @@ class Cloud(object):
                 'project_name': 'service',
                 'project_domain_name': 'Default',
             },
-        })
+        }
+        for section, values in self.glance_options.items():
+            options.setdefault(section, {}).update(values)
+        write_ini(conf, options)
         run([os.path.join(BIN, 'glance-manage'), '--config-file', conf,
              'db_sync'], log)
         env = dict(os.environ, OS_GLANCE_CONFIG_DIR=folder)

@@ -41,6 +41,9 @@ SourceError = sources.SourceError
 # login and its discovery, then a call or two to its Glance.
 CALLS = 5
 
+# How many clouds' hash algorithms a runner remembers, at most.
+MAX_CLOUDS_KNOWN = 1024
+
 
 class Cancelled(Exception):
     pass
@@ -72,6 +75,9 @@ class Runner(object):
         self.prepare_seconds = (CALLS * services.outbound.deadline
                                 + services.outbound.listing_seconds
                                 + self.lease_seconds / 2)
+        # The algorithm each target cloud's Glance hashes with, as its last
+        # copy showed (see hash_algorithms).
+        self.target_hash_algorithms = {}
 
     def run(self, migration_id):
         """Run a migration; returns its status ('queued' if handed back)."""
@@ -272,7 +278,8 @@ class Runner(object):
             target.thread.start()
         progress = Progress(journal, self.conf, self.stopping)
         digests = {algo: hashlib.new(algo) for algo in hash_algorithms(
-            migration.os_hash_algo)}
+            migration.os_hash_algo,
+            [self.target_hash_algorithms.get(t.cloud_id) for t in copying])}
         stopped = None
         try:
             chunks = transfer.checked_last(
@@ -354,26 +361,45 @@ class Runner(object):
             return journal.fail(target, 'the copy does not have the '
                                 "source's size")
         # Compared with what Glint hashed as the data passed, by the
-        # algorithm of the target's Glance.
-        expected = journal.hashes.get(copy.get('os_hash_algo'))
-        if expected is None:
+        # algorithm of the target's Glance, or by the md5 checksum every
+        # Glance keeps when Glint did not know that algorithm yet.
+        algo = copy.get('os_hash_algo')
+        if algo in journal.hashes:
+            found, expected = copy.get('os_hash_value'), journal.hashes[algo]
+        elif 'md5' in journal.hashes:
+            found, expected = copy.get('checksum'), journal.hashes['md5']
+        else:
             return journal.fail(target, "the copy's Glance hashes with an "
                                 'algorithm Glint did not compute')
-        if copy.get('os_hash_value') != expected:
-            return journal.fail(target, "the copy's os_hash_value differs "
-                                'from that of the data Glint sent')
+        if algo in hashlib.algorithms_guaranteed:
+            self._learn_hash_algorithm(target.cloud_id, algo)
+        if found != expected:
+            return journal.fail(target, "the copy's hash differs from that "
+                                'of the data Glint sent')
         journal.set(target, status=states.SUCCEEDED)
 
+    def _learn_hash_algorithm(self, cloud_id, algo):
+        if (cloud_id not in self.target_hash_algorithms
+                and len(self.target_hash_algorithms) >= MAX_CLOUDS_KNOWN):
+            self.target_hash_algorithms.clear()
+        self.target_hash_algorithms[cloud_id] = algo
 
-def hash_algorithms(source_algo):
+
+def hash_algorithms(source_algo, target_algos):
     """The algorithms Glint hashes a migration's data with.
 
-    Glance's default, and the source's own where it has one (and Python
-    knows it): each target is compared by its Glance's algorithm.
+    Glance's default and the source's own (where Python knows it), so that
+    the source is checked; and each target's, so that each copy is compared
+    by its own Glance's algorithm. ``target_algos`` holds what each target's
+    last copy showed, or None for a target not known yet: then md5 as well,
+    which every Glance keeps as ``checksum`` beside its own algorithm.
     """
     algorithms = {transfer.DEFAULT_HASH}
-    if source_algo in hashlib.algorithms_guaranteed:
-        algorithms.add(source_algo)
+    for algo in [source_algo] + list(target_algos):
+        if algo in hashlib.algorithms_guaranteed:
+            algorithms.add(algo)
+    if None in target_algos:
+        algorithms.add('md5')
     return algorithms
 
 

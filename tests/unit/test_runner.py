@@ -275,36 +275,55 @@ def test_a_transfer_under_its_floor_rate_stops_once_past_its_grace():
             progress.after_chunk(19999)
 
 
-@pytest.mark.parametrize('copy_algo, copy_value, said', [
-    ('sha512', 'h512', None),
-    ('sha256', 'h256', None),
-    ('sha512', 'other', "os_hash_value differs from that of the data"),
-    ('md5', 'x', 'an algorithm Glint did not compute'),
+@pytest.mark.parametrize('hashes, copy_algo, copy_value, said', [
+    ({'sha512': 'h512', 'sha256': 'h256'}, 'sha512', 'h512', None),
+    ({'sha512': 'h512', 'sha256': 'h256'}, 'sha256', 'h256', None),
+    ({'sha512': 'h512'}, 'sha512', 'other', 'hash differs from that of'),
+    ({'sha512': 'h512'}, 'sha384', 'h384', 'an algorithm Glint did not'),
+    # A target not known yet: its Glance's md5 checksum.
+    ({'sha512': 'h512', 'md5': 'm5'}, 'sha384', 'h384', None),
+    ({'sha512': 'h512', 'md5': 'other'}, 'sha384', 'h384', 'hash differs'),
 ])
-def test_a_copy_is_verified_by_its_glances_algorithm(copy_algo, copy_value,
-                                                     said):
+def test_a_copy_is_verified_by_its_glances_algorithm(hashes, copy_algo,
+                                                     copy_value, said):
     db = mock.Mock()
     journal = journal_.Journal(db, migration(targets=[
         ('c2', 'verifying', 'i2')]), 30)
-    journal.hashes = {'sha512': 'h512', 'sha256': 'h256'}
+    journal.hashes = hashes
     target = journal.targets[0]
     target.glance = mock.Mock(**{'get_image.return_value': {
         'status': 'active', 'size': 10, 'os_hash_algo': copy_algo,
-        'os_hash_value': copy_value}})
-    make_runner(db)._verify(types.SimpleNamespace(size=10), journal, target)
+        'os_hash_value': copy_value, 'checksum': 'm5'}})
+    run = make_runner(db)
+    run._verify(types.SimpleNamespace(size=10), journal, target)
     if said is None:
         assert target.status == 'succeeded'
     else:
         assert target.status == 'failed'
         assert said in target.error
+    if 'md5' in hashes:
+        # Learned: the next migration to that cloud hashes by its algorithm.
+        assert run.target_hash_algorithms == {'c2': copy_algo}
 
 
-@pytest.mark.parametrize('source_algo, computed', [
-    (None, {'sha512'}), ('sha256', {'sha512', 'sha256'}),
-    ('whirlpool-of-the-attacker', {'sha512'})])
-def test_the_data_is_hashed_by_glances_and_the_sources_algorithms(
-        source_algo, computed):
-    assert runner.hash_algorithms(source_algo) == computed
+@pytest.mark.parametrize('source_algo, target_algos, computed', [
+    (None, ['sha512'], {'sha512'}),
+    ('sha256', ['sha512'], {'sha512', 'sha256'}),
+    ('whirlpool-of-the-attacker', ['sha512'], {'sha512'}),
+    (None, ['sha384', 'sha512'], {'sha512', 'sha384'}),
+    # A target whose algorithm is not known yet.
+    (None, ['sha512', None], {'sha512', 'md5'}),
+])
+def test_the_data_is_hashed_by_the_sources_and_the_targets_algorithms(
+        source_algo, target_algos, computed):
+    assert runner.hash_algorithms(source_algo, target_algos) == computed
+
+
+def test_a_runner_remembers_a_bounded_number_of_clouds_algorithms():
+    run = make_runner(mock.Mock())
+    for i in range(runner.MAX_CLOUDS_KNOWN + 1):
+        run._learn_hash_algorithm('c%d' % i, 'sha512')
+    assert len(run.target_hash_algorithms) <= runner.MAX_CLOUDS_KNOWN
 
 
 def test_the_end_is_written_through_a_short_loss_of_the_database():
