@@ -67,6 +67,18 @@ class MethodNotAllowed(GlintError):
                          headers={'Allow': ', '.join(allowed)})
 
 
+class RangeNotSatisfiable(GlintError):
+    """A byte range that starts past an image's end."""
+    status = 416
+    title = 'Range Not Satisfiable'
+    code = 'glint.range_not_satisfiable'
+
+    def __init__(self, size):
+        super().__init__('The image has %d bytes: the range asked for '
+                         'starts past its end.' % size,
+                         headers={'Content-Range': 'bytes */%d' % size})
+
+
 class Conflict(GlintError):
     status = 409
     title = 'Conflict'

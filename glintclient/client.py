@@ -8,6 +8,8 @@ a migration's target is. Glint's errors become :class:`GlintError` with
 Glint's own words.
 """
 
+import hashlib
+import os
 import urllib.parse
 
 from keystoneauth1 import adapter
@@ -31,6 +33,10 @@ AUTH_FIELDS = {
 }
 # Write-only: Glint never shows them back.
 SECRET_FIELDS = ('password', 'application_credential_secret')
+# The bytes of image data read and written at once.
+CHUNK_SIZE = 1024 * 1024
+# Where a download is written until it is whole and verified.
+PART_SUFFIX = '.part'
 
 
 def target_progress(target, size):
@@ -102,10 +108,15 @@ class Client(object):
     def request(self, method, path, body=None, params=None):
         # A body with a secret is kept out of the debug log.
         secret = bool(body) and any(body.get(f) for f in SECRET_FIELDS)
+        response = self._send(method, path, json=body, params=params,
+                              log=not secret)
+        if response.status_code >= 400:
+            raise _error(response)
+        return response.json() if response.content else None
+
+    def _send(self, method, path, **kwargs):
         try:
-            response = self.http.request(path, method, json=body,
-                                         params=params, raise_exc=False,
-                                         log=not secret)
+            return self.http.request(path, method, raise_exc=False, **kwargs)
         except ks_exc.EndpointNotFound:
             raise GlintError(
                 'Glint is not in the catalog of this cloud: no endpoint of '
@@ -114,9 +125,6 @@ class Client(object):
                    self.region_name or '(any)'))
         except ks_exc.ConnectionError as error:
             raise GlintError('Glint could not be reached: %s' % error)
-        if response.status_code >= 400:
-            raise _error(response)
-        return response.json() if response.content else None
 
     # Remote clouds.
 
@@ -204,3 +212,91 @@ class Client(object):
         Returns the cancelled migration, or None for a removed record.
         """
         return self.request('DELETE', _path('/v1/migrations', migration_id))
+
+    # Image data.
+
+    def save_image(self, cloud_id, image_id, path, progress=None):
+        """Download an image of a cloud to the file ``path``, verified.
+
+        Written to PATH.part first, renamed once whole and its hash checked
+        against the one Glint gives: a download cut short is resumed from
+        where its part ends (with a Range), the next time. A part that does
+        not hash right is removed. ``progress(done, size)`` is called as
+        the bytes come. Returns the image's size.
+        """
+        part = path + PART_SUFFIX
+        have = os.path.getsize(part) if os.path.exists(part) else 0
+        # From the part's last byte, compared on the way: a part already
+        # whole is still answered with a range, not a 416.
+        start = max(have - 1, 0)
+        headers = {'Range': 'bytes=%d-' % start} if have else {}
+        response = self._send(
+            'GET', _path('/v1/clouds', cloud_id, 'images', image_id, 'file'),
+            headers=headers, stream=True, log=False)
+        with response:
+            if response.status_code >= 400:
+                raise _error(response)
+            if response.status_code != 206:
+                start = have = 0
+            algo = response.headers.get('OpenStack-Image-Hash-Algo')
+            expected = response.headers.get('OpenStack-Image-Hash-Value')
+            digest = _digest(algo)
+            size = start + int(response.headers['Content-Length'])
+            with open(part, 'r+b' if have else 'w+b') as out:
+                _hash_part(out, start, digest)
+                last = out.read(1)
+                out.seek(start)
+                chunks = response.iter_content(CHUNK_SIZE)
+                try:
+                    _write(chunks, out, last, digest, start, size, progress)
+                except OSError as error:
+                    raise GlintError(
+                        'The download of image %s stopped: %s. Run the '
+                        'same command again to resume it.' % (image_id, error))
+        if digest is not None and digest.hexdigest() != expected:
+            os.remove(part)
+            raise GlintError(
+                'The data of image %s does not have its %s hash (%s): the '
+                'file is removed.' % (image_id, algo, expected))
+        os.replace(part, path)
+        return size
+
+
+def _digest(algo):
+    """A hashlib object for an algorithm of Glance's, or None."""
+    if algo in hashlib.algorithms_guaranteed:
+        return hashlib.new(algo)
+    return None
+
+
+def _hash_part(out, end, digest):
+    """Hash the first ``end`` bytes of ``out``; leave it at ``end``."""
+    while out.tell() < end:
+        chunk = out.read(min(CHUNK_SIZE, end - out.tell()))
+        if not chunk:
+            raise GlintError('The partial file shrank while it was read.')
+        if digest is not None:
+            digest.update(chunk)
+
+
+def _write(chunks, out, last, digest, done, size, progress):
+    """Write ``chunks`` to ``out``, each hashed; the first byte checked.
+
+    ``last``: the part's last byte, which the answer starts with again.
+    """
+    for chunk in chunks:
+        if last:
+            if chunk[:1] != last:
+                raise GlintError('The partial file %s is not of this image: '
+                                 'remove it, and download it again.'
+                                 % out.name)
+            last = b''
+        if digest is not None:
+            digest.update(chunk)
+        out.write(chunk)
+        done += len(chunk)
+        if progress is not None:
+            progress(done, size)
+    out.truncate()
+    if done != size:
+        raise OSError('%d of %d bytes came' % (done, size))

@@ -27,6 +27,9 @@ ROUTES = {
         'DELETE': clouds.delete_cloud,
     },
     '/v1/clouds/{cloud_id}/check': {'GET': clouds.check_cloud},
+    '/v1/clouds/{cloud_id}/images/{image_id}/file': {
+        'GET': images.download_image,
+    },
     '/v1/images': {'GET': images.list_images},
     '/v1/migrations': {
         'GET': migrations.list_migrations,

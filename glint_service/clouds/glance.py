@@ -24,6 +24,7 @@ NOT_COPIED = {
 COPIED = ('disk_format', 'container_format', 'min_disk', 'min_ram')
 
 NotFound = ks_exc.NotFound
+Forbidden = ks_exc.Forbidden
 
 
 class NotAnImage(ValueError):
@@ -200,11 +201,15 @@ class Glance(object):
         except NotFound:
             pass
 
-    def open_data(self, image_id):
-        """The image's data: a streamed response, to be closed after use."""
+    def open_data(self, image_id, byte_range=None):
+        """The image's data: a streamed response, to be closed after use.
+
+        ``byte_range``, a Range header's value, asks for a part of it.
+        """
+        headers = {'Range': byte_range} if byte_range else {}
         # Never logged: a body, even one that says it is JSON, is data.
         return self._call('GET', _image_path(image_id) + '/file',
-                          stream=True, log=False)
+                          stream=True, log=False, headers=headers)
 
 
 # Glance's image statuses: another word from a remote cloud is not repeated.

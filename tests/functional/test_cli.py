@@ -331,3 +331,42 @@ def test_migration_list_show_cancel_while_waiting(bed, slow_cli):
     slow_cli.ok('migration', 'delete', migration_id)
     gone = slow_cli.run('migration', 'show', migration_id)
     assert gone.returncode != 0 and 'HTTP 404' in gone.stderr
+
+
+def test_image_save_downloads_resumes_and_checks_the_hash(bed, cli, remotes,
+                                                          tmp_path):
+    remote = bed.clouds[1]
+    data = os.urandom(3 * MiB + 777)
+    name = unique('cli-save')
+    cloudbed.upload_image(remote, remote.users['demo'], data, name)
+    path = tmp_path / 'saved.img'
+    part = tmp_path / 'saved.img.part'
+
+    result = cli.ok('image', 'save', name, '--cloud', remotes[0],
+                    '--file', str(path))
+    assert path.read_bytes() == data
+    assert not part.exists()
+    assert 'saved.img [##########] 100%' in result.stderr
+
+    # A download cut short: the rest is asked for with a Range.
+    path.unlink()
+    part.write_bytes(data[:MiB])
+    cli.ok('image', 'save', name, '--cloud', remotes[0], '--file', str(path))
+    assert path.read_bytes() == data
+
+    # A part whose first byte is wrong: resumed, then refused by the hash
+    # (a download from the start would have overwritten it).
+    path.unlink()
+    part.write_bytes(b'\0' + data[1:MiB])
+    result = cli.run('image', 'save', name, '--cloud', remotes[0],
+                     '--file', str(path))
+    assert result.returncode != 0
+    assert 'does not have its sha512 hash' in result.stderr
+    assert not path.exists() and not part.exists()
+
+    # A part that is not of this image at all.
+    part.write_bytes(bytes([data[MiB - 1] ^ 0xff]) * MiB)
+    result = cli.run('image', 'save', name, '--cloud', remotes[0],
+                     '--file', str(path))
+    assert result.returncode != 0
+    assert 'is not of this image' in result.stderr

@@ -1,8 +1,10 @@
-"""/v1/images: the images of every cloud of the project, side by side."""
+"""/v1/images: the images of every cloud of the project, side by side;
+and the data of any of them."""
 
 import concurrent.futures
 import time
 
+from glint_service.api import image_data
 from glint_service.api import image_listing
 from glint_service.api.policies import images as policies
 from glint_service.api import util
@@ -59,3 +61,16 @@ def list_images(request):
 def _list_one(services, context, cloud_id, deadline):
     glance_ = access.callers_glance(services, context, cloud_id)
     return glance_.list_images(deadline=deadline)
+
+
+def download_image(request):
+    """The data of an image of one of the project's clouds, or a range."""
+    context = util.context(request)
+    context.can(policies.DOWNLOAD)
+    services = util.services(request)
+    cloud_id = request.urlvars['cloud_id']
+    image_id = request.urlvars['image_id']
+    glance_ = access.callers_glance(services, context, cloud_id)
+    image = image_data.active_image(glance_, cloud_id, image_id)
+    return image_data.response(request, glance_, image,
+                               services.conf.migrations)

@@ -1,6 +1,7 @@
 from oslo_policy import policy
 
 LIST = 'glint:images:list'
+DOWNLOAD = 'glint:images:download'
 
 RULES = [
     policy.DocumentedRuleDefault(
@@ -8,6 +9,13 @@ RULES = [
         "List the images of the local cloud and the project's remote "
         'clouds.',
         [{'method': 'GET', 'path': '/v1/images'}], scope_types=['project']),
+    policy.DocumentedRuleDefault(
+        DOWNLOAD, 'rule:project_member',
+        "Download the data of an image of the local cloud or of one of the "
+        "project's remote clouds.",
+        [{'method': 'GET',
+          'path': '/v1/clouds/{cloud_id}/images/{image_id}/file'}],
+        scope_types=['project']),
 ]
 
 

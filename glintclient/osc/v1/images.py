@@ -1,7 +1,12 @@
-"""openstack glint image list: the images of every cloud, side by side."""
+"""openstack glint image list: the images of every cloud, side by side;
+openstack glint image save: one of them to a file."""
 
 from cliff import columns
 from osc_lib.command import command
+from osc_lib import exceptions
+
+from glintclient import client
+from glintclient.osc.v1 import migrations
 
 
 class CopiesColumn(columns.FormattableColumn):
@@ -68,3 +73,46 @@ class ListImages(command.Lister):
                      for c in image['conflicts']]
         return (image['name'], image['disk_format'], image['size'],
                 *copies, ConflictsColumn(conflicts))
+
+
+class SaveImage(command.Command):
+    """Download an image of the local cloud or of a remote cloud to a file.
+
+    Written to FILE.part until it is whole: run again, a download cut short
+    resumes where it stopped. At the end the data is checked against the
+    image's hash; on a mismatch the file is removed and the command exits
+    non-zero.
+    """
+
+    def get_parser(self, prog_name):
+        parser = super().get_parser(prog_name)
+        parser.add_argument('image', metavar='<image>',
+                            help='Image to download (name or id, in its '
+                                 'cloud)')
+        parser.add_argument('--cloud', metavar='<cloud>',
+                            default=client.LOCAL,
+                            help='Its cloud: local (default), or a remote '
+                                 'cloud\'s name or id')
+        parser.add_argument('--file', metavar='<file>', required=True,
+                            help='File to write')
+        return parser
+
+    def take_action(self, parsed_args):
+        glint = self.app.client_manager.glint
+        cloud_id = glint.find_cloud_id(parsed_args.cloud)
+        image_id = migrations.Migrate.find_image(glint, parsed_args.image,
+                                                 cloud_id)
+        bars = migrations.Progress(self.app.stderr)
+        shown = []
+
+        def progress(done, size):
+            percent = int(done * 100 / size) if size else 100
+            if shown[-1:] != [percent]:
+                shown.append(percent)
+                bars.show([migrations.bar_line(
+                    parsed_args.file, percent, done, size, 'downloading')])
+
+        try:
+            glint.save_image(cloud_id, image_id, parsed_args.file, progress)
+        except client.GlintError as error:
+            raise exceptions.CommandError(str(error))

@@ -68,11 +68,17 @@ def progress_lines(migration, names):
     lines = []
     for name, target in targets:
         done, percent = client.target_progress(target, size)
-        filled = percent * BAR_WIDTH // 100
-        lines.append('%-*s [%s%s] %3d%%  %.1f/%.1f MiB  %s' % (
-            width, name, '#' * filled, '.' * (BAR_WIDTH - filled),
-            percent, done / MiB, size / MiB, target['status']))
+        lines.append(bar_line(name.ljust(width), percent, done, size,
+                              target['status']))
     return lines
+
+
+def bar_line(name, percent, done, size, status):
+    """name [#####.....]  52%  130.0/250.0 MiB  status"""
+    filled = percent * BAR_WIDTH // 100
+    return '%s [%s%s] %3d%%  %.1f/%.1f MiB  %s' % (
+        name, '#' * filled, '.' * (BAR_WIDTH - filled), percent,
+        done / MiB, size / MiB, status)
 
 
 class Progress(object):
