@@ -30,6 +30,20 @@ class InvalidField(BadRequest):
         self.field = field
 
 
+class TextNotStorable(InvalidField):
+    """Text that Glint's database cannot store, though valid.
+
+    A MySQL database in utf8mb3 (DevStack's "utf8") has no characters
+    beyond U+FFFF: it refuses an emoji, and so does Glint.
+    """
+
+    def __init__(self, field):
+        super().__init__(
+            field, "characters beyond U+FFFF, such as emoji, cannot be "
+                   "stored by this deployment's database (MySQL's "
+                   "utf8mb3); its operator can convert it to utf8mb4")
+
+
 class RemoteCloudRejected(BadRequest):
     """The remote cloud could not be used: unreachable, refused, no Glance."""
     code = 'glint.remote_cloud_rejected'

@@ -687,10 +687,14 @@ class MariaDB(object):
         return ('mysql+pymysql://glint:%s@127.0.0.1:%d/%s?charset=%s'
                 % (self.password, self.port, database, charset))
 
-    def create_database(self, name):
-        """A new empty database for Glint, and its SQLAlchemy URL."""
-        self._as_root('CREATE DATABASE `%s` CHARACTER SET utf8mb4' % name)
-        return self.url(name)
+    def create_database(self, name, charset='utf8mb4'):
+        """A new empty database for Glint, and its SQLAlchemy URL.
+
+        DevStack's are in ``utf8`` (MySQL's utf8mb3), reached so too.
+        """
+        self._as_root('CREATE DATABASE `%s` CHARACTER SET %s'
+                      % (name, charset))
+        return self.url(name, charset)
 
 
 class PostgreSQL(object):

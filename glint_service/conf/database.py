@@ -7,8 +7,10 @@ OPTS = [
                secret=True,
                help='SQLAlchemy URL of the database, for example '
                     'postgresql+psycopg2://glint:PASSWORD@host/glint or '
-                    'mysql+pymysql://glint:PASSWORD@host/glint. When unset, '
-                    'an SQLite file glint.sqlite in state_path.'),
+                    'mysql+pymysql://glint:PASSWORD@host/glint?charset='
+                    'utf8mb4 (a MySQL database in utf8mb3, "utf8", cannot '
+                    'store characters beyond U+FFFF, such as emoji). When '
+                    'unset, an SQLite file glint.sqlite in state_path.'),
 ]
 
 

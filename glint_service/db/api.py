@@ -5,6 +5,8 @@ Its queries are grouped by what they are about: the remote clouds
 queue the engines work from (db.queue).
 """
 
+import re
+
 from oslo_log import log as logging
 import sqlalchemy as sa
 from sqlalchemy import orm
@@ -32,6 +34,27 @@ def _unreachable(context):
         raise exception.DatabaseUnavailable()
 
 
+# MySQL's answer to text that a column's character set cannot hold. In
+# utf8mb3 (DevStack's "utf8"), that is a character beyond U+FFFF, which
+# UTF-8 writes in four bytes, the first \xF0 to \xF4. MariaDB names the
+# column `db`.`table`.`column`, MySQL 'column'.
+_INCORRECT_STRING = 1366
+_BEYOND_UTF8MB3 = re.compile(r"Incorrect string value: '\\x[Ff][0-4].* "
+                             r"for column \S*?[`']?(\w+)[`']? at row ")
+
+
+def _beyond_utf8mb3(context):
+    """Text MySQL's utf8mb3 cannot store: a 400 naming the column, not a 500.
+
+    The API's fields of text are stored in columns of the same name.
+    """
+    args = context.original_exception.args
+    if len(args) == 2 and args[0] == _INCORRECT_STRING:
+        match = _BEYOND_UTF8MB3.match(str(args[1]))
+        if match:
+            raise exception.TextNotStorable(match.group(1))
+
+
 class Database(clouds.Clouds, migrations.Migrations, queue.Queue):
     """A database's connections, and Glint's queries of it."""
 
@@ -44,6 +67,7 @@ class Database(clouds.Clouds, migrations.Migrations, queue.Queue):
         self.sql_engine = sa.create_engine(
             url, connect_args=connect_args, pool_pre_ping=True)
         sa.event.listen(self.sql_engine, 'handle_error', _unreachable)
+        sa.event.listen(self.sql_engine, 'handle_error', _beyond_utf8mb3)
         self._session = orm.sessionmaker(self.sql_engine,
                                          expire_on_commit=False)
 

@@ -110,9 +110,11 @@ class Clouds(object):
 
     @staticmethod
     def _get_cloud(session, cloud_id, project_id):
-        cloud = session.scalars(sa.select(models.Cloud).where(
-            models.Cloud.id == cloud_id,
-            models.Cloud.project_id == project_id)).first()
+        cloud = None
+        if models.is_id(cloud_id):
+            cloud = session.scalars(sa.select(models.Cloud).where(
+                models.Cloud.id == cloud_id,
+                models.Cloud.project_id == project_id)).first()
         if cloud is None:
             raise exception.NotFound('No remote cloud %s.' % cloud_id)
         return cloud

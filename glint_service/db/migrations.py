@@ -37,8 +37,10 @@ class Migrations(object):
             models.Migration.id == migration_id)
         if project_id is not None:
             query = query.where(models.Migration.project_id == project_id)
-        with self._session() as session:
-            migration = session.scalars(query).first()
+        migration = None
+        if models.is_id(migration_id):
+            with self._session() as session:
+                migration = session.scalars(query).first()
         if migration is None:
             raise exception.NotFound('No migration %s.' % migration_id)
         return migration

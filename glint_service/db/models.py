@@ -2,6 +2,7 @@
 (``schema_versions/``)."""
 
 import datetime
+import uuid
 
 import sqlalchemy as sa
 from sqlalchemy import orm
@@ -10,6 +11,20 @@ from sqlalchemy import orm
 def utcnow():
     """Now, in UTC, as the columns keep times (without a zone)."""
     return datetime.datetime.now(datetime.timezone.utc).replace(tzinfo=None)
+
+
+def is_id(text):
+    """Whether ``text`` may be the id of a row: Glint's ids are UUIDs.
+
+    Other text is not looked up: no row has it, and MySQL may answer text
+    beyond U+FFFF with an error, not with no row (an illegal mix of
+    collations, for a table in utf8mb3 reached in utf8mb4).
+    """
+    try:
+        uuid.UUID(text)
+    except ValueError:
+        return False
+    return True
 
 
 class Base(orm.DeclarativeBase):

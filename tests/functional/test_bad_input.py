@@ -4,7 +4,9 @@ Against the bed's real Glint (gunicorn, keystonemiddleware, the local
 Keystone): bodies that are not UTF-8 or hold numbers beyond reason, URLs
 whose path or query is not UTF-8 once unquoted, an image id with a trailing
 newline, a Host header a client made up, a token scoped to no project, and
-a token that may not make the trust a migration needs.
+a token that may not make the trust a migration needs. Against a Glint of
+its own on a MariaDB database in utf8mb3, as DevStack makes it: text that
+such a database cannot store.
 """
 
 import os
@@ -17,7 +19,11 @@ import pytest
 import requests
 
 from tests import cloudbed
+from tests.functional.conftest import add_remote_cloud
 from tests.functional.conftest import Api
+from tests.functional.conftest import as_user
+from tests.functional.conftest import glint_of_its_own
+from tests.functional.test_migrations import trust_ids
 
 IMAGE_ID = '6e2f4a1b-0c3d-4e5f-8a9b-1c2d3e4f5a6b'
 
@@ -124,3 +130,84 @@ def test_a_token_that_may_not_make_trusts_is_told_why_and_leaves_nothing(
                            ).status_code == 204
     finally:
         client.application_credentials.delete(credential)
+
+
+# A character beyond U+FFFF, which UTF-8 writes in four bytes.
+EMOJI = '\U0001F600'
+NOT_STORED = ("characters beyond U+FFFF, such as emoji, cannot be stored by "
+              "this deployment's database (MySQL's utf8mb3); its operator "
+              "can convert it to utf8mb4")
+
+
+@pytest.fixture(scope='module', params=['utf8', 'utf8mb4'])
+def narrow(request, bed, mariadb, tmp_path_factory):
+    """The demo user of a Glint on a MariaDB database in utf8mb3.
+
+    As DevStack makes and reaches it (``charset=utf8``), then reached with
+    utf8mb4, as once an operator has changed the URL but not the tables.
+    It has cloud2 as a remote cloud.
+    """
+    name = 'glint_narrow_%s' % request.param
+    mariadb.create_database(name, charset='utf8')
+    with glint_of_its_own(bed, tmp_path_factory.mktemp('narrow'),
+                          name.replace('_', '-'), engines=0,
+                          database_url=mariadb.url(name, request.param)
+                          ) as glint:
+        demo = as_user(bed, glint)
+        demo.remote = add_remote_cloud(demo, bed.clouds[1])
+        yield demo
+
+
+def test_a_cloud_named_beyond_utf8mb3_is_a_400_and_is_not_stored(
+        bed, narrow):
+    remote = bed.clouds[1].users['demo']
+    before = narrow.get('/v1/clouds').json()
+    error = error_of(narrow.post('/v1/clouds', {
+        'name': 'smile %s' % EMOJI, 'auth_url': bed.clouds[1].auth_url,
+        'username': remote['username'], 'password': remote['password'],
+        'project_name': remote['project_name']}), 400)
+    assert (error['code'], error['detail']) == (
+        'glint.invalid_field', 'name: ' + NOT_STORED)
+    assert narrow.get('/v1/clouds').json() == before
+
+
+def test_a_rename_beyond_utf8mb3_is_a_400_and_changes_nothing(narrow):
+    path = '/v1/clouds/%s' % narrow.remote
+    before = narrow.get(path).json()
+    error = error_of(narrow.patch(path, {'name': 'smile %s' % EMOJI}), 400)
+    assert error['detail'] == 'name: ' + NOT_STORED
+    assert narrow.get(path).json() == before
+
+
+def test_a_migration_named_beyond_utf8mb3_is_a_400_and_leaves_no_trust(
+        bed, narrow):
+    local = bed.clouds[0]
+    source = cloudbed.upload_image(local, local.users['demo'],
+                                   os.urandom(1024),
+                                   'narrow-%s' % uuid.uuid4().hex[:6])
+    before = narrow.get('/v1/migrations').json()
+    trusts = trust_ids(local)
+    error = error_of(narrow.post('/v1/migrations', {
+        'image_id': source['id'], 'targets': [narrow.remote],
+        'name': 'smile %s' % EMOJI}), 400)
+    assert error['detail'] == 'name: ' + NOT_STORED
+    assert narrow.get('/v1/migrations').json() == before
+    assert trust_ids(local) == trusts
+
+
+@pytest.mark.parametrize('method, path, body, status, detail', [
+    ('GET', '/v1/clouds/%s' % EMOJI, None, 404,
+     'No remote cloud %s.' % EMOJI),
+    ('PATCH', '/v1/clouds/%s' % EMOJI, {'name': 'a'}, 404,
+     'No remote cloud %s.' % EMOJI),
+    ('GET', '/v1/migrations/%s' % EMOJI, None, 404,
+     'No migration %s.' % EMOJI),
+    ('GET', '/v1/migrations?marker=%s' % EMOJI, None, 400,
+     'marker: no migration %s here' % EMOJI),
+    ('POST', '/v1/migrations', {'image_id': IMAGE_ID, 'targets': [EMOJI]},
+     400, 'targets: no remote cloud %s in this project' % EMOJI),
+])
+def test_an_id_beyond_utf8mb3_names_nothing(narrow, method, path, body,
+                                            status, detail):
+    response = narrow.request(method, path, body)
+    assert error_of(response, status)['detail'] == detail

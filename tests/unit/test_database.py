@@ -1,6 +1,7 @@
 """The schema migrations and the data layer, on SQLite files."""
 
 import datetime
+from unittest import mock
 
 import pytest
 import sqlalchemy as sa
@@ -125,6 +126,51 @@ def test_a_database_that_cannot_be_reached_is_said_in_one_line(tmp_path):
         db.list_clouds()
     assert raised.value.status == 503
     assert raised.value.headers == {'Retry-After': '10'}
+
+
+@pytest.mark.parametrize('message, field', [
+    # MariaDB's words, then MySQL's.
+    (r"Incorrect string value: '\xF0\x9F\x98\x80b' for column "
+     r"`glint-db`.`clouds`.`name` at row 1", 'name'),
+    (r"Incorrect string value: '\xF0\x9F\x98\x80' for column "
+     r"'image_name' at row 1", 'image_name'),
+])
+def test_text_beyond_utf8mb3_is_a_400_naming_its_field(message, field):
+    error = mock.Mock(original_exception=Exception(1366, message))
+    with pytest.raises(exception.TextNotStorable) as raised:
+        db_api._beyond_utf8mb3(error)
+    assert raised.value.status == 400
+    assert raised.value.detail == (
+        "%s: characters beyond U+FFFF, such as emoji, cannot be stored by "
+        "this deployment's database (MySQL's utf8mb3); its operator can "
+        "convert it to utf8mb4" % field)
+
+
+@pytest.mark.parametrize('args', [
+    # An é in latin1: not a character beyond U+FFFF.
+    (1366, r"Incorrect string value: '\xC3\xA9' for column "
+           r"`glint`.`clouds`.`name` at row 1"),
+    (1366, "Incorrect integer value: 'x' for column `glint`.`t`.`n` at "
+           "row 1"),
+    (1062, "Duplicate entry 'p-cern' for key 'uniq_clouds0project_id0name'"),
+])
+def test_other_errors_of_mysql_are_left_as_they_are(args):
+    assert db_api._beyond_utf8mb3(
+        mock.Mock(original_exception=Exception(*args))) is None
+
+
+def test_what_is_not_an_id_is_not_looked_up(url):
+    """An emoji, say, which MySQL may answer with an error, not no row."""
+    schema.upgrade(url)
+    db = db_api.Database(url)
+    asked = []
+    sa.event.listen(db.sql_engine, 'before_cursor_execute',
+                    lambda *args: asked.append(args[2]))
+    with pytest.raises(exception.NotFound):
+        db.get_cloud('\U0001F600', 'p')
+    with pytest.raises(exception.NotFound):
+        db.get_migration('\U0001F600', 'p')
+    assert asked == []
 
 
 def test_a_migrations_end_records_its_targets_ends_with_it(url):
