@@ -74,6 +74,9 @@ function configure_glint_uwsgi {
     # A request waits on remote clouds (up to [remote_clouds] deadline a
     # call): more than the 60 s uWSGI's HTTP router gives it by default.
     iniset "$GLINT_UWSGI_CONF" uwsgi http-timeout 600
+    # No harakiri: it would kill every thread of a worker, and a request
+    # may rightly wait long. Glint bounds a request body that trickles in
+    # itself ([api] body_timeout).
     # Connections kept open between requests, as HTTP/1.1 clients expect:
     # without it, a client reusing a connection may find it closed.
     iniset "$GLINT_UWSGI_CONF" uwsgi http-keepalive true

@@ -93,6 +93,12 @@ class RangeNotSatisfiable(GlintError):
                          headers={'Content-Range': 'bytes */%d' % size})
 
 
+class RequestTimeout(GlintError):
+    status = 408
+    title = 'Request Timeout'
+    code = 'glint.request_timeout'
+
+
 class Conflict(GlintError):
     status = 409
     title = 'Conflict'

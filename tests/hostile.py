@@ -5,6 +5,8 @@ everywhere else): a small HTTP server on loopback that logs anyone in, and
 answers what the test tells it to (a catalog pointing elsewhere, redirects,
 bodies that trickle in or never end, gzip bombs, lies about sizes). It
 records every request it gets, so that a test can show what reached it.
+:func:`trickle` also stands for a client that sends its body a byte at a
+time.
 
 :class:`Listener` stands for an address of the control plane that Glint
 must never reach: it only counts the connections made to it.
@@ -58,6 +60,19 @@ class Listener(object):
         self._running = False
         self._thread.join()
         self.socket.close()
+
+
+def trickle(send, byte, interval, stop):
+    """Send ``byte`` every ``interval`` s, until ``stop`` is set.
+
+    Or until the other end has gone: ``send`` writes to it (a server's
+    answer, a client's request body) and fails then.
+    """
+    while not stop.wait(interval):
+        try:
+            send(byte)
+        except OSError:
+            return
 
 
 class _Handler(http.server.BaseHTTPRequestHandler):
@@ -196,12 +211,10 @@ class HostileCloud(object):
 
     def _trickle(self, handler, byte, interval):
         """Send ``byte`` every ``interval`` s, until either end goes."""
-        while not self._stop.wait(interval):
-            try:
-                handler.wfile.write(byte)
-                handler.wfile.flush()
-            except OSError:
-                return
+        def send(data):
+            handler.wfile.write(data)
+            handler.wfile.flush()
+        trickle(send, byte, interval, self._stop)
 
     def endless(self, status=200, content_type='application/json'):
         """An answer whose body never ends, a MiB at a time."""

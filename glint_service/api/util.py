@@ -4,6 +4,7 @@ import json
 
 import webob
 
+from glint_service.api import body
 from glint_service import exception
 
 CONTEXT_ENV = 'glint.context'
@@ -21,11 +22,15 @@ def context(request):
 
 
 def json_body(request):
-    """The request's JSON body, or BadRequest saying why there is none."""
-    if not request.body:
+    """The request's JSON body, or BadRequest saying why there is none.
+
+    It must arrive within [api] body_timeout: see body.read.
+    """
+    data = body.read(request, services(request).conf.api.body_timeout)
+    if not data:
         raise exception.BadRequest('The request needs a JSON body.')
     try:
-        text = request.body.decode('utf-8')
+        text = data.decode('utf-8')
     except UnicodeDecodeError:
         raise exception.BadRequest('The body is not UTF-8 text.')
     try:

@@ -62,9 +62,17 @@ class Watchdog(object):
         self._thread = None
 
     def watch(self, connection, fd, deadline):
-        watch = Watch(connection, fd, deadline)
+        return self.add(Watch(connection, fd, deadline))
+
+    def add(self, watch):
+        """Expire ``watch`` at its ``deadline``, unless no longer ``armed``.
+
+        Any object with these and ``expire()``: the API's reads of request
+        bodies are watched too (api/body.py).
+        """
         with self._changed:
-            heapq.heappush(self._heap, (deadline, next(self._order), watch))
+            heapq.heappush(self._heap,
+                           (watch.deadline, next(self._order), watch))
             if self._thread is None:
                 self._thread = threading.Thread(
                     target=self._run, name='glint-deadlines', daemon=True)

@@ -13,6 +13,12 @@ OPTS = [
                help='The most items one page of a list holds (GET '
                     '/v1/migrations): a request asks for fewer with '
                     '?limit=, and follows the next link for more.'),
+    cfg.IntOpt('body_timeout', default=30, min=1,
+               help='Seconds a JSON request body may take to arrive, '
+                    'from when Glint starts to read it; past them the '
+                    'answer is 408. Under uWSGI or gunicorn, a client that '
+                    'sends its body a byte at a time holds an API thread '
+                    'no longer than this.'),
 ]
 
 

@@ -99,19 +99,19 @@ def api(bed):
 @contextlib.contextmanager
 def glint_of_its_own(bed, root, name, engines=1, options=None,
                      database_url=None, keystone_url=None,
-                     start_engines=True):
+                     start_engines=True, server='gunicorn'):
     """A Glint beside the bed's, on its first cloud, for a while.
 
-    Its API and ``engines`` glint-engine processes, with ``options`` in its
-    glint.conf and its own database (an SQLite file unless
-    ``database_url``); not registered in the catalog. With
-    ``start_engines=False`` only its API starts: the test starts the
-    engines (``glint.engines``) when it wants.
+    Its API (under gunicorn, or uWSGI with ``server='uwsgi'``) and
+    ``engines`` glint-engine processes, with ``options`` in its glint.conf
+    and its own database (an SQLite file unless ``database_url``); not
+    registered in the catalog. With ``start_engines=False`` only its API
+    starts: the test starts the engines (``glint.engines``) when it wants.
     """
     glint = cloudbed.Glint(bed.clouds[0], str(root), name=name,
                            engines=engines, password=bed.glint.password,
                            options=options, database_url=database_url,
-                           keystone_url=keystone_url)
+                           keystone_url=keystone_url, server=server)
     glint.setup(register=False)
     try:
         if start_engines:
