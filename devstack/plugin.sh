@@ -74,6 +74,8 @@ function configure_glint_uwsgi {
     # A request waits on remote clouds (up to [remote_clouds] deadline a
     # call): more than the 60 s uWSGI's HTTP router gives it by default.
     iniset "$GLINT_UWSGI_CONF" uwsgi http-timeout 600
+    # An upload's or a download's client may pause for a minute.
+    iniset "$GLINT_UWSGI_CONF" uwsgi socket-timeout 60
     # No harakiri: it would kill every thread of a worker, and a request
     # may rightly wait long. Glint bounds a request body that trickles in
     # itself ([api] body_timeout).

@@ -5,7 +5,8 @@ here. The client (``glintclient.states``) keeps its own copy, which a unit
 test checks against this one.
 """
 
-# A migration's statuses.
+# A migration's statuses. An upload awaits its data before it runs.
+AWAITING_DATA = 'awaiting_data'
 QUEUED = 'queued'
 RUNNING = 'running'
 SUCCEEDED = 'succeeded'
@@ -13,11 +14,13 @@ PARTIAL = 'partial'
 FAILED = 'failed'
 CANCELLED = 'cancelled'
 
-MIGRATION_STATUSES = (QUEUED, RUNNING, SUCCEEDED, PARTIAL, FAILED,
-                      CANCELLED)
+MIGRATION_STATUSES = (AWAITING_DATA, QUEUED, RUNNING, SUCCEEDED, PARTIAL,
+                      FAILED, CANCELLED)
 # A migration in one of these has not ended: it may still make images, it
 # counts against the quota, and its trust is still needed.
-UNFINISHED = (QUEUED, RUNNING)
+UNFINISHED = (AWAITING_DATA, QUEUED, RUNNING)
+# A migration in one of these is cancelled at once: no process runs it.
+NOT_STARTED = (AWAITING_DATA, QUEUED)
 
 # A target's statuses: queued, then copying, verifying, and its end.
 COPYING = 'copying'

@@ -215,6 +215,26 @@ class Client(object):
 
     # Image data.
 
+    def upload_image(self, fields, path, progress=None):
+        """Upload a file once to the clouds of ``fields['targets']``.
+
+        ``fields``: an upload's request (name, disk_format...), to which
+        the file's size is added. The data is streamed from the file as it
+        is sent; ``progress(sent, size)`` is called on the way. Returns the
+        migration once it has ended.
+        """
+        size = os.path.getsize(path)
+        migration = self.create_migration(dict(fields, source='upload',
+                                               size=size))
+        with open(path, 'rb') as data:
+            response = self._send(
+                'PUT', _path('/v1/migrations', migration['id'], 'file'),
+                data=_Sent(data, size, progress), log=False,
+                headers={'Content-Type': 'application/octet-stream'})
+        if response.status_code >= 400:
+            raise _error(response)
+        return response.json()
+
     def save_image(self, cloud_id, image_id, path, progress=None):
         """Download an image of a cloud to the file ``path``, verified.
 
@@ -300,3 +320,23 @@ def _write(chunks, out, last, digest, done, size, progress):
     out.truncate()
     if done != size:
         raise OSError('%d of %d bytes came' % (done, size))
+
+
+class _Sent(object):
+    """A file as a request body of known length, its progress told."""
+
+    def __init__(self, data, size, progress):
+        self.data = data
+        self.size = size
+        self.progress = progress
+        self.sent = 0
+
+    def __len__(self):
+        return self.size
+
+    def read(self, size=-1):
+        chunk = self.data.read(size)
+        self.sent += len(chunk)
+        if self.progress is not None:
+            self.progress(self.sent, self.size)
+        return chunk

@@ -2,6 +2,7 @@
 them: the client's and the dashboard's copy of the service's
 ``glint_service.states`` (a unit test checks that they agree)."""
 
+AWAITING_DATA = 'awaiting_data'
 QUEUED = 'queued'
 RUNNING = 'running'
 SUCCEEDED = 'succeeded'
@@ -9,10 +10,12 @@ PARTIAL = 'partial'
 FAILED = 'failed'
 CANCELLED = 'cancelled'
 
-MIGRATION_STATUSES = (QUEUED, RUNNING, SUCCEEDED, PARTIAL, FAILED,
-                      CANCELLED)
+MIGRATION_STATUSES = (AWAITING_DATA, QUEUED, RUNNING, SUCCEEDED, PARTIAL,
+                      FAILED, CANCELLED)
 # A migration in one of these has not ended.
-UNFINISHED = (QUEUED, RUNNING)
+UNFINISHED = (AWAITING_DATA, QUEUED, RUNNING)
+# A migration in one of these is cancelled at once: no process runs it.
+NOT_STARTED = (AWAITING_DATA, QUEUED)
 
 COPYING = 'copying'
 VERIFYING = 'verifying'

@@ -238,13 +238,16 @@ def uwsgi(name, module, port, log_path, env, processes=2, threads=4):
     cloud may take. It keeps connections open between requests
     (http-keepalive), as clients expect of HTTP/1.1: without it, a client
     that reuses a connection may find it closed; and passes chunked request
-    bodies on (http-chunked-input: see deploy.chunked_input).
+    bodies on (http-chunked-input: see deploy.chunked_input). An upload's
+    or a download's client may pause for a minute (socket-timeout), not
+    uWSGI's 4 s.
     """
     argv = [os.path.join(BIN, 'uwsgi'), '--master',
             '--http', '127.0.0.1:%d' % port, '--http-timeout', '600',
             '--module', module, '--processes', str(processes),
             '--threads', str(threads), '--lazy-apps', '--need-app',
-            '--die-on-term', '--http-keepalive', '--http-chunked-input']
+            '--die-on-term', '--http-keepalive', '--http-chunked-input',
+            '--socket-timeout', '60']
 
     def answers():
         # Up once every worker has loaded the application (a worker

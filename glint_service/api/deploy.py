@@ -44,11 +44,18 @@ def loadapp(conf):
             return router(environ, start_response)
         return authenticated(environ, start_response)
 
-    # Bodies larger than [oslo_middleware] max_request_body_size: 413.
-    return fault_wrap.FaultWrapper(chunked_input(
-        sizelimit.RequestBodySizeLimiter(glint,
-                                         {'oslo_config_config': conf}),
-        uwsgi_module()))
+    # Bodies larger than [oslo_middleware] max_request_body_size: 413,
+    # but for image data.
+    limited = sizelimit.RequestBodySizeLimiter(glint,
+                                               {'oslo_config_config': conf})
+
+    def limit_bodies(environ, start_response):
+        if routes.streams_body(environ):
+            return glint(environ, start_response)
+        return limited(environ, start_response)
+
+    return fault_wrap.FaultWrapper(chunked_input(limit_bodies,
+                                                 uwsgi_module()))
 
 
 def uwsgi_module():

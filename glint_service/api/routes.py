@@ -39,10 +39,22 @@ ROUTES = {
         'GET': migrations.show_migration,
         'DELETE': migrations.delete_migration,
     },
+    '/v1/migrations/{migration_id}/file': {
+        'PUT': migrations.upload_data,
+    },
 }
 
 # The paths answered without a token.
 OPEN_PATHS = ('/', '/healthcheck')
+# The requests whose body is image data, streamed: not held to the size
+# limit of the other bodies ([oslo_middleware] max_request_body_size).
+_STREAMED_BODY = ('PUT', re.compile(r'^/v1/migrations/[^/]+/file/?$'))
+
+
+def streams_body(environ):
+    method, path = _STREAMED_BODY
+    return (environ.get('REQUEST_METHOD') == method
+            and bool(path.match(environ.get('PATH_INFO', ''))))
 
 
 def _compile(template):

@@ -12,14 +12,16 @@ from glint_service import states
 class Migrations(object):
     """Queries of migrations; a part of ``db.api.Database``."""
 
-    def create_migration(self, values, target_cloud_ids, settings=None):
+    def create_migration(self, values, target_cloud_ids, settings=None,
+                         status=states.QUEUED):
         """A queued migration, with a target row per cloud.
 
-        Each target row takes ``settings`` (see models.MigrationTarget).
+        Or one awaiting its data, with ``status``. Each target row takes
+        ``settings`` (see models.MigrationTarget).
         """
         now = models.utcnow()
         migration = models.Migration(
-            id=str(uuid.uuid4()), status=states.QUEUED, bytes_read=0,
+            id=str(uuid.uuid4()), status=status, bytes_read=0,
             cancel_requested=False, created_at=now, updated_at=now,
             **values)
         migration.targets = [
@@ -98,11 +100,11 @@ class Migrations(object):
             return session.scalar(query)
 
     def delete_queued(self, migration_id):
-        """Delete a migration no engine has claimed; False if one has."""
+        """Delete a migration no process has claimed; False if one has."""
         with self._session.begin() as session:
             done = session.execute(sa.delete(models.Migration).where(
                 models.Migration.id == migration_id,
-                models.Migration.status == states.QUEUED)).rowcount
+                models.Migration.status.in_(states.NOT_STARTED))).rowcount
             if done:
                 session.execute(sa.delete(models.MigrationTarget).where(
                     models.MigrationTarget.migration_id == migration_id))
@@ -126,7 +128,7 @@ class Migrations(object):
             done = session.execute(
                 sa.update(models.Migration)
                 .where(models.Migration.id == migration_id,
-                       models.Migration.status == states.QUEUED)
+                       models.Migration.status.in_(states.NOT_STARTED))
                 .values(status=states.CANCELLED, cancel_requested=True,
                         updated_at=now, finished_at=now)).rowcount
             if done:

@@ -87,7 +87,8 @@ class Migration(Base):
     id = sa.Column(sa.String(36), primary_key=True)
     project_id = sa.Column(sa.String(64), nullable=False, index=True)
     created_by = sa.Column(sa.String(64), nullable=False)
-    image_id = sa.Column(sa.String(64), nullable=False)
+    # The source image's; None for an upload.
+    image_id = sa.Column(sa.String(64))
     image_name = sa.Column(sa.String(255))
     source = sa.Column(sa.String(36), nullable=False)
     name = sa.Column(sa.String(255))

@@ -186,6 +186,53 @@ class Queue(object):
                         updated_at=now)).rowcount
         return bool(done)
 
+    def claim_upload(self, migration_id, owner, lease_seconds, size):
+        """Take an upload awaiting its data, to run it as the data comes.
+
+        Atomic, as ``claim``: of several requests, one only gets it. Its
+        ``size`` is recorded with the claim. Returns whether this one did.
+        """
+        with self._session.begin() as session:
+            now = self._now(session)
+            done = session.execute(
+                sa.update(models.Migration)
+                .where(models.Migration.id == migration_id,
+                       models.Migration.status == states.AWAITING_DATA)
+                .values(status=states.RUNNING, owner=owner, size=size,
+                        lease_until=now + datetime.timedelta(
+                            seconds=lease_seconds),
+                        updated_at=now, started_at=now)).rowcount
+        return bool(done)
+
+    def expired_upload_ids(self, created_before):
+        """Uploads still awaiting their data, asked for before a time."""
+        query = sa.select(models.Migration.id).where(
+            models.Migration.status == states.AWAITING_DATA,
+            models.Migration.created_at < created_before)
+        with self._session() as session:
+            return list(session.scalars(query))
+
+    def end_unstarted(self, migration_id, status, error):
+        """End a migration no process has claimed, and its targets.
+
+        As ``status``; False if a process has claimed it meanwhile.
+        """
+        now = models.utcnow()
+        with self._session.begin() as session:
+            done = session.execute(
+                sa.update(models.Migration)
+                .where(models.Migration.id == migration_id,
+                       models.Migration.status.in_(states.NOT_STARTED))
+                .values(status=status, error=error, updated_at=now,
+                        finished_at=now)).rowcount
+            if done:
+                session.execute(
+                    sa.update(models.MigrationTarget)
+                    .where(models.MigrationTarget.migration_id ==
+                           migration_id)
+                    .values(status=status, error=error))
+        return bool(done)
+
     def renew_leases(self, owner, migration_ids, lease_seconds):
         """Extend the claims ``owner`` holds on these running migrations."""
         self._lease(owner, migration_ids, lease_seconds)

@@ -6,10 +6,14 @@ be deleted at once is marked as a leftover, and deleted later
 (``remove_leftover``), six times per lease until its cloud answers.
 """
 
+import datetime
+
 from oslo_log import log as logging
 
 from glint_service.clouds import access
+from glint_service.db import api as db_api
 from glint_service.engine import journal as journal_
+from glint_service.engine import sources
 from glint_service import exception
 from glint_service import states
 
@@ -17,6 +21,8 @@ LOG = logging.getLogger(__name__)
 
 INTERRUPTED = ('interrupted: the Glint engine that ran it stopped, or lost '
                'its database, before it ended')
+UPLOAD_INTERRUPTED = ('interrupted: the Glint API process that received its '
+                      'data stopped, or lost its database, before it ended')
 
 
 def remove_image(journal, target):
@@ -52,6 +58,8 @@ class Cleanup(object):
         made there are deleted.
         """
         migration = self.db.get_migration(migration_id)
+        if reason == INTERRUPTED and migration.source == sources.UPLOAD:
+            reason = UPLOAD_INTERRUPTED
         journal = journal_.Journal(self.db, migration, self.lease_seconds)
         journal.bytes_read = migration.bytes_read
         clouds = access.MigrationClouds(self.services, migration)
@@ -76,6 +84,18 @@ class Cleanup(object):
             LOG.info('Migration %s was ended meanwhile', migration.id)
             return
         self.notifier.ended(self.db.get_migration(migration.id))
+
+    def expire_uploads(self, wait_seconds):
+        """Fail the uploads whose data has not begun to come in time.
+
+        No image was made for them yet: their records end, nothing else.
+        """
+        before = db_api.utcnow() - datetime.timedelta(seconds=wait_seconds)
+        for migration_id in self.db.expired_upload_ids(before):
+            reason = 'no data came within %d s' % wait_seconds
+            if self.db.end_unstarted(migration_id, states.FAILED, reason):
+                LOG.info('Upload %s failed: %s', migration_id, reason)
+                self.notifier.ended(self.db.get_migration(migration_id))
 
     def remove_leftover(self, record):
         """Try again to delete an image Glint left at a target."""

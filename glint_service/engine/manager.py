@@ -139,6 +139,8 @@ class Engine(object):
                     self._recovering.add(migration_id)
                 # Refused once the engine stops: stop releases its claim.
                 self._cleanup_later(self._recover, migration_id)
+        self.cleanup.expire_uploads(
+            self.services.conf.migrations.upload_wait_seconds)
         # Clouds deleted through another process: their secrets leave
         # this one's memory too.
         self.services.remote_sessions.keep(self.db.cloud_ids())

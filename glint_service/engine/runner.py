@@ -79,8 +79,11 @@ class Runner(object):
         # copy showed (see hash_algorithms).
         self.target_hash_algorithms = {}
 
-    def run(self, migration_id):
-        """Run a migration; returns its status ('queued' if handed back)."""
+    def run(self, migration_id, data=None):
+        """Run a migration; returns its status ('queued' if handed back).
+
+        ``data``: an upload's, as it comes (see sources.Upload).
+        """
         migration = self._load(migration_id)
         journal = journal_.Journal(self.db, migration, self.lease_seconds)
         clouds = access.MigrationClouds(self.services, migration)
@@ -90,7 +93,7 @@ class Runner(object):
         self.notifier.started(migration)
         try:
             status = self._transfer(migration, journal, clouds,
-                                    sources.GlanceImage(clouds, migration))
+                                    sources.of(clouds, migration, data))
         except (exception.DatabaseUnavailable, exception.LeaseLost):
             # Its end cannot be recorded: its lease runs out (or ran out:
             # it is another engine's now) and another engine ends it. The
@@ -408,8 +411,10 @@ def check_source_hash(migration, digests):
     digest = digests.get(migration.os_hash_algo)
     if digest is not None and migration.os_hash_value and (
             digest.hexdigest() != migration.os_hash_value):
-        raise SourceError("the data does not match the source image's "
-                          'os_hash_value')
+        raise SourceError('the data does not match %s' % (
+            'the hash the upload was asked with'
+            if migration.source == sources.UPLOAD
+            else "the source image's os_hash_value"))
 
 
 class Opening(object):

@@ -2,8 +2,9 @@
 
 A source tells what the copies take from it (``metadata``) and gives its
 data once (``open``: a stream with ``read1``, as a urllib3 response has).
-Today a migration's source is an image in a Glance; an upload sent by the
-user or a web link would be other classes with the same two methods.
+A migration's source is an image in a Glance (``GlanceImage``) or the data
+a user uploads (``Upload``); a web link would be another class with the
+same two methods.
 """
 
 import contextlib
@@ -50,3 +51,50 @@ class GlanceImage(object):
 
     def _glance(self):
         return self.clouds.glance(self.migration.source)
+
+
+UPLOAD = 'upload'
+
+
+def of(clouds, migration, data=None):
+    """The source of a migration: its image, or ``data`` for an upload."""
+    if migration.source == UPLOAD:
+        return Upload(migration, data)
+    return GlanceImage(clouds, migration)
+
+
+class Upload(object):
+    """The data of an upload, read as it comes: a request's body.
+
+    ``data`` has ``read(size)``, as a WSGI server's input has; the copies
+    take the metadata the upload was asked with.
+    """
+
+    def __init__(self, migration, data):
+        self.migration = migration
+        self.data = data
+
+    def metadata(self):
+        return self.migration.image_metadata
+
+    @contextlib.contextmanager
+    def open(self):
+        if self.data is None:
+            # Only the request that brings it has the data.
+            raise SourceError('the upload\'s data is not here')
+        yield _Body(self.data)
+
+
+class _Body(object):
+    """A request's body as a source's stream: ``read1``."""
+
+    def __init__(self, data):
+        self.data = data
+
+    def read1(self, size):
+        try:
+            return self.data.read(size)
+        except OSError as error:
+            # uWSGI's when the client hangs up, or pauses longer than its
+            # socket-timeout.
+            raise SourceError('the upload stopped: %s' % error)

@@ -370,3 +370,31 @@ def test_image_save_downloads_resumes_and_checks_the_hash(bed, cli, remotes,
                      '--file', str(path))
     assert result.returncode != 0
     assert 'is not of this image' in result.stderr
+
+
+def test_image_upload_sends_a_file_once_to_two_clouds(bed, cli, remotes,
+                                                      tmp_path):
+    data = os.urandom(2 * MiB + 3)
+    path = tmp_path / 'upload.raw'
+    path.write_bytes(data)
+    name = unique('cli-upload')
+    result = cli.ok('image', 'upload', str(path), '--name', name,
+                    '--disk-format', 'raw', '--to', remotes[0], '--to',
+                    'local', '--property', 'os_distro=alma', '--wait',
+                    '-f', 'json')
+    migration = json.loads(result.stdout)
+    assert migration['status'] == 'succeeded', migration
+    assert '%s [##########] 100%%' % name in result.stderr
+    assert 'sending' in result.stderr
+    for cloud in (bed.clouds[1], bed.clouds[0]):
+        [image] = [dict(i) for i in cloudbed.glance_client(
+            cloud, cloud.users['demo']).images.list(filters={'name': name})]
+        assert image['size'] == len(data)
+        assert image['os_distro'] == 'alma'
+
+    # Data that is not its disk format: nothing is left, and with --wait
+    # the command says so and exits non-zero.
+    result = cli.run('image', 'upload', str(path), '--name', name + '-q',
+                     '--disk-format', 'qcow2', '--to', remotes[0], '--wait')
+    assert result.returncode != 0
+    assert 'ended failed' in result.stderr

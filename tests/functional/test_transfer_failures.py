@@ -9,11 +9,13 @@ a Glint on several hosts (and DevStack's) would have it.
 
 import datetime
 import os
+import threading
 import time
 import uuid
 
 from keystoneclient.v3 import client as ks_client
 import pytest
+import requests
 import sqlalchemy as sa
 
 from tests import cloudbed
@@ -79,7 +81,8 @@ def wait_for_bytes(demo, migration_id, at_least, timeout=cloudbed.WAIT):
         migration = demo.get('/v1/migrations/%s' % migration_id).json()
         if migration['bytes_read'] >= at_least:
             return migration
-        assert migration['status'] in ('queued', 'running'), migration
+        assert migration['status'] in (
+            'awaiting_data', 'queued', 'running'), migration
         time.sleep(0.1)
     raise AssertionError('no progress')
 
@@ -242,6 +245,35 @@ def test_an_api_restart_mid_transfer_changes_nothing(bed, demo, slow):
     assert bed.clouds[0].image_downloads(source['id']) == 1
     for cloud in bed.clouds[1:]:
         assert len(images_named(cloud, name)) == 1
+
+
+def test_an_api_process_killed_mid_upload_leaves_nothing(bed, demo, slow):
+    """Its lease runs out: an engine ends the upload, and deletes images."""
+    name = 'slow-upload-%s' % uuid.uuid4().hex[:6]
+    response = demo.post('/v1/migrations', {
+        'source': 'upload', 'name': name, 'disk_format': 'raw',
+        'container_format': 'bare', 'targets': demo.remotes})
+    assert response.status_code == 202, response.text
+    migration_id = response.json()['id']
+
+    def send():
+        try:
+            demo.request('PUT', '/v1/migrations/%s/file' % migration_id,
+                         data=os.urandom(24 * MiB))
+        except requests.RequestException:
+            pass  # The API process is killed.
+
+    sender = threading.Thread(target=send, daemon=True)
+    sender.start()
+    wait_for_bytes(demo, migration_id, 2 * MiB)
+    slow.server.kill()
+    slow.server.start()
+    migration = wait_until_finished(demo, migration_id)
+    assert migration['status'] == 'failed', migration
+    assert 'the Glint API process that received its data stopped' in (
+        migration['error'])
+    assert no_image_left(bed.clouds[1:], name)
+    sender.join(cloudbed.WAIT)
 
 
 def test_an_engine_killed_mid_transfer_is_ended_by_another(bed, demo, slow):

@@ -190,10 +190,12 @@ def targets_cell(migration, names):
 
 
 STATUS_CHOICES = (
-    (states.QUEUED, None), (states.RUNNING, None), (states.SUCCEEDED, True),
+    (states.AWAITING_DATA, None), (states.QUEUED, None),
+    (states.RUNNING, None), (states.SUCCEEDED, True),
     (states.CANCELLED, True), (states.PARTIAL, False), (states.FAILED, False),
 )
 STATUS_DISPLAY = (
+    (states.AWAITING_DATA, _("Awaiting data")),
     (states.QUEUED, _("Queued")), (states.RUNNING, _("Running")),
     (states.SUCCEEDED, _("Succeeded")), (states.CANCELLED, _("Cancelled")),
     (states.PARTIAL, _("Partly failed")), (states.FAILED, _("Failed")),

@@ -7,6 +7,8 @@ from oslo_log import log as logging
 
 from glint_service.api.policies import migrations as policies
 from glint_service.api.schemas import migrations as migration_schema
+from glint_service.api.schemas import uploads as upload_schema
+from glint_service.api import uploads
 from glint_service.api import util
 from glint_service import clouds
 from glint_service.clouds import access
@@ -64,35 +66,67 @@ def show_migration(request):
 
 
 def create_migration(request):
+    """Queue a migration of an image; or an upload, to await its data."""
     context = util.context(request)
     context.can(policies.CREATE)
     services = util.services(request)
-    spec = migration_schema.complete(util.json_body(request))
+    body = util.json_body(request)
+    if isinstance(body, dict) and body.get('source') == upload_schema.UPLOAD:
+        spec = upload_schema.complete(body)
+    else:
+        spec = migration_schema.complete(body)
     limit = services.conf.quota.migrations
     if services.db.count_unfinished_migrations(context.project_id) >= limit:
         raise exception.QuotaExceeded('queued or running migrations', limit,
                                       'migrations')
     check_clouds(services, context, spec)
-    image = find_source_image(services, context, spec)
+    if spec['source'] == upload_schema.UPLOAD:
+        image, status = upload_image(spec), states.AWAITING_DATA
+    else:
+        image, status = find_source_image(services, context, spec), None
     trust_id = None
     if clouds.LOCAL in [spec['source']] + spec['targets']:
-        trust_id = trusts.create(services, context, image.get('size'))
+        # An upload of a size not known yet: a trust of trust_lifetime.
+        size = image['size'] if image.get('size') is not None else MAX_SIZE
+        trust_id = trusts.create(services, context, size)
     try:
         migration = record_migration(services, context, spec, image,
-                                     trust_id)
+                                     trust_id, status or states.QUEUED)
     except Exception:
         if trust_id is not None:
             trusts.discard(services, context, trust_id)
         raise
-    LOG.info('Migration %s queued: image %s from %s to %s', migration.id,
-             image['id'], spec['source'], ', '.join(spec['targets']))
+    LOG.info('Migration %s %s: image %s from %s to %s', migration.id,
+             migration.status, image['id'], spec['source'],
+             ', '.join(spec['targets']))
     return util.json_response(
         views.migration(migration), status=202,
         headers={'Location': util.link(
             request, '/v1/migrations/%s' % migration.id)})
 
 
-def record_migration(services, context, spec, image, trust_id):
+def upload_data(request):
+    """An upload's data, streamed to its targets as it comes; its end."""
+    context = util.context(request)
+    context.can(policies.UPLOAD)
+    services = util.services(request)
+    migration = services.db.get_migration(request.urlvars['migration_id'],
+                                          context.project_id)
+    uploads.check_awaits_data(migration)
+    size = uploads.size_of(request, migration)
+    uploads.receive(services, migration, request.body_file_raw, size)
+    return util.json_response(views.migration(
+        services.db.get_migration(migration.id)))
+
+
+def upload_image(spec):
+    """The image an upload makes, as a source image's record would be."""
+    return dict(spec['image_metadata'], id=None, name=spec['name'],
+                size=spec['size'], os_hash_algo=spec['os_hash_algo'],
+                os_hash_value=spec['os_hash_value'])
+
+
+def record_migration(services, context, spec, image, trust_id, status):
     """Queue the migration: its record and its targets'.
 
     The quota is checked again once it is stored: of requests at the same
@@ -109,7 +143,7 @@ def record_migration(services, context, spec, image, trust_id):
         'os_hash_value': image.get('os_hash_value'),
         'image_metadata': glance.copied_metadata(image), 'trust_id': trust_id,
     }, spec['targets'], {'name': spec['name'] or image.get('name'),
-                         'visibility': spec['visibility']})
+                         'visibility': spec['visibility']}, status)
     limit = services.conf.quota.migrations
     if services.db.count_unfinished_migrations(
             context.project_id, until=migration) > limit and (
@@ -151,7 +185,7 @@ def check_clouds(services, context, spec):
     for field, cloud_ids in (('source', [spec['source']]),
                              ('targets', spec['targets'])):
         for cloud_id in cloud_ids:
-            if cloud_id == clouds.LOCAL:
+            if cloud_id in (clouds.LOCAL, upload_schema.UPLOAD):
                 continue
             try:
                 services.db.get_cloud(cloud_id, context.project_id)
@@ -184,8 +218,7 @@ def find_source_image(services, context, spec):
 # What Glint keeps of a source image, as its columns take it.
 _TEXT_LIMITS = {'name': 255, 'os_hash_algo': 64, 'os_hash_value': 128}
 MAX_METADATA_BYTES = 64 * 1024
-# The largest size a column of Glint's (a signed 64-bit integer) holds.
-MAX_SIZE = 2 ** 63 - 1
+MAX_SIZE = migration_schema.MAX_SIZE
 # How deep a property's value may nest lists and objects: Glance's own are
 # text, numbers and lists of text.
 MAX_PROPERTY_DEPTH = 4

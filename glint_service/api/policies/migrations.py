@@ -5,6 +5,7 @@ LIST_ALL_PROJECTS = 'glint:migrations:list:all_projects'
 SHOW = 'glint:migrations:show'
 CREATE = 'glint:migrations:create'
 DELETE = 'glint:migrations:delete'
+UPLOAD = 'glint:migrations:upload'
 
 RULES = [
     policy.DocumentedRuleDefault(
@@ -23,6 +24,11 @@ RULES = [
     policy.DocumentedRuleDefault(
         CREATE, 'rule:project_member', 'Migrate an image.',
         [{'method': 'POST', 'path': '/v1/migrations'}],
+        scope_types=['project']),
+    policy.DocumentedRuleDefault(
+        UPLOAD, 'rule:project_member',
+        "Send an upload's data, to be streamed to its targets.",
+        [{'method': 'PUT', 'path': '/v1/migrations/{migration_id}/file'}],
         scope_types=['project']),
     policy.DocumentedRuleDefault(
         DELETE, 'rule:project_member',

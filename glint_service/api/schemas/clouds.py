@@ -60,7 +60,8 @@ def reason(error):
         types = schema['type'] if isinstance(schema['type'], list) else [
             schema['type']]
         names = {'string': 'a string', 'boolean': 'true or false',
-                 'null': 'null'}
+                 'null': 'null', 'integer': 'a whole number',
+                 'array': 'a list', 'object': 'a JSON object'}
         return 'must be %s' % ' or '.join(names[t] for t in types)
     if error.validator == 'minLength':
         return 'must not be empty'
@@ -68,6 +69,11 @@ def reason(error):
         return 'must be at most %d characters' % schema['maxLength']
     if error.validator == 'enum':
         return 'must be one of: %s' % ', '.join(schema['enum'])
+    if error.validator in ('minimum', 'maximum'):
+        return 'must be from %d to %d' % (schema.get('minimum', 0),
+                                          schema['maximum'])
+    if error.validator in ('maxItems', 'maxProperties'):
+        return 'must hold at most %d items' % error.validator_value
     return 'is not valid'
 
 

@@ -20,13 +20,15 @@ FIELD_SCHEMAS = {
                    'enum': ['private', 'shared', 'community', 'public']},
     'on_conflict': {'type': 'string', 'enum': ['skip_identical', 'copy']},
 }
+# The largest size a column of Glint's (a signed 64-bit integer) holds.
+MAX_SIZE = 2 ** 63 - 1
 DEFAULTS = {'source': clouds.LOCAL, 'name': None, 'visibility': 'private',
             'on_conflict': 'skip_identical'}
 _VALIDATOR = jsonschema.Draft7Validator(
     {'type': 'object', 'properties': FIELD_SCHEMAS})
 
 
-def _reason(error):
+def reason(error):
     if error.validator == 'minItems':
         return 'must name at least one cloud'
     if error.validator == 'maxItems':
@@ -51,7 +53,7 @@ def complete(body):
         field = '.'.join(str(part) for part in errors[0].path)
         if len(errors[0].path) > 1:
             field = '%s[%s]' % tuple(errors[0].path)[:2]
-        raise exception.InvalidField(field, _reason(errors[0]))
+        raise exception.InvalidField(field, reason(errors[0]))
     for field in ('image_id', 'targets'):
         if field not in body:
             raise exception.InvalidField(field, 'is required')
@@ -59,6 +61,11 @@ def complete(body):
         cloud_schema.check_name('name', body['name'])
     spec = dict(DEFAULTS)
     spec.update({k: v for k, v in body.items() if v is not None})
+    return complete_targets(spec)
+
+
+def complete_targets(spec):
+    """The spec, once its targets are checked against its source."""
     if len(set(spec['targets'])) != len(spec['targets']):
         raise exception.InvalidField('targets', 'names a cloud twice')
     if spec['source'] in spec['targets']:

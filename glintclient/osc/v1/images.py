@@ -1,5 +1,8 @@
 """openstack glint image list: the images of every cloud, side by side;
+openstack glint image upload: a file to many clouds at once;
 openstack glint image save: one of them to a file."""
+
+import os
 
 from cliff import columns
 from osc_lib.command import command
@@ -102,17 +105,102 @@ class SaveImage(command.Command):
         cloud_id = glint.find_cloud_id(parsed_args.cloud)
         image_id = migrations.Migrate.find_image(glint, parsed_args.image,
                                                  cloud_id)
-        bars = migrations.Progress(self.app.stderr)
-        shown = []
-
-        def progress(done, size):
-            percent = int(done * 100 / size) if size else 100
-            if shown[-1:] != [percent]:
-                shown.append(percent)
-                bars.show([migrations.bar_line(
-                    parsed_args.file, percent, done, size, 'downloading')])
-
+        progress = percent_bar(migrations.Progress(self.app.stderr),
+                               parsed_args.file, 'downloading')
         try:
             glint.save_image(cloud_id, image_id, parsed_args.file, progress)
         except client.GlintError as error:
             raise exceptions.CommandError(str(error))
+
+
+def percent_bar(bars, name, status):
+    """``progress(done, size)`` that redraws one bar when its percent moves."""
+    shown = []
+
+    def progress(done, size):
+        percent = int(done * 100 / size) if size else 100
+        if shown[-1:] != [percent]:
+            shown.append(percent)
+            bars.show([migrations.bar_line(name, percent, done, size,
+                                           status)])
+    return progress
+
+
+class UploadImage(command.ShowOne):
+    """Upload an image file once to one or more clouds, through Glint.
+
+    The file is read once and streamed by Glint to every target at once;
+    each copy is inspected and verified as a migration's are. A progress
+    bar shows on stderr while the file is sent. With --wait, exits non-zero
+    unless every copy succeeded.
+    """
+
+    def get_parser(self, prog_name):
+        parser = super().get_parser(prog_name)
+        parser.add_argument('file', metavar='<file>', help='Image file')
+        parser.add_argument('--name', metavar='<name>',
+                            help='Name of the image (default: the file\'s '
+                                 'name)')
+        parser.add_argument('--disk-format', metavar='<format>',
+                            required=True,
+                            help='Its disk format: raw, qcow2, vmdk...')
+        parser.add_argument('--container-format', metavar='<format>',
+                            default='bare',
+                            help='Its container format (default: bare)')
+        parser.add_argument('--to', metavar='<cloud>', dest='targets',
+                            action='append', required=True,
+                            help='Target cloud: local, or a remote cloud\'s '
+                                 'name or id (repeatable)')
+        parser.add_argument('--visibility',
+                            choices=('private', 'shared', 'community',
+                                     'public'),
+                            help='Visibility of the copies (default: '
+                                 'private)')
+        parser.add_argument('--min-disk', metavar='<GB>', type=int)
+        parser.add_argument('--min-ram', metavar='<MB>', type=int)
+        parser.add_argument('--tag', metavar='<tag>', dest='tags',
+                            action='append', help='A tag (repeatable)')
+        parser.add_argument('--property', metavar='<key=value>',
+                            dest='properties', action='append',
+                            help='A custom property (repeatable)')
+        parser.add_argument('--wait', action='store_true',
+                            help='Exit non-zero unless every copy '
+                                 'succeeded')
+        return parser
+
+    def take_action(self, parsed_args):
+        glint = self.app.client_manager.glint
+        names = glint.cloud_names()
+        fields = {
+            'name': parsed_args.name or os.path.basename(parsed_args.file),
+            'disk_format': parsed_args.disk_format,
+            'container_format': parsed_args.container_format,
+            'targets': [glint.find_cloud_id(t) for t in parsed_args.targets],
+        }
+        for field in ('visibility', 'min_disk', 'min_ram', 'tags'):
+            if getattr(parsed_args, field) is not None:
+                fields[field] = getattr(parsed_args, field)
+        if parsed_args.properties:
+            fields['properties'] = dict(
+                self.property(p) for p in parsed_args.properties)
+        bars = migrations.Progress(self.app.stderr)
+        try:
+            migration = glint.upload_image(
+                fields, parsed_args.file,
+                percent_bar(bars, fields['name'], 'sending'))
+        except client.GlintError as error:
+            raise exceptions.CommandError(str(error))
+        bars.show(migrations.progress_lines(migration, names))
+        if parsed_args.wait and migration['status'] != 'succeeded':
+            raise exceptions.CommandError('Upload %s ended %s: %s' % (
+                migration['id'], migration['status'],
+                migration['error'] or 'see its targets'))
+        return migrations.show_fields(migration, names)
+
+    @staticmethod
+    def property(text):
+        key, sep, value = text.partition('=')
+        if not sep or not key:
+            raise exceptions.CommandError(
+                '--property takes key=value, not %s' % text)
+        return key, value
