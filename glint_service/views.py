@@ -43,6 +43,7 @@ def migration(row):
         'image_id': row.image_id,
         'image_name': row.image_name,
         'source': row.source,
+        'source_link': row.source_link,
         'name': row.name,
         'visibility': row.visibility,
         'on_conflict': row.on_conflict,

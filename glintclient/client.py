@@ -52,6 +52,19 @@ def target_progress(target, size):
     return done, percent
 
 
+def link_file_name(url):
+    """The default name of an image from a web link: its file's name.
+
+    Without the extension of a compression.
+    """
+    name = urllib.parse.unquote(
+        urllib.parse.urlsplit(url).path.rstrip('/').rsplit('/', 1)[-1])
+    for extension in ('.gz', '.xz', '.bz2'):
+        if name.endswith(extension):
+            return name[:-len(extension)]
+    return name or url
+
+
 class GlintError(Exception):
     """Glint refused a request, or could not be reached.
 

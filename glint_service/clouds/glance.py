@@ -187,12 +187,17 @@ class Glance(object):
         """Upload ``size`` bytes, taken from the iterable ``chunks``.
 
         Sent with their length, not chunked: each chunk goes to the socket
-        as it is, without a copy to frame it.
+        as it is, without a copy to frame it. A size of None (a link's
+        decompressed image): chunked, as the chunks come.
         """
-        self._call('PUT', _image_path(image_id) + '/file',
-                   data=_Body(chunks, size), log=False,
-                   headers={'Content-Type': 'application/octet-stream',
-                            'x-openstack-image-size': str(size)})
+        headers = {'Content-Type': 'application/octet-stream'}
+        if size is None:
+            body = iter(chunks)
+        else:
+            body = _Body(chunks, size)
+            headers['x-openstack-image-size'] = str(size)
+        self._call('PUT', _image_path(image_id) + '/file', data=body,
+                   log=False, headers=headers)
 
     def delete_image(self, image_id):
         """Delete an image; one that is gone already is fine."""

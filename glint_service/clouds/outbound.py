@@ -33,6 +33,9 @@ from glint_service.clouds import deadlines
 from glint_service import exception
 
 REDIRECTS = (301, 302, 303, 305, 307, 308)
+# The redirects of a web link Glint follows, at most (a mirror, an "images
+# /latest" link), each to a destination checked as the first.
+MAX_REDIRECTS = 3
 # IPv6 ranges that carry an IPv4 address inside, or that are not routed on
 # the internet, which Python's is_global takes for global: refused unless
 # an operator allows them by name. IPv4-compatible (::a.b.c.d),
@@ -183,10 +186,14 @@ def _guarded_connection(base, destinations):
 class GuardedAdapter(adapters.HTTPAdapter):
     """requests' adapter with the policy at every connection and answer."""
 
-    def __init__(self, destinations, max_response_bytes, deadline):
+    def __init__(self, destinations, max_response_bytes, deadline,
+                 redirects=False):
         self.destinations = destinations
         self.max_response_bytes = max_response_bytes
         self.deadline = deadline
+        # Whether a redirect is answered (for requests to follow, each hop
+        # through this adapter) rather than refused.
+        self.redirects = redirects
         self._pools = {
             'http': type('GuardedHTTPPool',
                          (connectionpool.HTTPConnectionPool,),
@@ -223,7 +230,7 @@ class GuardedAdapter(adapters.HTTPAdapter):
                                   'time') from error
                 raise
             try:
-                if response.status_code in REDIRECTS:
+                if response.status_code in REDIRECTS and not self.redirects:
                     raise Refused('the remote end answered with a redirect, '
                                   'which Glint does not follow')
                 encoding = response.headers.get('Content-Encoding',
@@ -274,20 +281,24 @@ def _read_whole_anyway(response):
     Image data is neither.
     """
     content_type = response.headers.get('Content-Type', '').lower()
-    return response.status_code >= 400 or content_type.startswith(
+    return response.status_code >= 300 or content_type.startswith(
         ('application/json', 'text/'))
 
 
-def session(destinations, max_response_bytes, deadline):
+def session(destinations, max_response_bytes, deadline, max_redirects=0):
     """A requests session that connects only to ``destinations``.
 
     It ignores the environment's proxies and .netrc (a proxy would connect
-    on Glint's behalf, unchecked) and asks for uncompressed bodies.
+    on Glint's behalf, unchecked) and asks for uncompressed bodies. It
+    follows ``max_redirects`` redirects at most, each hop checked as the
+    first (none by default: a remote cloud's would carry its token on).
     """
     guarded = requests.Session()
     guarded.trust_env = False
+    guarded.max_redirects = max_redirects
     guarded.headers['Accept-Encoding'] = 'identity'
-    adapter = GuardedAdapter(destinations, max_response_bytes, deadline)
+    adapter = GuardedAdapter(destinations, max_response_bytes, deadline,
+                             redirects=max_redirects > 0)
     guarded.mount('http://', adapter)
     guarded.mount('https://', adapter)
     return guarded
@@ -329,6 +340,11 @@ class Guard(object):
         """A requests session for one remote cloud (see :func:`session`)."""
         return session(self.destinations, self.max_response_bytes,
                        self.deadline)
+
+    def link_session(self):
+        """A requests session for a web link: its redirects followed."""
+        return session(self.destinations, self.max_response_bytes,
+                       self.deadline, MAX_REDIRECTS)
 
 
 def describe(error):

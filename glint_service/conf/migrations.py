@@ -47,6 +47,9 @@ OPTS = [
     cfg.IntOpt('trust_min_rate', default=1024 * 1024, min=1,
                help='The slowest transfer, in bytes per second, that a '
                     "migration's trust allows for."),
+    cfg.IntOpt('max_link_bytes', default=256 * 1024 ** 3, min=1,
+               help='The most bytes Glint fetches from a web link, and takes '
+                    'of the image decompressed from them.'),
     cfg.IntOpt('upload_wait_seconds', default=3600, min=10,
                help='How long an upload (POST /v1/migrations with source '
                     'upload) awaits its data: an upload whose PUT has not '

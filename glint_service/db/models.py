@@ -90,7 +90,10 @@ class Migration(Base):
     # The source image's; None for an upload.
     image_id = sa.Column(sa.String(64))
     image_name = sa.Column(sa.String(255))
+    # local, a remote cloud's id, upload, or url (see source_link).
     source = sa.Column(sa.String(36), nullable=False)
+    # A web link's url, checksum_url and decompress, as JSON.
+    source_link = sa.Column(sa.JSON)
     name = sa.Column(sa.String(255))
     visibility = sa.Column(sa.String(16), nullable=False)
     on_conflict = sa.Column(sa.String(32), nullable=False)

@@ -73,6 +73,9 @@ class Journal(object):
         self.bytes_read = 0
         # {algorithm: hex digest} of the data streamed, once it all was.
         self.hashes = {}
+        # The image's size: the migration's, or once its data has all
+        # come, the bytes that came (a link's decompressed image).
+        self.size = migration.size
         self.patience = lease_seconds / 2
         self.recorded = time.monotonic()
         self._lock = threading.Lock()
@@ -120,7 +123,7 @@ class Journal(object):
         self._persist(lambda: self.db.end_migration(
             self.migration.id, targets, owner=self.migration.owner,
             status=status, error=error, bytes_read=self.bytes_read,
-            finished_at=db_api.utcnow()))
+            size=self.size, finished_at=db_api.utcnow()))
         LOG.info('Migration %s %s', self.migration.id, status)
 
     def _persist(self, write):

@@ -297,8 +297,10 @@ class Runner(object):
                     metadata.get('disk_format'),
                     metadata.get('container_format')),
                 lambda: check_source_hash(migration, digests))
-            transfer.fan_out(chunks, [t.pipe for t in copying],
-                             progress.after_chunk)
+            total = transfer.fan_out(chunks, [t.pipe for t in copying],
+                                     progress.after_chunk)
+            if journal.size is None:
+                journal.size = total
             journal.hashes = {algo: digest.hexdigest()
                               for algo, digest in digests.items()}
         except (Cancelled, HandedBack) as error:
@@ -360,7 +362,7 @@ class Runner(object):
         if copy.get('status') != 'active':
             return journal.fail(target, 'the copy is %s, not active'
                                 % glance.status_of(copy))
-        if copy.get('size') != migration.size:
+        if copy.get('size') != journal.size:
             return journal.fail(target, 'the copy does not have the '
                                 "source's size")
         # Compared with what Glint hashed as the data passed, by the

@@ -154,8 +154,12 @@ def exactly(chunks, size):
     The chunk that completes ``size`` is passed on only once the stream has
     ended (in time: see timely_chunks), so that no target has all of its
     bytes before the stream is known to be the image's. Raises WrongSize
-    for more data, or less.
+    for more data, or less. A size of None (not known before the end):
+    the chunks as they come.
     """
+    if size is None:
+        yield from chunks
+        return
     total = 0
     chunks = iter(chunks)
     last = None

@@ -5,6 +5,7 @@ subprocess, as the demo user of the first cloud (by OS_* variables, or by
 an entry of a clouds.yaml), and finds Glint in that cloud's catalog.
 """
 
+import hashlib
 import json
 import os
 import subprocess
@@ -398,3 +399,30 @@ def test_image_upload_sends_a_file_once_to_two_clouds(bed, cli, remotes,
                      '--disk-format', 'qcow2', '--to', remotes[0], '--wait')
     assert result.returncode != 0
     assert 'ended failed' in result.stderr
+
+
+def test_image_create_fetches_a_web_link_into_a_cloud(bed, cli, remotes):
+    from tests.functional import test_links
+
+    mirror = test_links.Mirror()
+    try:
+        data = os.urandom(MiB + 9)
+        name = unique('cli-link')
+        packed = test_links.COMPRESS['xz'](data)
+        url = mirror.add(name + '.img.xz', packed)
+        sums = mirror.add(name + '.SHA256SUMS', ('%s  %s.img.xz\n' % (
+            hashlib.sha256(packed).hexdigest(), name)).encode())
+        result = cli.ok('image', 'create', '--url', url, '--checksum-url',
+                        sums, '--decompress', 'xz', '--disk-format', 'raw',
+                        '--to', remotes[0], '--wait', '-f', 'json')
+    finally:
+        mirror.stop()
+    migration = json.loads(result.stdout)
+    assert migration['status'] == 'succeeded', migration
+    # Named after the file, without its compression's extension.
+    assert migration['image_name'] == name + '.img'
+    assert '[##########] 100%' in result.stderr
+    [image] = [dict(i) for i in cloudbed.glance_client(
+        bed.clouds[1], bed.clouds[1].users['demo']).images.list(
+        filters={'name': name + '.img'})]
+    assert image['size'] == len(data)

@@ -115,7 +115,8 @@ def test_payload_fields():
     assert sorted(payload) == [
         'bytes_read', 'created_at', 'created_by', 'error', 'finished_at',
         'id', 'image_id', 'image_name', 'name', 'on_conflict', 'project_id',
-        'size', 'source', 'status', 'targets', 'updated_at', 'visibility']
+        'size', 'source', 'source_link', 'status', 'targets', 'updated_at',
+        'visibility']
     assert sorted(payload['targets'][0]) == [
         'bytes_written', 'cloud_id', 'error', 'image_id', 'status']
 

@@ -71,7 +71,7 @@ def create_migration(request):
     context.can(policies.CREATE)
     services = util.services(request)
     body = util.json_body(request)
-    if isinstance(body, dict) and body.get('source') == upload_schema.UPLOAD:
+    if upload_schema.is_new_image(body):
         spec = upload_schema.complete(body)
     else:
         spec = migration_schema.complete(body)
@@ -82,6 +82,9 @@ def create_migration(request):
     check_clouds(services, context, spec)
     if spec['source'] == upload_schema.UPLOAD:
         image, status = upload_image(spec), states.AWAITING_DATA
+    elif spec['source'] == upload_schema.URL:
+        check_link(services, spec['source_link'])
+        image, status = upload_image(spec), None
     else:
         image, status = find_source_image(services, context, spec), None
     trust_id = None
@@ -119,6 +122,17 @@ def upload_data(request):
         services.db.get_migration(migration.id)))
 
 
+def check_link(services, link):
+    """A link's URLs against the outbound policy: 400 naming the refused."""
+    for field in ('url', 'checksum_url'):
+        if link[field] is None:
+            continue
+        try:
+            services.outbound.destinations.check_url(link[field])
+        except outbound.Refused as error:
+            raise exception.InvalidField('source.%s' % field, str(error))
+
+
 def upload_image(spec):
     """The image an upload makes, as a source image's record would be."""
     return dict(spec['image_metadata'], id=None, name=spec['name'],
@@ -142,6 +156,7 @@ def record_migration(services, context, spec, image, trust_id, status):
         'os_hash_algo': image.get('os_hash_algo'),
         'os_hash_value': image.get('os_hash_value'),
         'image_metadata': glance.copied_metadata(image), 'trust_id': trust_id,
+        'source_link': spec.get('source_link'),
     }, spec['targets'], {'name': spec['name'] or image.get('name'),
                          'visibility': spec['visibility']}, status)
     limit = services.conf.quota.migrations
@@ -185,7 +200,8 @@ def check_clouds(services, context, spec):
     for field, cloud_ids in (('source', [spec['source']]),
                              ('targets', spec['targets'])):
         for cloud_id in cloud_ids:
-            if cloud_id in (clouds.LOCAL, upload_schema.UPLOAD):
+            if cloud_id in (clouds.LOCAL, upload_schema.UPLOAD,
+                            upload_schema.URL):
                 continue
             try:
                 services.db.get_cloud(cloud_id, context.project_id)

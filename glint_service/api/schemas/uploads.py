@@ -1,8 +1,9 @@
-"""What the body of ``POST /v1/migrations`` holds for an upload
-(``"source": "upload"``): the new image's metadata and its targets.
+"""What the body of ``POST /v1/migrations`` holds for a new image: an
+upload (``"source": "upload"``) or a web link (``"source": {"url": ...}``),
+with the image's metadata and its targets.
 
-An upload has no source image: what its copies are made with is all here,
-as Glance's own image create takes it.
+Neither has a source image: what the copies are made with is all here, as
+Glance's own image create takes it.
 """
 
 import hashlib
@@ -17,6 +18,10 @@ from glint_service.clouds import glance
 from glint_service import exception
 
 UPLOAD = 'upload'
+URL = 'url'
+# The compressions a link's file may have, as distributions ship images.
+DECOMPRESS = ['gzip', 'xz', 'bzip2']
+MAX_URL = 2048
 # Glance's own lists (its [image_format] disk_formats, container_formats).
 DISK_FORMATS = ['ami', 'ari', 'aki', 'vhd', 'vhdx', 'vmdk', 'raw', 'qcow2',
                 'vdi', 'iso', 'ploop']
@@ -34,8 +39,16 @@ MAX_TAGS = 128
 MAX_METADATA_BYTES = 64 * 1024
 _HEX = r'^[0-9a-fA-F]+\Z'
 
+_LINK_SCHEMAS = {
+    'url': {'type': 'string', 'minLength': 1, 'maxLength': MAX_URL},
+    'checksum_url': {'type': 'string', 'minLength': 1,
+                     'maxLength': MAX_URL},
+    'decompress': {'type': 'string', 'enum': DECOMPRESS},
+}
 FIELD_SCHEMAS = {
-    'source': {'type': 'string', 'enum': [UPLOAD]},
+    'source': {'type': 'string', 'enum': [UPLOAD, URL]},
+    'checksum_url': _LINK_SCHEMAS['checksum_url'],
+    'decompress': _LINK_SCHEMAS['decompress'],
     'name': {'type': 'string', 'minLength': 1, 'maxLength': 255},
     'disk_format': {'type': 'string', 'enum': DISK_FORMATS},
     'container_format': {'type': 'string', 'enum': CONTAINER_FORMATS},
@@ -63,13 +76,23 @@ _VALIDATOR = jsonschema.Draft7Validator(
 _PROPERTY_NAME = re.compile(r'[A-Za-z0-9_:.-]{1,255}\Z')
 
 
+def is_new_image(body):
+    """Whether a migration's request is for an upload or a web link."""
+    return isinstance(body, dict) and (
+        body.get('source') == UPLOAD or isinstance(body.get('source'), dict))
+
+
 def complete(body):
-    """An upload's request, checked on its own: its spec.
+    """An upload's or a link's request, checked on its own: its spec.
 
     The spec holds what a migration's does (source, targets, name,
     visibility, on_conflict) and the image's ``size``, expected hash
-    (``os_hash_algo``, ``os_hash_value``) and ``image_metadata``.
+    (``os_hash_algo``, ``os_hash_value``) and ``image_metadata``; for a
+    link, ``source`` is ``url`` and ``source_link`` holds its ``url``,
+    ``checksum_url`` and ``decompress``.
     """
+    body = dict(body)
+    link = _link(body)
     for field in body:
         if field not in FIELD_SCHEMAS:
             raise exception.InvalidField(field,
@@ -102,13 +125,54 @@ def complete(body):
             'properties', 'the metadata must take at most %d bytes'
             % MAX_METADATA_BYTES)
     spec = migration_schema.complete_targets(
-        dict(migration_schema.DEFAULTS, source=UPLOAD,
+        dict(migration_schema.DEFAULTS, source=URL if link else UPLOAD,
              targets=body['targets'], name=body['name'],
              visibility=body.get('visibility', 'private'),
              on_conflict=body.get('on_conflict', 'skip_identical')))
     spec.update(size=body.get('size'), os_hash_algo=algo,
-                os_hash_value=value, image_metadata=metadata)
+                os_hash_value=value, image_metadata=metadata,
+                source_link=link)
     return spec
+
+
+def _link(body):
+    """A link's source, checked on its own; None for an upload.
+
+    Not yet against the outbound policy. Taken out of ``body``:
+    ``checksum_url`` and ``decompress`` may be given in ``source`` or
+    beside it.
+    """
+    source = body.get('source')
+    if not isinstance(source, dict):
+        for field in ('checksum_url', 'decompress'):
+            if field in body:
+                raise exception.InvalidField(field, 'is for a web link')
+        return None
+    link = dict(source)
+    for field in ('checksum_url', 'decompress'):
+        if field in body:
+            if field in link:
+                raise exception.InvalidField(
+                    field, 'is given twice: in source and beside it')
+            link[field] = body.pop(field)
+    for field in link:
+        if field not in _LINK_SCHEMAS:
+            raise exception.InvalidField('source.%s' % field,
+                                         'is not a field of a web link')
+    if 'url' not in link:
+        raise exception.InvalidField('source.url', 'is required')
+    for field, schema in _LINK_SCHEMAS.items():
+        if field in link:
+            error = jsonschema.exceptions.best_match(
+                jsonschema.Draft7Validator(schema).iter_errors(link[field]))
+            if error is not None:
+                raise exception.InvalidField('source.%s' % field,
+                                             cloud_schema.reason(error))
+            if field.endswith('url'):
+                cloud_schema.check_name('source.%s' % field, link[field])
+    body['source'] = URL
+    return {'url': link['url'], 'checksum_url': link.get('checksum_url'),
+            'decompress': link.get('decompress')}
 
 
 def _expected_hash(body):

@@ -126,6 +126,107 @@ def percent_bar(bars, name, status):
     return progress
 
 
+def add_image_options(parser):
+    """The options of a new image: its metadata and its targets."""
+    parser.add_argument('--name', metavar='<name>',
+                        help='Name of the image (default: the file\'s name)')
+    parser.add_argument('--disk-format', metavar='<format>', required=True,
+                        help='Its disk format: raw, qcow2, vmdk...')
+    parser.add_argument('--container-format', metavar='<format>',
+                        default='bare',
+                        help='Its container format (default: bare)')
+    parser.add_argument('--to', metavar='<cloud>', dest='targets',
+                        action='append', required=True,
+                        help='Target cloud: local, or a remote cloud\'s '
+                             'name or id (repeatable)')
+    parser.add_argument('--visibility',
+                        choices=('private', 'shared', 'community', 'public'),
+                        help='Visibility of the copies (default: private)')
+    parser.add_argument('--min-disk', metavar='<GB>', type=int)
+    parser.add_argument('--min-ram', metavar='<MB>', type=int)
+    parser.add_argument('--tag', metavar='<tag>', dest='tags',
+                        action='append', help='A tag (repeatable)')
+    parser.add_argument('--property', metavar='<key=value>',
+                        dest='properties', action='append',
+                        help='A custom property (repeatable)')
+    parser.add_argument('--wait', action='store_true',
+                        help='Exit non-zero unless every copy succeeded')
+
+
+def image_fields(glint, parsed_args, name):
+    """A new image's request, from the options of add_image_options."""
+    fields = {
+        'name': parsed_args.name or name,
+        'disk_format': parsed_args.disk_format,
+        'container_format': parsed_args.container_format,
+        'targets': [glint.find_cloud_id(t) for t in parsed_args.targets],
+    }
+    for field in ('visibility', 'min_disk', 'min_ram', 'tags'):
+        if getattr(parsed_args, field) is not None:
+            fields[field] = getattr(parsed_args, field)
+    if parsed_args.properties:
+        fields['properties'] = dict(_property(p)
+                                    for p in parsed_args.properties)
+    return fields
+
+
+def _property(text):
+    key, sep, value = text.partition('=')
+    if not sep or not key:
+        raise exceptions.CommandError('--property takes key=value, not %s'
+                                      % text)
+    return key, value
+
+
+def ended(migration):
+    """CommandError unless a new image's migration succeeded."""
+    if migration['status'] != 'succeeded':
+        raise exceptions.CommandError('Migration %s ended %s: %s' % (
+            migration['id'], migration['status'],
+            migration['error'] or 'see its targets'))
+
+
+class CreateImage(command.ShowOne):
+    """Fetch an image from a web link once into one or more clouds.
+
+    An engine fetches the link (following a few redirects, each checked
+    against Glint's outbound policy) and streams it to every target at
+    once. With --checksum-url, the file must have the hash that checksum
+    file (a SHA256SUMS, say) lists for it; with --decompress, the image is
+    the file's content. With --wait, shows a progress bar per target until
+    the migration ends, and exits non-zero unless every copy succeeded.
+    """
+
+    def get_parser(self, prog_name):
+        parser = super().get_parser(prog_name)
+        parser.add_argument('--url', metavar='<url>', required=True,
+                            help='Web link to the image file')
+        parser.add_argument('--checksum-url', metavar='<url>',
+                            help='Web link to a checksum file that lists '
+                                 'the image file\'s hash')
+        parser.add_argument('--decompress', choices=('gzip', 'xz', 'bzip2'),
+                            help='The file is compressed with this')
+        add_image_options(parser)
+        return parser
+
+    def take_action(self, parsed_args):
+        glint = self.app.client_manager.glint
+        names = glint.cloud_names()
+        link = {'url': parsed_args.url}
+        if parsed_args.checksum_url:
+            link['checksum_url'] = parsed_args.checksum_url
+        if parsed_args.decompress:
+            link['decompress'] = parsed_args.decompress
+        fields = image_fields(glint, parsed_args,
+                              client.link_file_name(parsed_args.url))
+        migration = glint.create_migration(dict(fields, source=link))
+        if parsed_args.wait:
+            migration = migrations.wait(glint, migration, names,
+                                        migrations.Progress(self.app.stderr))
+            ended(migration)
+        return migrations.show_fields(migration, names)
+
+
 class UploadImage(command.ShowOne):
     """Upload an image file once to one or more clouds, through Glint.
 
@@ -138,51 +239,14 @@ class UploadImage(command.ShowOne):
     def get_parser(self, prog_name):
         parser = super().get_parser(prog_name)
         parser.add_argument('file', metavar='<file>', help='Image file')
-        parser.add_argument('--name', metavar='<name>',
-                            help='Name of the image (default: the file\'s '
-                                 'name)')
-        parser.add_argument('--disk-format', metavar='<format>',
-                            required=True,
-                            help='Its disk format: raw, qcow2, vmdk...')
-        parser.add_argument('--container-format', metavar='<format>',
-                            default='bare',
-                            help='Its container format (default: bare)')
-        parser.add_argument('--to', metavar='<cloud>', dest='targets',
-                            action='append', required=True,
-                            help='Target cloud: local, or a remote cloud\'s '
-                                 'name or id (repeatable)')
-        parser.add_argument('--visibility',
-                            choices=('private', 'shared', 'community',
-                                     'public'),
-                            help='Visibility of the copies (default: '
-                                 'private)')
-        parser.add_argument('--min-disk', metavar='<GB>', type=int)
-        parser.add_argument('--min-ram', metavar='<MB>', type=int)
-        parser.add_argument('--tag', metavar='<tag>', dest='tags',
-                            action='append', help='A tag (repeatable)')
-        parser.add_argument('--property', metavar='<key=value>',
-                            dest='properties', action='append',
-                            help='A custom property (repeatable)')
-        parser.add_argument('--wait', action='store_true',
-                            help='Exit non-zero unless every copy '
-                                 'succeeded')
+        add_image_options(parser)
         return parser
 
     def take_action(self, parsed_args):
         glint = self.app.client_manager.glint
         names = glint.cloud_names()
-        fields = {
-            'name': parsed_args.name or os.path.basename(parsed_args.file),
-            'disk_format': parsed_args.disk_format,
-            'container_format': parsed_args.container_format,
-            'targets': [glint.find_cloud_id(t) for t in parsed_args.targets],
-        }
-        for field in ('visibility', 'min_disk', 'min_ram', 'tags'):
-            if getattr(parsed_args, field) is not None:
-                fields[field] = getattr(parsed_args, field)
-        if parsed_args.properties:
-            fields['properties'] = dict(
-                self.property(p) for p in parsed_args.properties)
+        fields = image_fields(glint, parsed_args,
+                              os.path.basename(parsed_args.file))
         bars = migrations.Progress(self.app.stderr)
         try:
             migration = glint.upload_image(
@@ -191,16 +255,6 @@ class UploadImage(command.ShowOne):
         except client.GlintError as error:
             raise exceptions.CommandError(str(error))
         bars.show(migrations.progress_lines(migration, names))
-        if parsed_args.wait and migration['status'] != 'succeeded':
-            raise exceptions.CommandError('Upload %s ended %s: %s' % (
-                migration['id'], migration['status'],
-                migration['error'] or 'see its targets'))
+        if parsed_args.wait:
+            ended(migration)
         return migrations.show_fields(migration, names)
-
-    @staticmethod
-    def property(text):
-        key, sep, value = text.partition('=')
-        if not sep or not key:
-            raise exceptions.CommandError(
-                '--property takes key=value, not %s' % text)
-        return key, value
