@@ -8,11 +8,14 @@ services follow a rotation. There is no plaintext fallback: without a valid
 key, or with a key file that others may read, Glint does not start.
 """
 
+import base64
 import json
 import os
 import tempfile
 
 from cryptography import fernet
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.kdf import hkdf
 
 from glint_service import exception
 
@@ -69,12 +72,47 @@ class Vault(object):
                 'Stored credentials cannot be decrypted with the keys in '
                 '[crypto] key_file %s.' % self.key_file)
 
+    def seal(self, payload, purpose):
+        """A token that holds ``payload`` (a dict), for ``purpose`` only.
+
+        Encrypted and authenticated with keys derived from the key file's
+        for that purpose: a token of one purpose, or stored credentials,
+        never pass for another's.
+        """
+        return self._for(purpose).encrypt(
+            json.dumps(payload).encode('utf-8')).decode('ascii')
+
+    def unseal(self, token, purpose, ttl):
+        """The payload of a token of ``purpose``, or None.
+
+        None for a token altered, made more than ``ttl`` seconds ago, of
+        another purpose, or with another key.
+        """
+        try:
+            return json.loads(self._for(purpose).decrypt(
+                token.encode('ascii'), ttl=ttl))
+        except (fernet.InvalidToken, UnicodeError, ValueError):
+            return None
+
+    def _for(self, purpose):
+        self._current()
+        return fernet.MultiFernet([
+            fernet.Fernet(_derived(key, purpose)) for key in self.keys])
+
     def encrypted_with_first_key(self, sealed):
         try:
             fernet.Fernet(self.keys[0]).decrypt(sealed.encode('ascii'))
             return True
         except fernet.InvalidToken:
             return False
+
+
+def _derived(key, purpose):
+    """A Fernet key for ``purpose``, derived from ``key`` (HKDF-SHA256)."""
+    derived = hkdf.HKDF(algorithm=hashes.SHA256(), length=32, salt=None,
+                        info=purpose.encode('utf-8')).derive(
+        base64.urlsafe_b64decode(key))
+    return base64.urlsafe_b64encode(derived)
 
 
 def _file_version(path):

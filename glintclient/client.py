@@ -228,6 +228,18 @@ class Client(object):
 
     # Image data.
 
+    def download_link(self, cloud_id, image_id):
+        """A link that downloads an image without a token, for a while.
+
+        Returns ``{"url", "expires_at"}``, ``url`` absolute.
+        """
+        link = self.request('POST', _path('/v1/clouds', cloud_id, 'images',
+                                          image_id, 'download_links'))
+        # A path (Glint without [api] public_endpoint) is on its host.
+        link['url'] = urllib.parse.urljoin(self.http.get_endpoint(),
+                                           link['url'])
+        return link
+
     def upload_image(self, fields, path, progress=None):
         """Upload a file once to the clouds of ``fields['targets']``.
 

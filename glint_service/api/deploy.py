@@ -40,7 +40,7 @@ def loadapp(conf):
     def glint(environ, start_response):
         environ[util.SERVICES_ENV] = services
         path = environ.get('PATH_INFO', '').rstrip('/') or '/'
-        if path in routes.OPEN_PATHS:
+        if routes.is_open(path):
             return router(environ, start_response)
         return authenticated(environ, start_response)
 

@@ -206,3 +206,16 @@ def active_image(glance_, cloud_id, image_id):
             'The Glance of cloud %s gives image %s no size.'
             % (cloud_id, image_id))
     return image
+
+
+# What a file name may hold, as a browser saves it: other characters are
+# replaced.
+_SAFE_NAME = re.compile(r'[^A-Za-z0-9._+-]+')
+
+
+def attachment(image):
+    """A Content-Disposition that saves the image as NAME.DISK_FORMAT."""
+    name = _SAFE_NAME.sub('_', image.get('name') or image['id']).strip('._')
+    extension = _SAFE_NAME.sub('', image.get('disk_format') or 'img')
+    return 'attachment; filename="%s.%s"' % (name[:200] or 'image',
+                                             extension[:16] or 'img')

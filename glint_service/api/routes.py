@@ -30,6 +30,10 @@ ROUTES = {
     '/v1/clouds/{cloud_id}/images/{image_id}/file': {
         'GET': images.download_image,
     },
+    '/v1/clouds/{cloud_id}/images/{image_id}/download_links': {
+        'POST': images.create_download_link,
+    },
+    '/v1/downloads/{token}': {'GET': images.download_by_link},
     '/v1/images': {'GET': images.list_images},
     '/v1/migrations': {
         'GET': migrations.list_migrations,
@@ -44,8 +48,16 @@ ROUTES = {
     },
 }
 
-# The paths answered without a token.
+# The paths answered without a token: a download link is its own.
 OPEN_PATHS = ('/', '/healthcheck')
+_OPEN_PATTERN = re.compile(r'^/v1/downloads/[^/]+/?$')
+
+
+def is_open(path):
+    """Whether a path is answered without a token."""
+    return path in OPEN_PATHS or bool(_OPEN_PATTERN.match(path))
+
+
 # The requests whose body is image data, streamed: not held to the size
 # limit of the other bodies ([oslo_middleware] max_request_body_size).
 _STREAMED_BODY = ('PUT', re.compile(r'^/v1/migrations/[^/]+/file/?$'))

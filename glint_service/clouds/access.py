@@ -10,6 +10,9 @@ import collections
 import threading
 import time
 
+from keystoneauth1 import session as ks_session
+from keystoneauth1 import token_endpoint
+
 from glint_service import clouds
 from glint_service.clouds import credentials
 from glint_service.clouds import glance
@@ -95,6 +98,22 @@ def remote_glance(services, cloud_id, project_id):
     return glance.Glance(session, spec['interface'], spec['region_name'],
                          max_pages=services.outbound.max_listing_pages,
                          max_bytes=services.outbound.max_listing_bytes)
+
+
+def token_glance(services, token):
+    """The local cloud's Glance with a caller's token, and no catalog.
+
+    The Glance's endpoint is found in Glint's own catalog; the token goes
+    to that Glance alone, which checks it.
+    """
+    local = services.conf.local_cloud
+    endpoint = services.service_session().get_endpoint(
+        service_type='image', interface=local.interface,
+        region_name=local.region_name)
+    session = ks_session.Session(
+        auth=token_endpoint.Token(endpoint, token),
+        timeout=services.conf.remote_clouds.timeout)
+    return glance.Glance(session, local.interface, local.region_name)
 
 
 def callers_glance(services, context, cloud_id):

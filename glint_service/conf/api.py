@@ -13,6 +13,9 @@ OPTS = [
                help='The most items one page of a list holds (GET '
                     '/v1/migrations): a request asks for fewer with '
                     '?limit=, and follows the next link for more.'),
+    cfg.IntOpt('download_link_seconds', default=300, min=10, max=3600,
+               help='How long a download link (POST .../download_links) '
+                    'lets a browser download its image without a token.'),
     cfg.IntOpt('body_timeout', default=30, min=1,
                help='Seconds a JSON request body may take to arrive, '
                     'from when Glint starts to read it; past them the '

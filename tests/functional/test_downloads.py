@@ -2,9 +2,11 @@
 
 import hashlib
 import os
+import urllib.parse
 import uuid
 
 import pytest
+import requests
 
 from tests import cloudbed
 from tests.functional import conftest
@@ -103,3 +105,66 @@ def test_an_image_without_data_is_409(bed, api):
         assert 'queued, not active' in response.json()['errors'][0]['detail']
     finally:
         client.images.delete(image['id'])
+
+
+def test_a_download_link_needs_no_token_and_lasts_its_time(api, images):
+    data, found = images
+    for cloud_id, image in found.items():
+        response = api('demo').post(
+            '/v1/clouds/%s/images/%s/download_links' % (cloud_id,
+                                                        image['id']))
+        assert response.status_code == 201, response.text
+        link = response.json()
+        assert link['expires_at'].endswith('Z')
+        url = urllib.parse.urljoin(api('demo').url, link['url'])
+        got = requests.get(url, timeout=cloudbed.REQUEST_TIMEOUT)
+        assert got.status_code == 200, got.text
+        assert got.content == data
+        assert got.headers['Content-Disposition'] == (
+            'attachment; filename="%s.raw"' % image['name'])
+        # A link is its own authority: a range of it, again, works too.
+        part = requests.get(url, headers={'Range': 'bytes=0-9'},
+                            timeout=cloudbed.REQUEST_TIMEOUT)
+        assert (part.status_code, part.content) == (206, data[:10])
+        # Altered: refused.
+        token = link['url'].rsplit('/', 1)[1]
+        altered = token[:40] + ('A' if token[40] != 'A' else 'B') + (
+            token[41:])
+        refused = requests.get(url.replace(token, altered),
+                               timeout=cloudbed.REQUEST_TIMEOUT)
+        assert refused.status_code == 403, refused.text
+        assert refused.json()['errors'][0]['detail'] == (
+            'This is not a valid download link.')
+
+
+def test_a_link_is_made_only_for_what_the_caller_may_download(api, images):
+    data, found = images
+    path = '/v1/clouds/%s/images/%s/download_links'
+    remote_id = [cloud_id for cloud_id in found if cloud_id != 'local'][0]
+    for cloud_id in found:
+        response = api('other').post(path % (cloud_id,
+                                             found[cloud_id]['id']))
+        assert response.status_code == 404, response.text
+    response = api('reader').post(path % (remote_id, found[remote_id]['id']))
+    assert response.status_code == 403, response.text
+
+
+def test_a_download_link_past_its_time_is_refused(bed, images,
+                                                  tmp_path_factory):
+    data, found = images
+    with conftest.glint_of_its_own(
+            bed, tmp_path_factory.mktemp('links'), 'glint-links',
+            options={'api': {'download_link_seconds': 10}}) as glint:
+        demo = conftest.as_user(bed, glint)
+        response = demo.post('/v1/clouds/local/images/%s/download_links'
+                             % found['local']['id'])
+        assert response.status_code == 201, response.text
+        url = urllib.parse.urljoin(glint.url, response.json()['url'])
+        got = requests.get(url, timeout=cloudbed.REQUEST_TIMEOUT)
+        assert (got.status_code, got.content) == (200, data)
+
+        def refused():
+            answer = requests.get(url, timeout=cloudbed.REQUEST_TIMEOUT)
+            return answer.status_code == 403 and answer.json()['errors'][0][
+                'detail'].startswith('This download link has expired')
+        cloudbed.wait_for(refused, cloudbed.WAIT, 'the link expires')

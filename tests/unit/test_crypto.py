@@ -117,3 +117,32 @@ def test_key_rotate_and_prune_reencrypt_every_stored_secret(conf, capsys):
     assert pruned.keys == rotated.keys[:1]
     assert pruned.decrypt(sealed) == {'password': 'hunter2'}
     assert stat.S_IMODE(os.stat(conf.crypto.key_file).st_mode) == 0o600
+
+
+def test_a_token_of_one_purpose_is_of_no_use_for_another(tmp_path):
+    key_file = str(tmp_path / 'key')
+    crypto.create_key_file(key_file)
+    vault = crypto.Vault.from_key_file(key_file)
+    token = vault.seal({'image_id': 'i'}, 'download link')
+    assert vault.unseal(token, 'download link', ttl=60) == {'image_id': 'i'}
+    assert vault.unseal(token, 'something else', ttl=60) is None
+    # Nor do stored credentials pass for a token, or a token for them.
+    assert vault.unseal(vault.encrypt({'password': 'p'}), 'download link',
+                        ttl=60) is None
+    with pytest.raises(exception.SecretsUnreadable):
+        vault.decrypt(token)
+    for altered in (token[:-3] + 'AAA', token[:30], 'ü' + token, ''):
+        assert vault.unseal(altered, 'download link', ttl=60) is None
+
+
+def test_a_token_is_opened_with_any_key_of_the_file(tmp_path):
+    key_file = str(tmp_path / 'key')
+    crypto.create_key_file(key_file)
+    old = crypto.Vault.from_key_file(key_file)
+    token = old.seal({'a': 1}, 'download link')
+    with open(key_file) as f:
+        keys = f.read()
+    with open(key_file, 'w') as f:
+        f.write(fernet.Fernet.generate_key().decode() + '\n' + keys)
+    assert crypto.Vault.from_key_file(key_file).unseal(
+        token, 'download link', ttl=60) == {'a': 1}

@@ -2,8 +2,10 @@
 and the data of any of them."""
 
 import concurrent.futures
+import datetime
 import time
 
+from glint_service.api import download_links
 from glint_service.api import image_data
 from glint_service.api import image_listing
 from glint_service.api.policies import images as policies
@@ -13,6 +15,7 @@ from glint_service.clouds import access
 from glint_service.clouds import glance
 from glint_service.clouds import outbound
 from glint_service import exception
+from glint_service import views
 
 
 # The most clouds listed at once for one request.
@@ -74,3 +77,37 @@ def download_image(request):
     image = image_data.active_image(glance_, cloud_id, image_id)
     return image_data.response(request, glance_, image,
                                services.conf.migrations)
+
+
+def create_download_link(request):
+    """A link that downloads an image without a token, for a few minutes.
+
+    Made only for an image the caller may download now.
+    """
+    context = util.context(request)
+    context.can(policies.DOWNLOAD)
+    services = util.services(request)
+    cloud_id = request.urlvars['cloud_id']
+    image_id = request.urlvars['image_id']
+    glance_ = access.callers_glance(services, context, cloud_id)
+    image_data.active_image(glance_, cloud_id, image_id)
+    token, expires = download_links.make(services, context, cloud_id,
+                                         image_id)
+    return util.json_response(
+        {'url': util.link(request, '/v1/downloads/%s' % token),
+         'expires_at': views.iso(datetime.datetime.fromtimestamp(
+             expires, datetime.timezone.utc).replace(tzinfo=None))},
+        status=201)
+
+
+def download_by_link(request):
+    """The data of the image of a download link, to whoever has it."""
+    services = util.services(request)
+    link = download_links.read(services, request.urlvars['token'])
+    glance_ = download_links.glance_of(services, link)
+    image = image_data.active_image(glance_, link['cloud_id'],
+                                    link['image_id'])
+    response = image_data.response(request, glance_, image,
+                                   services.conf.migrations)
+    response.content_disposition = image_data.attachment(image)
+    return response

@@ -14,7 +14,9 @@ RULES = [
         "Download the data of an image of the local cloud or of one of the "
         "project's remote clouds.",
         [{'method': 'GET',
-          'path': '/v1/clouds/{cloud_id}/images/{image_id}/file'}],
+          'path': '/v1/clouds/{cloud_id}/images/{image_id}/file'},
+         {'method': 'POST',
+          'path': '/v1/clouds/{cloud_id}/images/{image_id}/download_links'}],
         scope_types=['project']),
 ]
 
