@@ -123,21 +123,8 @@ class Migrations(object):
 
     def cancel_queued(self, migration_id):
         """Cancel a migration that no process has claimed; False if one has."""
-        now = models.utcnow()
-        with self._session.begin() as session:
-            done = session.execute(
-                sa.update(models.Migration)
-                .where(models.Migration.id == migration_id,
-                       models.Migration.status.in_(states.NOT_STARTED))
-                .values(status=states.CANCELLED, cancel_requested=True,
-                        updated_at=now, finished_at=now)).rowcount
-            if done:
-                session.execute(
-                    sa.update(models.MigrationTarget)
-                    .where(models.MigrationTarget.migration_id ==
-                           migration_id)
-                    .values(status=states.CANCELLED))
-        return bool(done)
+        return self.end_unstarted(migration_id, states.CANCELLED,
+                                  cancel_requested=True)
 
     def request_cancel(self, migration_id):
         with self._session.begin() as session:

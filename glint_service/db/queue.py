@@ -212,10 +212,11 @@ class Queue(object):
         with self._session() as session:
             return list(session.scalars(query))
 
-    def end_unstarted(self, migration_id, status, error):
+    def end_unstarted(self, migration_id, status, error=None, **values):
         """End a migration no process has claimed, and its targets.
 
-        As ``status``; False if a process has claimed it meanwhile.
+        As ``status``, with ``error`` and other ``values`` of the
+        migration's; False if a process has claimed it meanwhile.
         """
         now = models.utcnow()
         with self._session.begin() as session:
@@ -224,7 +225,7 @@ class Queue(object):
                 .where(models.Migration.id == migration_id,
                        models.Migration.status.in_(states.NOT_STARTED))
                 .values(status=status, error=error, updated_at=now,
-                        finished_at=now)).rowcount
+                        finished_at=now, **values)).rowcount
             if done:
                 session.execute(
                     sa.update(models.MigrationTarget)

@@ -147,24 +147,3 @@ def test_a_link_is_made_only_for_what_the_caller_may_download(api, images):
         assert response.status_code == 404, response.text
     response = api('reader').post(path % (remote_id, found[remote_id]['id']))
     assert response.status_code == 403, response.text
-
-
-def test_a_download_link_past_its_time_is_refused(bed, images,
-                                                  tmp_path_factory):
-    data, found = images
-    with conftest.glint_of_its_own(
-            bed, tmp_path_factory.mktemp('links'), 'glint-links',
-            options={'api': {'download_link_seconds': 10}}) as glint:
-        demo = conftest.as_user(bed, glint)
-        response = demo.post('/v1/clouds/local/images/%s/download_links'
-                             % found['local']['id'])
-        assert response.status_code == 201, response.text
-        url = urllib.parse.urljoin(glint.url, response.json()['url'])
-        got = requests.get(url, timeout=cloudbed.REQUEST_TIMEOUT)
-        assert (got.status_code, got.content) == (200, data)
-
-        def refused():
-            answer = requests.get(url, timeout=cloudbed.REQUEST_TIMEOUT)
-            return answer.status_code == 403 and answer.json()['errors'][0][
-                'detail'].startswith('This download link has expired')
-        cloudbed.wait_for(refused, cloudbed.WAIT, 'the link expires')

@@ -68,13 +68,7 @@ def _list_one(services, context, cloud_id, deadline):
 
 def download_image(request):
     """The data of an image of one of the project's clouds, or a range."""
-    context = util.context(request)
-    context.can(policies.DOWNLOAD)
-    services = util.services(request)
-    cloud_id = request.urlvars['cloud_id']
-    image_id = request.urlvars['image_id']
-    glance_ = access.callers_glance(services, context, cloud_id)
-    image = image_data.active_image(glance_, cloud_id, image_id)
+    services, glance_, image = _readable_image(request)
     return image_data.response(request, glance_, image,
                                services.conf.migrations)
 
@@ -84,20 +78,29 @@ def create_download_link(request):
 
     Made only for an image the caller may download now.
     """
-    context = util.context(request)
-    context.can(policies.DOWNLOAD)
-    services = util.services(request)
-    cloud_id = request.urlvars['cloud_id']
-    image_id = request.urlvars['image_id']
-    glance_ = access.callers_glance(services, context, cloud_id)
-    image_data.active_image(glance_, cloud_id, image_id)
-    token, expires = download_links.make(services, context, cloud_id,
-                                         image_id)
+    services, glance_, image = _readable_image(request)
+    token, expires = download_links.make(
+        services, util.context(request), request.urlvars['cloud_id'],
+        request.urlvars['image_id'])
     return util.json_response(
         {'url': util.link(request, '/v1/downloads/%s' % token),
          'expires_at': views.iso(datetime.datetime.fromtimestamp(
              expires, datetime.timezone.utc).replace(tzinfo=None))},
         status=201)
+
+
+def _readable_image(request):
+    """(services, its Glance, the image) of a request that reads an image.
+
+    The image must be one the caller may download, and active.
+    """
+    context = util.context(request)
+    context.can(policies.DOWNLOAD)
+    services = util.services(request)
+    cloud_id = request.urlvars['cloud_id']
+    glance_ = access.callers_glance(services, context, cloud_id)
+    return services, glance_, image_data.active_image(
+        glance_, cloud_id, request.urlvars['image_id'])
 
 
 def download_by_link(request):
