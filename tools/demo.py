@@ -105,6 +105,10 @@ def banner(bed, horizon, remote_cloud, clouds_yaml_path):
         '  %s --os-cloud cloud1-demo glint image list' % openstack,
         '  %s --os-cloud cloud1-demo glint migrate sample-image --to cloud2 '
         '--wait' % openstack,
+        '  %s --os-cloud cloud1-demo glint image upload FILE '
+        '--disk-format raw --to local --to cloud2 --wait' % openstack,
+        '  %s --os-cloud cloud1-demo glint image save sample-image '
+        '--cloud cloud2 --file sample.raw' % openstack,
         '  TOKEN=$(%s --os-cloud cloud1-demo token issue -f value -c id)'
         % openstack,
         '  curl -s -H "X-Auth-Token: $TOKEN" %s/v1/clouds' % bed.glint.url,
