@@ -114,6 +114,10 @@ def chromium(tmp_path_factory):
         options.add_argument(flag)
     driver = webdriver.Chrome(service=service.Service(CHROMEDRIVER),
                               options=options)
+    # Where it saves what it downloads.
+    driver.download_dir = str(tmp_path_factory.mktemp('downloads'))
+    driver.execute_cdp_cmd('Browser.setDownloadBehavior', {
+        'behavior': 'allow', 'downloadPath': driver.download_dir})
     yield driver
     driver.quit()
 

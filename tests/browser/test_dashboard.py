@@ -167,3 +167,27 @@ def test_a_user_adds_two_clouds_and_migrates_an_image_to_both(
         received = b''.join(glance.images.data(copies[0]['id']))
         assert hashlib.sha256(received).digest() == hashlib.sha256(
             data).digest()
+
+
+def test_a_copy_is_downloaded_straight_from_glint(stack, dashboard):
+    """The Download link of a copy: the browser saves it from Glint."""
+    local = stack.clouds[0]
+    user = local.users['demo']
+    data = os.urandom(3 * MiB + 11)
+    cloudbed.upload_image(local, user, data, 'download-me')
+    dashboard.login(user)
+    dashboard.open('/project/migrate_image/')
+    row = dashboard.wait_for('#images tr[data-display="download-me"]')
+    dashboard.screenshot('download-link')
+    row.find_element('css selector', 'a.glint-download').click()
+    saved = os.path.join(dashboard.driver.download_dir, 'download-me.raw')
+
+    def whole():
+        return os.path.exists(saved) and os.path.getsize(saved) == len(data)
+    dashboard.wait_until(whole, message='the download did not end')
+    with open(saved, 'rb') as f:
+        assert hashlib.sha512(f.read()).digest() == hashlib.sha512(
+            data).digest()
+    # The bytes came from Glint's download link, not through Horizon.
+    with open(stack.glint.log_path) as log:
+        assert 'GET /v1/downloads/' in log.read()

@@ -4,6 +4,7 @@ import re
 from unittest import mock
 from urllib import parse
 
+from django.contrib import messages
 from django.urls import reverse
 
 from glint_dashboard.api import glint
@@ -78,6 +79,15 @@ class IndexTests(helpers.TestCase):
                                       'Actions'])
         self.assertContains(response, 'Content mismatch')
         self.assertContains(response, 'glint-conflict')
+
+    def test_each_active_copy_has_a_download_link(self, image_list,
+                                                  migration_list,
+                                                  cloud_names):
+        response = self.get(image_list, migration_list)
+        # The active copy in the local cloud; not the queued one in cern.
+        self.assertEqual(links(response, '/project/migrate_image/download/'),
+                         [reverse('horizon:project:migrate_image:download',
+                                  args=['local', 'i1'])])
 
     def test_an_unreachable_cloud_is_flagged(self, image_list,
                                              migration_list, cloud_names):
@@ -295,3 +305,26 @@ class MigrateTests(helpers.TestCase):
         response = self.client.post(migrate_url(), {
             'source': 'local/i1', 'targets': ['c1'], 'visibility': 'private'})
         self.assertContains(response, 'image_id: the image is not active')
+
+
+@mock.patch.object(glint, 'image_download_link')
+class DownloadTests(helpers.TestCase):
+    URL = reverse('horizon:project:migrate_image:download',
+                  args=['c1', 'i2'])
+
+    def test_the_browser_is_sent_to_glint(self, image_download_link):
+        image_download_link.return_value = (
+            'https://glint.example.org/v1/downloads/gAAAA')
+        response = self.client.get(self.URL)
+        self.assertRedirectsNoFollow(
+            response, 'https://glint.example.org/v1/downloads/gAAAA')
+        image_download_link.assert_called_once_with(mock.ANY, 'c1', 'i2')
+
+    def test_glints_refusal_is_a_message(self, image_download_link):
+        image_download_link.side_effect = exceptions.GlintError(
+            'Image i2 is queued, not active: it has no data to download.',
+            409)
+        response = self.client.get(self.URL)
+        self.assertRedirectsNoFollow(response, INDEX_URL)
+        self.assertIn('it has no data to download', ' '.join(
+            str(m) for m in messages.get_messages(response.wsgi_request)))

@@ -1,7 +1,9 @@
+from django import http
 from django.template import defaultfilters
 from django.urls import reverse
 from django.urls import reverse_lazy
 from django.utils.translation import gettext_lazy as _
+from django.views import generic
 
 from horizon import exceptions
 from horizon import forms
@@ -49,6 +51,18 @@ class IndexView(tables.MultiTableView):
             exceptions.handle(self.request,
                               _("Unable to retrieve the migrations."))
             return []
+
+
+class DownloadView(generic.View):
+    """Send the browser to a download link of one copy, straight to Glint."""
+
+    def get(self, request, cloud_id, image_id):
+        try:
+            url = glint.image_download_link(request, cloud_id, image_id)
+        except Exception:
+            exceptions.handle(request, _("Unable to download the image."),
+                              redirect=reverse(INDEX_URL))
+        return http.HttpResponseRedirect(url)
 
 
 class MigrateView(forms.ModalFormView):
