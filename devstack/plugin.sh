@@ -48,6 +48,11 @@ function configure_glint {
     if [[ -n "$GLINT_ENGINE_TRANSFERS" ]]; then
         iniset "$GLINT_CONF" engine max_transfers "$GLINT_ENGINE_TRANSFERS"
     fi
+    # The dashboard's Upload Image: the browser sends the file from
+    # Horizon's pages straight to Glint.
+    if is_service_enabled horizon && [[ -n "$GLINT_CORS_ALLOWED_ORIGIN" ]]; then
+        iniset "$GLINT_CONF" cors allowed_origin "$GLINT_CORS_ALLOWED_ORIGIN"
+    fi
     # The service user "glint" in the service project, with
     # $SERVICE_PASSWORD: "glint-manage register" creates it as configured
     # here.

@@ -19,6 +19,8 @@ from glintclient import states
 
 SERVICE_TYPE = 'image-distribution'
 LOCAL = 'local'
+# The source of a migration whose data the client sends (an upload).
+UPLOAD = 'upload'
 
 # A remote cloud's auth types, and the fields of each that hold its
 # credentials (a request's field names, and the keys of clouds.yaml).
@@ -105,6 +107,11 @@ def _path(*segments):
     """A path of Glint's API, each segment after the first escaped."""
     return '/'.join((segments[0],) + tuple(
         urllib.parse.quote(s, safe='') for s in segments[1:]))
+
+
+def upload_path(migration_id):
+    """Where an upload's data is sent (PUT), under Glint's endpoint."""
+    return _path('/v1/migrations', migration_id, 'file')
 
 
 class Client(object):
@@ -249,11 +256,11 @@ class Client(object):
         migration once it has ended.
         """
         size = os.path.getsize(path)
-        migration = self.create_migration(dict(fields, source='upload',
+        migration = self.create_migration(dict(fields, source=UPLOAD,
                                                size=size))
         with open(path, 'rb') as data:
             response = self._send(
-                'PUT', _path('/v1/migrations', migration['id'], 'file'),
+                'PUT', upload_path(migration['id']),
                 data=_Sent(data, size, progress), log=False,
                 headers={'Content-Type': 'application/octet-stream'})
         if response.status_code >= 400:

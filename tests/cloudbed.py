@@ -835,6 +835,9 @@ class Horizon(object):
         self.root = os.path.join(root, 'horizon')
         self.port = free_port()
         self.url = 'http://127.0.0.1:%d' % self.port
+        # What a browser names its pages' origin (Glint's [cors]
+        # allowed_origin).
+        self.origin = self.url
         self.login_url = self.url + '/auth/login/'
         env = dict(os.environ,
                    PYTHONPATH=os.pathsep.join([os.path.join(HERE, 'horizon'),

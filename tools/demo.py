@@ -75,6 +75,8 @@ def banner(bed, horizon, remote_cloud, clouds_yaml_path):
              % (demo['username'], demo['password']),
              '    Project > Glint > Migrate Image: "sample-image" is in '
              'cloud1; cloud2 is registered.',
+             '    Upload Image sends a file from your browser to Glint '
+             '(its [cors] allows %s).' % horizon.origin,
              '',
              '  Glint API   %s  (service "glint", type image-distribution, '
              'in the catalog of cloud1; under uWSGI)' % bed.glint.url,
@@ -136,6 +138,8 @@ def main():
 def run(root, clouds_yaml_path):
     bed = cloudbed.Bed(root, clouds=2)
     horizon = cloudbed.Horizon(bed.clouds[0], root)
+    # Upload Image: Horizon's pages send the file to Glint from the browser.
+    bed.glint.options['cors'] = {'allowed_origin': horizon.origin}
     try:
         bed.start()
         horizon.start()

@@ -6,6 +6,9 @@ Glint's endpoint in the user's catalog (service type
 wrapper objects, and turn glintclient's GlintError into one of
 :mod:`glint_dashboard.exceptions`, carrying Glint's own detail, so that
 Horizon shows it as a message. Tokens and secrets are never logged.
+
+An upload's file is the one thing that does not pass through here: the
+browser sends it to Glint itself (see :class:`Upload`).
 """
 
 import functools
@@ -37,6 +40,28 @@ class Migration(base.APIDictWrapper):
     @property
     def finished(self):
         return self.status not in states.UNFINISHED
+
+
+class Upload(Migration):
+    """An upload awaiting its data, and where the user's browser sends it.
+
+    As Horizon's ``ExternallyUploadedImage`` (its ``direct`` image upload
+    mode): ``to_dict()`` adds ``upload_url`` (Glint's public endpoint) and
+    ``token_id`` (the user's own token), which Horizon's modal form view
+    answers the user's browser with (headers ``X-File-Upload-URL`` and
+    ``X-Auth-Token``); the browser then PUTs the file there itself, and
+    neither Horizon's server nor its memory sees the bytes. The token is no
+    part of the migration the wrapper shows.
+    """
+
+    def __init__(self, apidict, upload_url, token_id):
+        super().__init__(apidict)
+        self.upload_url = upload_url
+        self._token_id = token_id
+
+    def to_dict(self):
+        return dict(super().to_dict(), upload_url=self.upload_url,
+                    token_id=self._token_id)
 
 
 class ImageListing(object):
@@ -151,6 +176,18 @@ def image_download_link(request, cloud_id, image_id):
     the bytes never pass through the dashboard's server.
     """
     return glintclient(request).download_link(cloud_id, image_id)['url']
+
+
+@_glint_errors
+def upload_create(request, fields):
+    """Ask Glint for an upload; the browser sends its data (see Upload)."""
+    # Where browsers reach Glint, found before anything is asked of it.
+    endpoint = base.url_for(request, client.SERVICE_TYPE, 'publicURL')
+    migration = glintclient(request).create_migration(
+        dict(fields, source=client.UPLOAD))
+    return Upload(migration,
+                  endpoint.rstrip('/') + client.upload_path(migration['id']),
+                  request.user.token.id)
 
 
 @_glint_errors

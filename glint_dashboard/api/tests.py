@@ -102,3 +102,29 @@ class GlintApiTests(helpers.TestCase):
         self.assertIn('/v1/clouds/c1', logged)
         self.assertNotIn('hush-hush', logged)
         self.assertNotIn(self.token.id, logged)
+
+    def test_an_uploads_data_goes_from_the_browser_to_the_public_endpoint(
+            self):
+        public = 'https://glint.example.org:9494/'
+        for service in self.request.user.service_catalog:
+            if service['type'] == 'image-distribution':
+                for endpoint in service['endpoints']:
+                    if endpoint['interface'] == 'public':
+                        endpoint['url'] = public
+        self.sent.return_value = answer(202, {'id': 'm/2',
+                                              'status': 'awaiting_data'})
+        with self.assertLogs('keystoneauth.session', 'DEBUG') as logs:
+            upload = glint.upload_create(self.request, {'name': 'alma9'})
+        (method, url), kwargs = self.sent.call_args
+        self.assertEqual(method, 'POST')
+        self.assertEqual(json.loads(kwargs['data']),
+                         {'name': 'alma9', 'source': 'upload'})
+        self.assertEqual(upload.status, 'awaiting_data')
+        self.assertEqual(upload.upload_url, 'https://glint.example.org:9494'
+                                            '/v1/migrations/m%2F2/file')
+        # As Horizon's ExternallyUploadedImage: for its form view to give
+        # the user's browser, and nowhere else.
+        self.assertEqual(upload.to_dict()['token_id'], self.token.id)
+        self.assertEqual(upload.to_dict()['upload_url'], upload.upload_url)
+        self.assertNotIn(self.token.id, repr(upload))
+        self.assertNotIn(self.token.id, '\n'.join(logs.output))

@@ -1,6 +1,7 @@
 """Builds Glint's WSGI app from a ConfigOpts, in plain Python."""
 
 from keystonemiddleware import auth_token
+from oslo_middleware import cors
 from oslo_middleware import sizelimit
 
 from glint_service.api import context
@@ -15,9 +16,10 @@ from glint_service import services as glint_services
 def loadapp(conf):
     """The WSGI app for ``conf``.
 
-    The fault wrapper, the body size limit, then auth_token for all but
-    the open paths, then the router. It starts no thread and keeps nothing
-    between requests but its connections: migrations run in glint-engine.
+    The cors filter, the fault wrapper, the body size limit, then
+    auth_token for all but the open paths and CORS preflights, then the
+    router. It starts no thread and keeps nothing between requests but its
+    connections: migrations run in glint-engine.
     """
     services = glint_services.Services(conf)
     enforcer = policy.get_enforcer(conf)
@@ -39,6 +41,8 @@ def loadapp(conf):
 
     def glint(environ, start_response):
         environ[util.SERVICES_ENV] = services
+        if is_preflight(environ):
+            return answer_preflight(environ, start_response)
         path = environ.get('PATH_INFO', '').rstrip('/') or '/'
         if routes.is_open(path):
             return router(environ, start_response)
@@ -54,8 +58,28 @@ def loadapp(conf):
             return glint(environ, start_response)
         return limited(environ, start_response)
 
-    return fault_wrap.FaultWrapper(chunked_input(limit_bodies,
-                                                 uwsgi_module()))
+    # Outermost, so that every answer, errors included, says which pages
+    # ([cors] allowed_origin) may read it.
+    return cors.CORS(fault_wrap.FaultWrapper(chunked_input(limit_bodies,
+                                                           uwsgi_module())),
+                     conf)
+
+
+def is_preflight(environ):
+    """Whether the request is a browser's CORS preflight."""
+    return (environ.get('REQUEST_METHOD') == 'OPTIONS'
+            and 'HTTP_ORIGIN' in environ
+            and 'HTTP_ACCESS_CONTROL_REQUEST_METHOD' in environ)
+
+
+def answer_preflight(environ, start_response):
+    """An empty 200, without a token: a browser sends none with a preflight.
+
+    The cors filter adds what the page's origin may send, if it may send
+    anything; without those headers the browser sends nothing.
+    """
+    start_response('200 OK', [('Content-Length', '0')])
+    return []
 
 
 def uwsgi_module():

@@ -12,6 +12,7 @@ from oslo_config import cfg
 from oslo_log import log
 
 from glint_service.conf import api
+from glint_service.conf import cors
 from glint_service.conf import crypto
 from glint_service.conf import database
 from glint_service.conf import engine
@@ -22,8 +23,8 @@ from glint_service.conf import paths
 from glint_service.conf import quota
 from glint_service.conf import remote
 
-GROUP_MODULES = (api, crypto, database, engine, local_cloud, migrations,
-                 outbound, paths, quota, remote)
+GROUP_MODULES = (api, cors, crypto, database, engine, local_cloud,
+                 migrations, outbound, paths, quota, remote)
 
 DEFAULT_CONFIG_FILES = ['/etc/glint/glint.conf']
 

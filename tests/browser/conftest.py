@@ -1,9 +1,10 @@
 """The real stack the browser tests drive, and the browser itself.
 
 Three real clouds, a Glint registered in the first (slowed to 2 MiB/s, so
-that a migration lasts long enough to watch), real Horizon with Glint's
-panels, and headless Chromium through chromedriver. If any of them cannot
-start, the tests error with the reason: nothing is skipped.
+that a migration lasts long enough to watch; its CORS open to Horizon's
+pages), real Horizon with Glint's panels, and headless Chromium through
+chromedriver. If any of them cannot start, the tests error with the
+reason: nothing is skipped.
 """
 
 import os
@@ -39,8 +40,10 @@ def stack(tmp_path_factory):
     root = str(tmp_path_factory.mktemp('stack'))
     bed = cloudbed.Bed(root, clouds=3,
                        glint_options={'migrations': {'max_rate': RATE}})
-    bed.start()
     horizon = cloudbed.Horizon(bed.clouds[0], root)
+    # Its pages send an upload's file to Glint from the browser.
+    bed.glint.options['cors'] = {'allowed_origin': horizon.origin}
+    bed.start()
     try:
         horizon.start()
     except BaseException:

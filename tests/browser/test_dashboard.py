@@ -67,7 +67,9 @@ def test_refused_credentials_are_shown_on_the_form(stack, dashboard):
     assert 'refused the credentials' in error.text
     assert 'not-the-password' not in dashboard.driver.page_source
     dashboard.screenshot('add-remote-cloud-refused')
-    assert glint_clouds(stack, user) == []
+    # Nothing stored (the user's project may have other clouds: see the
+    # uploads' tests).
+    assert 'refused' not in [c['name'] for c in glint_clouds(stack, user)]
 
 
 def test_a_user_adds_two_clouds_and_migrates_an_image_to_both(
@@ -191,3 +193,192 @@ def test_a_copy_is_downloaded_straight_from_glint(stack, dashboard):
     # The bytes came from Glint's download link, not through Horizon.
     with open(stack.glint.log_path) as log:
         assert 'GET /v1/downloads/' in log.read()
+
+
+# Records, across page loads, each XMLHttpRequest the page sends: its
+# method, URL, the sizes of the files in its body and its X-Auth-Token.
+RECORD_REQUESTS = '''
+sessionStorage.setItem('glintSent', '[]');
+var open = XMLHttpRequest.prototype.open;
+var setRequestHeader = XMLHttpRequest.prototype.setRequestHeader;
+var send = XMLHttpRequest.prototype.send;
+XMLHttpRequest.prototype.open = function (method, url) {
+  this.glintRequest = {method: method, url: String(url), files: [],
+                       token: null};
+  return open.apply(this, arguments);
+};
+XMLHttpRequest.prototype.setRequestHeader = function (name, value) {
+  if (name.toLowerCase() === 'x-auth-token') {
+    this.glintRequest.token = value;
+  }
+  return setRequestHeader.apply(this, arguments);
+};
+XMLHttpRequest.prototype.send = function (body) {
+  var files = this.glintRequest.files;
+  if (body instanceof FormData) {
+    body.forEach(function (value) {
+      if (value instanceof File) { files.push(value.size); }
+    });
+  } else if (body instanceof Blob) {
+    files.push(body.size);
+  }
+  var sent = JSON.parse(sessionStorage.getItem('glintSent'));
+  sent.push(this.glintRequest);
+  sessionStorage.setItem('glintSent', JSON.stringify(sent));
+  return send.apply(this, arguments);
+};
+'''
+
+
+def choose(dashboard, select_id, value):
+    """Choose an option of one of Horizon's themable selects, as a user."""
+    select = dashboard.find('#' + select_id)
+    menu = select.find_element('xpath', '..')
+    menu.find_element('css selector', 'button.dropdown-toggle').click()
+    menu.find_element('css selector',
+                      'a[data-select-value="%s"]' % value).click()
+    assert select.get_attribute('value') == value
+
+
+def test_a_user_uploads_a_file_from_the_browser_to_two_clouds(
+        stack, dashboard, tmp_path):
+    local, second = stack.clouds[0], stack.clouds[1]
+    user = local.users['other']
+    api = functional.Api(stack.glint.url,
+                         local.session(user).get_token())
+    remote_id = functional.add_remote_cloud(api, second, 'other')
+    # Some 6 s at the bed's 2 MiB/s: the browser's bar moves.
+    data = os.urandom(12 * MiB)
+    path = tmp_path / 'upload-sample.img'
+    path.write_bytes(data)
+    dashboard.login(user)
+    dashboard.open('/project/migrate_image/')
+    dashboard.find('#images__action_upload').click()
+    dashboard.wait_for('#upload_image_modal #id_image_file')
+
+    # The targets: the local cloud first.
+    offered = [box.get_attribute('value') for box in
+               dashboard.find_all('input[name=targets]')]
+    assert offered == ['local', remote_id]
+    dashboard.find('#id_image_file').send_keys(str(path))
+    # The form took the file's name and size.
+    assert dashboard.find('#id_name').get_attribute('value') == (
+        'upload-sample.img')
+    assert dashboard.find('#id_size').get_attribute('value') == str(
+        len(data))
+    choose(dashboard, 'id_disk_format', 'raw')
+    for box in dashboard.find_all('input[name=targets]'):
+        dashboard.find('label[for="%s"]'
+                       % box.get_attribute('id')).click()
+    assert len(dashboard.find_all('input[name=targets]:checked')) == 2
+    dashboard.screenshot('upload-image-form')
+
+    dashboard.driver.execute_script(RECORD_REQUESTS)
+    dashboard.submit_modal()
+
+    # A progress bar while the browser sends the file; then the
+    # migrations table, the upload's row refreshing itself.
+    shown = set()
+
+    def sent_and_back():
+        width = dashboard.driver.execute_script(
+            "var bar = document.querySelector("
+            "    '#modal_wrapper .progress-bar');"
+            "return bar && bar.style.width;")
+        if width and width not in shown and width not in ('0%', '100%'):
+            if not shown:
+                dashboard.screenshot('upload-image-progress')
+            shown.add(width)
+        return dashboard.find_all(
+            '#migrations tr[data-display="upload-sample.img"]')
+
+    dashboard.wait_until(sent_and_back,
+                         message='the upload did not end')
+    dashboard.wait_until(
+        lambda: 'Succeeded' in progress(dashboard)[0],
+        message='the upload did not succeed')
+    text, values = progress(dashboard)
+    assert 'upload-sample.img' in text
+    assert values == ['100', '100']
+    assert len(shown) >= 1, 'no progress was shown'
+    dashboard.screenshot('upload-image-finished')
+
+    # The form went to Horizon without the file; the file went to
+    # Glint's public endpoint, with the user's token.
+    sent = [request for request in dashboard.driver.execute_script(
+        "return JSON.parse(sessionStorage.getItem('glintSent'));")
+        if request['method'] in ('POST', 'PUT')]
+    [migration] = [m for m in api.get('/v1/migrations').json()[
+        'migrations'] if m['image_name'] == 'upload-sample.img']
+    assert [(r['method'], r['url'], r['files']) for r in sent] == [
+        ('POST', '/project/migrate_image/upload/', []),
+        ('PUT', '%s/v1/migrations/%s/file' % (stack.glint.url,
+                                              migration['id']),
+         [len(data)])]
+    token = sent[1]['token']
+    assert token and sent[0]['token'] is None
+    assert migration['status'] == 'succeeded'
+    assert migration['size'] == len(data)
+
+    # In both clouds, byte for byte.
+    targets = {t['cloud_id']: t for t in migration['targets']}
+    for cloud, cloud_id in ((local, 'local'), (second, remote_id)):
+        glance = cloudbed.glance_client(cloud, cloud.users['other'])
+        copy = glance.images.get(targets[cloud_id]['image_id'])
+        assert copy['name'] == 'upload-sample.img'
+        assert copy['status'] == 'active'
+        received = b''.join(glance.images.data(copy['id']))
+        assert hashlib.sha256(received).digest() == hashlib.sha256(
+            data).digest()
+
+    # The token is in no log of Horizon's or Glint's.
+    for log_path in (stack.horizon.server.log_path,
+                     stack.glint.log_path):
+        with open(log_path, errors='replace') as log:
+            assert token not in log.read()
+
+
+def test_an_upload_glint_refuses_is_told_of_and_can_be_cancelled(
+        stack, dashboard, tmp_path):
+    local = stack.clouds[0]
+    user = local.users['other']
+    api = functional.Api(stack.glint.url, local.session(user).get_token())
+    path = tmp_path / 'refused.img'
+    path.write_bytes(os.urandom(MiB))
+    dashboard.login(user)
+    dashboard.open('/project/migrate_image/')
+    dashboard.find('#images__action_upload').click()
+    dashboard.wait_for('#upload_image_modal #id_image_file')
+    dashboard.find('#id_image_file').send_keys(str(path))
+    choose(dashboard, 'id_disk_format', 'raw')
+    dashboard.find('label[for="id_targets_0"]').click()
+    # Glint refuses the data: it is not of the size the upload said.
+    dashboard.driver.execute_script(
+        "document.getElementById('id_size').value = '5';")
+    dashboard.driver.execute_script('window.glintSamePage = true;')
+    dashboard.submit_modal()
+
+    # Glint's reason, and the upload awaiting its data in the table, drawn
+    # again in place.
+    def page_says(text, css='body'):
+        return lambda: any(text in element.text
+                           for element in dashboard.find_all(css))
+
+    dashboard.wait_until(page_says('the body has %d bytes' % MiB),
+                         message="Glint's reason is not shown")
+    row = '#migrations tr[data-display="refused.img"]'
+    dashboard.wait_until(page_says('Awaiting data', row),
+                         message='the upload is not in the table')
+    assert dashboard.driver.execute_script('return window.glintSamePage;')
+    dashboard.screenshot('upload-image-refused')
+
+    # Cancelled from its row, as a migration is.
+    [migration] = [m for m in api.get('/v1/migrations').json()['migrations']
+                   if m['image_name'] == 'refused.img']
+    assert migration['status'] == 'awaiting_data'
+    dashboard.find('#migrations__row_%s__action_cancel'
+                   % migration['id']).click()
+    dashboard.wait_until(page_says('Cancelled', row),
+                         message='the upload was not cancelled')
+    assert api.get('/v1/migrations/%s' % migration['id']).json()[
+        'status'] == 'cancelled'

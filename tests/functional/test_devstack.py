@@ -22,6 +22,7 @@ import sys
 import uuid
 
 import pytest
+import requests
 
 from tests import cloudbed
 from tests.functional.test_cli import Cli
@@ -291,6 +292,21 @@ def test_stack_then_unstack_and_clean(bed, devstack, mariadb, tmp_path):
     with open(tmp_path / 'data' / 'glint-api.log') as f:
         assert re.search(r'^\[pid: \d+\|app: 0\|req: \d+/\d+\] .* '
                          r'GET /v1/clouds ', f.read(), re.MULTILINE)
+    # Horizon's pages may send an upload's file to it, through uWSGI;
+    # another origin's may not.
+    assert conf.get('cors', 'allowed_origin') == 'http://127.0.0.1'
+    for origin, allowed in (('http://127.0.0.1', True),
+                            ('http://127.0.0.1:8080', False)):
+        answer = requests.options(
+            url + '/v1/migrations/%s/file' % uuid.uuid4(),
+            headers={'Origin': origin,
+                     'Access-Control-Request-Method': 'PUT',
+                     'Access-Control-Request-Headers':
+                         'x-auth-token,content-type'},
+            timeout=cloudbed.REQUEST_TIMEOUT)
+        assert answer.status_code == 200
+        assert answer.headers.get('Access-Control-Allow-Origin') == (
+            origin if allowed else None)
     # The remote clouds of the network it was told of can be added.
     assert conf.get('outbound', 'allowed_networks') == (
         cloudbed.ALLOWED_NETWORK)

@@ -1,14 +1,17 @@
-"""Migrate an image: from one of its copies to one or more clouds.
+"""Migrate an image: from one of its copies to one or more clouds; or
+upload a file to them.
 
-The form shows the row of the image table it was opened from: the image
-table's link carries that row in its query (``carry_row``), so that neither
-opening the form nor submitting it lists every cloud's images again.
+The migrate form shows the row of the image table it was opened from: the
+image table's link carries that row in its query (``carry_row``), so that
+neither opening the form nor submitting it lists every cloud's images
+again.
 """
 
 import json
 from urllib import parse
 
 from django.utils.translation import gettext_lazy as _
+from django.views.decorators.debug import sensitive_variables
 
 from horizon import exceptions
 from horizon import forms
@@ -16,6 +19,7 @@ from horizon import messages
 
 from glint_dashboard.api import glint
 from glint_dashboard import exceptions as glint_exceptions
+from glintclient import client
 
 VISIBILITIES = (('private', _("Private")), ('shared', _("Shared")),
                 ('community', _("Community")), ('public', _("Public")))
@@ -134,3 +138,94 @@ class MigrateForm(forms.SelfHandlingForm):
                                     'Migrations table.')
                          % migration.image_name)
         return migration
+
+
+# Glance's own formats, as Glint takes them (labelled as Horizon does).
+DISK_FORMATS = (
+    ('', _("Select format")),
+    ('aki', _("AKI - Amazon Kernel Image")),
+    ('ami', _("AMI - Amazon Machine Image")),
+    ('ari', _("ARI - Amazon Ramdisk Image")),
+    ('iso', _("ISO - Optical Disk Image")),
+    ('ploop', _("PLOOP - Virtuozzo/Parallels Loopback Disk")),
+    ('qcow2', _("QCOW2 - QEMU Emulator")),
+    ('raw', _("Raw")),
+    ('vdi', _("VDI - Virtual Disk Image")),
+    ('vhd', _("VHD - Virtual Hard Disk")),
+    ('vhdx', _("VHDX - Large Virtual Hard Disk")),
+    ('vmdk', _("VMDK - Virtual Machine Disk")),
+)
+CONTAINER_FORMATS = (
+    ('bare', _("Bare (no container)")),
+    ('ovf', _("OVF - Open Virtualization Format")),
+    ('ova', _("OVA - Open Virtual Appliance")),
+    ('docker', _("Docker")),
+    ('compressed', _("Compressed")),
+    ('aki', _("AKI - Amazon Kernel Image")),
+    ('ami', _("AMI - Amazon Machine Image")),
+    ('ari', _("ARI - Amazon Ramdisk Image")),
+)
+
+
+class UploadForm(forms.SelfHandlingForm,
+                 metaclass=forms.ExternalUploadMeta):
+    """Upload an image file once to one or more clouds.
+
+    As Horizon's image form in its ``direct`` mode: the browser sends the
+    file to Glint itself (see glint.Upload and the view); the form brings
+    only the file's name and size (static/glint/js/upload.js).
+    """
+
+    image_file = forms.ExternalFileField(
+        label=_("File"), required=False,
+        help_text=_("Your browser sends it straight to Glint."))
+    size = forms.IntegerField(widget=forms.HiddenInput(), required=False,
+                              min_value=0)
+    name = forms.CharField(label=_("Name"), max_length=255,
+                           help_text=_("The file's name unless you give "
+                                       "another."))
+    disk_format = forms.ThemableChoiceField(label=_("Disk format"),
+                                            choices=DISK_FORMATS)
+    container_format = forms.ThemableChoiceField(
+        label=_("Container format"), choices=CONTAINER_FORMATS,
+        initial='bare')
+    targets = forms.MultipleChoiceField(
+        label=_("To"), widget=forms.ThemableCheckboxSelectMultiple(),
+        help_text=_("One or more clouds; the file is sent once for all."))
+    visibility = forms.ThemableChoiceField(label=_("Visibility"),
+                                           choices=VISIBILITIES,
+                                           initial='private')
+
+    def __init__(self, request, *args, **kwargs):
+        clouds = kwargs.pop('clouds')
+        super().__init__(request, *args, **kwargs)
+        self.fields['targets'].choices = [
+            (client.LOCAL, _("This cloud (local)"))] + [
+            (cloud.id, cloud.name) for cloud in clouds]
+
+    def clean(self):
+        data = super().clean()
+        # The name of the file the browser holds (Horizon's hidden twin of
+        # the file field): its data never comes here.
+        if not data.get('image_file'):
+            self.add_error('image_file', _("Choose the image file."))
+        return data
+
+    @sensitive_variables('upload')
+    def handle(self, request, data):
+        fields = {key: data[key] for key in (
+            'name', 'disk_format', 'container_format', 'targets',
+            'visibility')}
+        if data['size'] is not None:
+            fields['size'] = data['size']
+        try:
+            upload = glint.upload_create(request, fields)
+        except glint_exceptions.GlintError as e:
+            if e.status != 400:
+                exceptions.handle(request, _("Unable to upload the image."))
+                return False
+            self.api_error(str(e))
+            return False
+        messages.success(request, _('Upload of "%s": each copy is in the '
+                                    'Migrations table.') % data['name'])
+        return upload

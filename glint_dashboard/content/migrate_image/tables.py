@@ -2,10 +2,11 @@
 
 The image table has one column per cloud, local first, added when the
 listing says which clouds there are; its Migrate link carries what the
-migrate form shows of the row. A migration's row refreshes itself by ajax
-until the migration ends, so each target's progress bar moves without
-reloading the page; the row's update URL carries its clouds' names, so that
-each update asks Glint for the migration alone.
+migrate form shows of the row; Upload Image opens the upload form. A
+migration's row refreshes itself by ajax until the migration ends, so each
+target's progress bar moves without reloading the page; the row's update
+URL carries its clouds' names, so that each update asks Glint for the
+migration alone.
 """
 
 from urllib import parse
@@ -44,6 +45,14 @@ class Migrate(tables.LinkAction):
     def get_link_url(self, image):
         return '%s?%s' % (reverse(self.url),
                           migrate_forms.carry_row(image, self.table.clouds))
+
+
+class UploadImage(tables.LinkAction):
+    name = 'upload'
+    verbose_name = _("Upload Image")
+    url = 'horizon:project:migrate_image:upload'
+    classes = ('ajax-modal',)
+    icon = 'upload'
 
 
 class CloudColumn(tables.Column):
@@ -107,6 +116,7 @@ class ImagesTable(tables.DataTable):
         name = 'images'
         verbose_name = _("Images Across Clouds")
         row_class = ImageRow
+        table_actions = (UploadImage,)
         row_actions = (Migrate,)
         multi_select = False
 
@@ -203,9 +213,11 @@ STATUS_DISPLAY = (
 
 
 class SourceColumn(tables.Column):
-    """The source cloud's name."""
+    """The source cloud's name; for an upload, that it is one."""
 
     def get_raw_data(self, migration):
+        if migration.source == client.UPLOAD:
+            return _("Uploaded file")
         return self.table.cloud_names().get(migration.source,
                                             migration.source)
 

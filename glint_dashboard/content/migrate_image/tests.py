@@ -5,6 +5,8 @@ from unittest import mock
 from urllib import parse
 
 from django.contrib import messages
+from django.core.files import uploadedfile
+from django import test as django_test
 from django.urls import reverse
 
 from glint_dashboard.api import glint
@@ -14,6 +16,7 @@ from glint_dashboard.test import helpers
 
 INDEX_URL = reverse('horizon:project:migrate_image:index')
 MIGRATE_URL = reverse('horizon:project:migrate_image:migrate')
+UPLOAD_URL = reverse('horizon:project:migrate_image:upload')
 LISTING = {
     'clouds': [{'id': 'local', 'name': 'local', 'reachable': True,
                 'error': None},
@@ -44,6 +47,23 @@ MIGRATION = {'id': 'm1', 'image_id': 'i1', 'image_name': 'cirros',
                          {'cloud_id': 'c2', 'status': 'failed',
                           'image_id': None, 'bytes_written': 0,
                           'error': 'refused (HTTP 401)'}]}
+
+
+UPLOAD = dict(MIGRATION, id='m2', image_id=None, image_name='alma9.qcow2',
+              source='upload', status='awaiting_data', size=3 * 1024 ** 3,
+              bytes_read=0, targets=[
+                  {'cloud_id': 'local', 'status': 'queued', 'image_id': None,
+                   'bytes_written': 0, 'error': None},
+                  {'cloud_id': 'c1', 'status': 'queued', 'image_id': None,
+                   'bytes_written': 0, 'error': None}])
+# What Horizon's modal script posts: the file's name in the file field's
+# hidden twin, not the file.
+UPLOAD_FORM = {'image_file__hidden': 'alma9.qcow2', 'size': 3 * 1024 ** 3,
+               'name': 'alma9.qcow2', 'disk_format': 'qcow2',
+               'container_format': 'bare', 'targets': ['local', 'c1'],
+               'visibility': 'shared'}
+AJAX = {'HTTP_X_REQUESTED_WITH': 'XMLHttpRequest'}
+CLOUDS = [{'id': 'c1', 'name': 'cern'}, {'id': 'c2', 'name': 'desy'}]
 
 
 def migrate_url(listing=LISTING, row=0):
@@ -108,6 +128,14 @@ class IndexTests(helpers.TestCase):
         self.assertContains(response, 'migrations__cancel__m1')
         # The clouds are named from the image listing: no other call.
         self.assertFalse(cloud_names.called)
+
+    def test_an_upload_comes_from_a_file(self, image_list, migration_list,
+                                         cloud_names):
+        response = self.get(image_list, migration_list, [UPLOAD])
+        table = response.context['migrations_table']
+        row, = table.get_rows()
+        self.assertEqual(str(row.cells['source'].data), 'Uploaded file')
+        self.assertContains(response, 'Awaiting data')
 
     def test_without_the_image_listing_glint_names_the_clouds(
             self, image_list, migration_list, cloud_names):
@@ -328,3 +356,100 @@ class DownloadTests(helpers.TestCase):
         self.assertRedirectsNoFollow(response, INDEX_URL)
         self.assertIn('it has no data to download', ' '.join(
             str(m) for m in messages.get_messages(response.wsgi_request)))
+
+
+class UploadTests(helpers.TestCase):
+    def setUp(self):
+        super().setUp()
+        self.glint = self.mock_glintclient()
+        self.glint.list_clouds.return_value = CLOUDS
+        self.glint.create_migration.return_value = UPLOAD
+
+    def test_the_images_table_has_the_action(self):
+        self.glint.list_images.return_value = LISTING
+        self.glint.list_migrations.return_value = []
+        response = self.client.get(INDEX_URL)
+        self.assertContains(response, 'id="images__action_upload"')
+        self.assertEqual(links(response, UPLOAD_URL), [UPLOAD_URL])
+
+    def test_the_form_offers_the_local_cloud_first(self):
+        response = self.client.get(UPLOAD_URL, **AJAX)
+        self.assertTemplateUsed(response,
+                                'project/migrate_image/_upload.html')
+        form = response.context['form']
+        self.assertEqual(form.fields['targets'].choices,
+                         [('local', 'This cloud (local)'), ('c1', 'cern'),
+                          ('c2', 'desy')])
+        # Horizon's modal script sends such a file itself.
+        self.assertContains(response, 'enctype="multipart/form-data"')
+        self.assertContains(response, 'data-external-upload="true"')
+        self.assertContains(response, 'name="image_file__hidden"')
+        self.assertEqual(self.glint.method_calls, [mock.call.list_clouds()])
+
+    def test_the_browser_is_told_where_to_send_the_file(self):
+        response = self.client.post(UPLOAD_URL, UPLOAD_FORM, **AJAX)
+        self.assertNoFormErrors(response)
+        self.assertEqual(self.glint.method_calls, [
+            mock.call.list_clouds(),
+            mock.call.create_migration({
+                'source': 'upload', 'name': 'alma9.qcow2',
+                'disk_format': 'qcow2', 'container_format': 'bare',
+                'targets': ['local', 'c1'], 'visibility': 'shared',
+                'size': 3 * 1024 ** 3})])
+        # As Horizon's direct image upload: the file goes to Glint's public
+        # endpoint, with the user's own token; then back to the tables.
+        self.assertEqual(response['X-File-Upload-URL'],
+                         helpers.GLINT_URL + '/v1/migrations/m2/file')
+        self.assertEqual(response['X-Auth-Token'], self.token.id)
+        self.assertEqual(response['X-Horizon-Location'], INDEX_URL)
+        self.assertMessageCount(success=1)
+
+    def test_without_its_size_glint_takes_the_bodys(self):
+        form = dict(UPLOAD_FORM)
+        del form['size']
+        self.client.post(UPLOAD_URL, form, **AJAX)
+        fields = self.glint.create_migration.call_args[0][0]
+        self.assertNotIn('size', fields)
+
+    def test_a_file_is_needed(self):
+        for name in ('', None):
+            form = dict(UPLOAD_FORM, image_file__hidden=name or '')
+            if name is None:
+                del form['image_file__hidden']
+            response = self.client.post(UPLOAD_URL, form, **AJAX)
+            self.assertFormErrors(response, 1)
+            self.assertContains(response, 'Choose the image file.')
+        self.assertFalse(self.glint.create_migration.called)
+
+    def test_a_file_sent_to_the_dashboard_is_dropped(self):
+        """The form posted outside the modal: its file is not kept."""
+        data = uploadedfile.SimpleUploadedFile(
+            'alma9.qcow2', b'x' * (3 * 1024 * 1024))
+        form = dict(UPLOAD_FORM, image_file=data)
+        del form['image_file__hidden']
+        response = self.client.post(UPLOAD_URL, form)
+        # Neither in memory nor in a temporary file.
+        self.assertEqual(response.wsgi_request.FILES, {})
+        self.assertContains(response, 'Choose the image file.')
+        self.assertFalse(self.glint.create_migration.called)
+
+    def test_the_form_is_still_checked_for_csrf(self):
+        client = django_test.Client(enforce_csrf_checks=True)
+        client.cookies = self.client.cookies
+        response = client.post(UPLOAD_URL, UPLOAD_FORM, **AJAX)
+        self.assertEqual(response.status_code, 403)
+        self.assertFalse(self.glint.create_migration.called)
+
+    def test_glints_refusal_is_shown_on_the_form(self):
+        self.glint.create_migration.side_effect = glint.client.GlintError(
+            'targets: no cloud c9 here (HTTP 400)', status=400,
+            detail='targets: no cloud c9 here', code='glint.invalid_field')
+        response = self.client.post(UPLOAD_URL, UPLOAD_FORM, **AJAX)
+        self.assertContains(response, 'targets: no cloud c9 here')
+        self.assertNotIn('X-File-Upload-URL', response)
+
+    def test_without_glint_the_form_goes_back_to_the_index(self):
+        self.glint.list_clouds.side_effect = glint.client.GlintError(
+            'down', status=None)
+        response = self.client.get(UPLOAD_URL)
+        self.assertRedirectsNoFollow(response, INDEX_URL)

@@ -1,8 +1,11 @@
+from django.core.files import uploadhandler
 from django import http
 from django.template import defaultfilters
 from django.urls import reverse
 from django.urls import reverse_lazy
+from django.utils.decorators import method_decorator
 from django.utils.translation import gettext_lazy as _
+from django.views.decorators import csrf
 from django.views import generic
 
 from horizon import exceptions
@@ -112,4 +115,72 @@ class MigrateView(forms.ModalFormView):
             _("Glint reads the image once and streams it to every cloud "
               "chosen at the same time. Each copy's size and checksum are "
               "checked; a copy that fails is deleted."))
+        return context
+
+
+class DropFiles(uploadhandler.FileUploadHandler):
+    """Skips every file of a form: its bytes are read and dropped."""
+
+    def new_file(self, *args, **kwargs):
+        raise uploadhandler.SkipFile()
+
+    def receive_data_chunk(self, raw_data, start):
+        return None
+
+    def file_complete(self, file_size):
+        return None
+
+
+class UploadView(forms.ModalFormView):
+    """Upload Image: the form, then the browser sends the file to Glint.
+
+    In the modal, Horizon's script sends the form without the file, and
+    then the file itself to the URL and with the token the answer gives
+    (see glint.Upload). A file that comes here all the same (the form
+    posted outside the modal) is dropped as it comes, not kept in memory or
+    on disk: the form then asks for it again.
+    """
+
+    form_class = migrate_forms.UploadForm
+    template_name = 'project/migrate_image/upload.html'
+    modal_id = 'upload_image_modal'
+    page_title = modal_header = _("Upload Image")
+    submit_label = _("Upload")
+    submit_url = reverse_lazy('horizon:project:migrate_image:upload')
+    success_url = reverse_lazy(INDEX_URL)
+
+    # The upload handlers are set before the CSRF check reads the form.
+    @method_decorator(csrf.csrf_exempt)
+    def dispatch(self, request, *args, **kwargs):
+        request.upload_handlers = [DropFiles(request)]
+        return self.checked_dispatch(request, *args, **kwargs)
+
+    @method_decorator(csrf.csrf_protect)
+    def checked_dispatch(self, request, *args, **kwargs):
+        return super().dispatch(request, *args, **kwargs)
+
+    @memoized.memoized_method
+    def get_clouds(self):
+        """The project's remote clouds: the targets besides the local."""
+        try:
+            return glint.cloud_list(self.request)
+        except Exception:
+            exceptions.handle(self.request,
+                              _("Unable to list the remote clouds."),
+                              redirect=reverse(INDEX_URL))
+
+    def get_form_kwargs(self):
+        kwargs = super().get_form_kwargs()
+        kwargs['clouds'] = self.get_clouds()
+        return kwargs
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context['help_paragraphs'] = (
+            _("Your browser sends the file straight to Glint, with your "
+              "token: not through the dashboard. A progress bar shows "
+              "while it is sent; keep this page open until it ends."),
+            _("Glint streams the file to every cloud chosen at the same "
+              "time. It checks that the data is of the disk format chosen "
+              "and each copy's checksum; a copy that fails is deleted."))
         return context
