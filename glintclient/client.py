@@ -21,6 +21,8 @@ SERVICE_TYPE = 'image-distribution'
 LOCAL = 'local'
 # The source of a migration whose data the client sends (an upload).
 UPLOAD = 'upload'
+# The source of a migration from a web link (its source_link).
+URL = 'url'
 
 # A remote cloud's auth types, and the fields of each that hold its
 # credentials (a request's field names, and the keys of clouds.yaml).

@@ -213,11 +213,19 @@ STATUS_DISPLAY = (
 
 
 class SourceColumn(tables.Column):
-    """The source cloud's name; for an upload, that it is one."""
+    """Where a migration's image comes from, as a person reads it.
+
+    The source cloud's name; for an upload, that it is one; for a web
+    link, its host.
+    """
 
     def get_raw_data(self, migration):
         if migration.source == client.UPLOAD:
             return _("Uploaded file")
+        if migration.source == client.URL:
+            link = getattr(migration, 'source_link', None) or {}
+            return _("Web link (%s)") % parse.urlsplit(
+                link.get('url', '')).hostname
         return self.table.cloud_names().get(migration.source,
                                             migration.source)
 

@@ -109,6 +109,15 @@ class IndexTests(helpers.TestCase):
                          [reverse('horizon:project:migrate_image:download',
                                   args=['local', 'i1'])])
 
+    def test_a_web_links_migration_shows_its_host(self, image_list,
+                                                  migration_list,
+                                                  cloud_names):
+        response = self.get(image_list, migration_list, [dict(
+            MIGRATION, source='url', source_link={
+                'url': 'https://mirror.example.org/alma9.qcow2.xz',
+                'checksum_url': None, 'decompress': 'xz'})])
+        self.assertContains(response, 'Web link (mirror.example.org)')
+
     def test_an_unreachable_cloud_is_flagged(self, image_list,
                                              migration_list, cloud_names):
         response = self.get(image_list, migration_list)
