@@ -21,7 +21,27 @@ one run on the same bytes:
 * the time of the trust-scoped login an engine makes per migration, and its
   share of a single-target migration;
 * the CPU an idle engine uses, looking at the queue every ``[engine]
-  poll_interval``.
+  poll_interval``;
+* an upload of one file to three targets through Glint's API (``POST
+  /v1/migrations``, then ``PUT`` of the file to the bed's API under uWSGI)
+  over three direct uploads of it run in parallel, the machine's busy CPU
+  seconds of each way, and the API's CPU per GiB, its uWSGI workers' and
+  its HTTP router's apart;
+* a download of an image of the local cloud through Glint's API over a
+  direct download from its Glance, and the API's CPU per GiB;
+* the peak RSS of the API's worker receiving an upload of an image's size
+  (``--size-mib``) and one of ``--large-mib`` (2 GiB by default), to three
+  targets: it should not grow with the size. The upload of 2 GiB shows
+  that the API as deployed takes one; its outcome is printed.
+
+The API's worker is found among the uWSGI master's children (its HTTP
+router is the one of a single thread). Each uWSGI process's peak RSS
+(VmHWM) is reset through /proc/PID/clear_refs before an upload, so that it
+is the peak since, whatever came before, without a fresh API for each size
+or sampling VmRSS (which could miss a short peak); the worker that received
+the upload is the one whose peak rose most above its RSS at the reset. The
+large file is made on disk, 1 MiB at a time, and sent from it as the
+others are: the benchmark never holds an image in memory.
 
 The machine is shared and noisy: the ratios hold, absolute times do not. Each
 comparison runs ``--runs`` times, the two ways taking turns going first, and
@@ -58,6 +78,11 @@ OPTIONS = {'DEFAULT': {'debug': 'false'},
 TWO_ENGINES_OPTIONS = {'DEFAULT': {'debug': 'false'},
                        'engine': {'max_transfers': TEN // 2},
                        'quota': {'migrations': 2 * TEN}}
+
+
+# A download through Glint, of an image of the local cloud; from a Glance.
+DOWNLOAD = '/v1/clouds/local/images/%s/file'
+GLANCE_DOWNLOAD = '/v2/images/%s/file'
 
 
 def make_file(folder, size, n=0):
@@ -143,6 +168,25 @@ def naive_copy(source, target, image_id, folder, name):
     return elapsed
 
 
+def download(url, token, size):
+    """Seconds to read a download to its end, 1 MiB at a time.
+
+    The bytes are counted, not kept; SystemExit unless they are ``size``.
+    """
+    settle()
+    started = time.monotonic()
+    count = 0
+    with requests.get(url, headers={'X-Auth-Token': token}, stream=True,
+                      timeout=cloudbed.REQUEST_TIMEOUT) as response:
+        response.raise_for_status()
+        for chunk in response.iter_content(MiB):
+            count += len(chunk)
+    elapsed = time.monotonic() - started
+    if count != size:
+        raise SystemExit('%s: %d bytes, not %d' % (url, count, size))
+    return elapsed
+
+
 def parallel_uploads(uploads):
     """Seconds for direct uploads of (cloud, file) pairs at the same time."""
     clients = [logged_in(cloud) for cloud, _ in uploads]
@@ -223,6 +267,14 @@ def children(pid):
     return found
 
 
+def status(pid, field):
+    """A number of /proc/PID/status, such as Threads (its sizes are kB)."""
+    with open('/proc/%d/status' % pid) as f:
+        for line in f:
+            if line.startswith(field + ':'):
+                return int(line.split()[1])
+
+
 def engine_worker(engine):
     """The process of a glint-engine that runs the migrations.
 
@@ -230,25 +282,32 @@ def engine_worker(engine):
     the engine in a child process of its own, and starts it again if it
     dies: the child is the one with the engine's threads.
     """
-    def threads(pid):
-        with open('/proc/%d/status' % pid) as f:
-            for line in f:
-                if line.startswith('Threads:'):
-                    return int(line.split()[1])
+    return max(children(engine.server.process.pid),
+               key=lambda pid: status(pid, 'Threads'))
 
-    return max(children(engine.server.process.pid), key=threads)
+
+def rss(pid):
+    return status(pid, 'VmRSS') * 1024
 
 
 def peak_rss(pid):
-    with open('/proc/%d/status' % pid) as f:
-        for line in f:
-            if line.startswith('VmHWM:'):
-                return int(line.split()[1]) * 1024
+    return status(pid, 'VmHWM') * 1024
 
 
 def reset_peak_rss(pid):
     with open('/proc/%d/clear_refs' % pid, 'w') as f:
         f.write('5')
+
+
+def uwsgi_processes(master):
+    """A uWSGI master's worker processes, and its HTTP router's.
+
+    Its workers run ``--threads`` threads each (4 in the bed); its HTTP
+    router, one.
+    """
+    found = children(master)
+    return ([pid for pid in found if status(pid, 'Threads') > 1],
+            [pid for pid in found if status(pid, 'Threads') == 1][0])
 
 
 class Glint(object):
@@ -338,14 +397,88 @@ class Glint(object):
         waits = [(self.recorded(i, 'started_at') - started).total_seconds()
                  for i in ids]
         for migration in current:
-            for target in migration['targets']:
+            self.delete_copies(migration)
+        return {'elapsed': elapsed, 'migrations': current, 'cpu': cpu,
+                'most_running': most_running, 'requested': requested,
+                'waits': waits}
+
+    def upload(self, path, clouds, check=True):
+        """An upload of the file to ``clouds`` through Glint, timed.
+
+        ``POST /v1/migrations``, then ``PUT`` of the file as upload_file
+        sends it to a Glance (with its length, in chunks of 1 MiB), which
+        answers once the migration has ended. Returns the seconds from the
+        POST to that answer, those of the PUT alone, and the migration;
+        SystemExit unless it succeeded, with ``check``.
+        """
+        headers = dict(self.headers(),
+                       **{'Content-Type': 'application/octet-stream'})
+        settle()
+        started = time.monotonic()
+        migration = self.post('/v1/migrations', {
+            'source': 'upload', 'name': 'bench-upload', 'disk_format': 'raw',
+            'container_format': 'bare', 'size': os.path.getsize(path),
+            'targets': [self.remotes[c.name] for c in clouds]})
+        put = time.monotonic()
+        with open(path, 'rb') as f:
+            response = requests.put(
+                self.server.url + '/v1/migrations/%s/file' % migration['id'],
+                data=FileBody(f), headers=headers,
+                timeout=cloudbed.REQUEST_TIMEOUT)
+        ended = time.monotonic()
+        response.raise_for_status()
+        migration = response.json()
+        if check and migration['status'] != 'succeeded':
+            raise SystemExit('upload failed: %s' % migration)
+        self.delete_copies(migration)
+        return ended - started, ended - put, migration
+
+    def delete_copies(self, migration):
+        """Delete the copies a migration made (Glint deletes failed ones)."""
+        for target in migration['targets']:
+            if target['status'] == 'succeeded':
                 cloud = self.clouds[target['cloud_id']]
                 cloudbed.glance_client(
                     cloud, cloud.users['demo']).images.delete(
                     target['image_id'])
-        return {'elapsed': elapsed, 'migrations': current, 'cpu': cpu,
-                'most_running': most_running, 'requested': requested,
-                'waits': waits}
+
+    def api_cpu_seconds(self):
+        """CPU seconds used so far by its API's uWSGI workers and router."""
+        workers, router = uwsgi_processes(self.server.server.process.pid)
+        return (sum(cpu_seconds(pid) for pid in workers),
+                cpu_seconds(router))
+
+    def api_cpu_of(self, run):
+        """``run()``'s result, and its API's CPU seconds meanwhile.
+
+        Those of its uWSGI workers and of its HTTP router, apart.
+        """
+        before = self.api_cpu_seconds()
+        result = run()
+        return result, tuple(
+            after - was for was, after in zip(before,
+                                              self.api_cpu_seconds()))
+
+    def api_peak_rss(self, path, clouds):
+        """The peak RSS of the API's worker that receives an upload.
+
+        Each uWSGI process's VmHWM is reset first (through clear_refs, as
+        for an engine), so that it is the peak since: the worker that
+        received the upload is the one whose peak rose the most above its
+        RSS at the reset. Returns that peak, how much it rose, the HTTP
+        router's peak, the upload's time and its migration (not checked).
+        """
+        workers, router = uwsgi_processes(self.server.server.process.pid)
+        before = {}
+        for pid in workers + [router]:
+            reset_peak_rss(pid)
+            before[pid] = rss(pid)
+        elapsed, _, migration = self.upload(path, clouds, check=False)
+        peaks = {pid: peak_rss(pid) for pid in workers + [router]}
+        worker = max(workers, key=lambda pid: peaks[pid] - before[pid])
+        return {'peak': peaks[worker], 'rise': peaks[worker] - before[worker],
+                'router': peaks[router], 'elapsed': elapsed,
+                'migration': migration}
 
     def recorded(self, migration_id, column):
         """A time Glint recorded in its database, to the microsecond."""
@@ -402,6 +535,9 @@ def main():
                         help='size of each image')
     parser.add_argument('--runs', type=int, default=3,
                         help='runs of each comparison')
+    parser.add_argument('--large-mib', type=int, default=2048,
+                        help='size of the large upload, whose API worker\'s '
+                        'peak RSS is compared with that of an image\'s')
     args = parser.parse_args()
     folder = tempfile.mkdtemp(prefix='glint-benchmark-')
     print('Starting four clouds and two Glints in %s ...' % folder,
@@ -455,6 +591,14 @@ def run(bed, two_engines, folder, args):
     two.migrate_many([(warm_up, [targets[n % len(targets)]])
                       for n in range(TEN)])
     idle = idle_cpu(glint.workers[0])
+    for n in range(4):
+        # Four rounds, so that both of the API's uWSGI workers most likely
+        # take some: their logins to the targets and first token checks.
+        glint.upload(small, targets)
+        download(glint.server.url + DOWNLOAD % warm_up,
+                 glint.session.get_token(), MiB)
+        download(local.glance_url + GLANCE_DOWNLOAD % warm_up,
+                 glint.session.get_token(), MiB)
 
     single, claimed, naive = [], [], []
     single_cpu, posts, waits = [], [], []
@@ -517,6 +661,52 @@ def run(bed, two_engines, folder, args):
     rss_running = glint.migrate_many(ten)['most_running']
     rss_ten = peak_rss(pid)
 
+    # One file to the three targets through Glint's API, whose worker
+    # streams the PUT's body to the three at once, and the three direct
+    # uploads of it in parallel.
+    uploads, upload_machine, upload_api = [], [], []
+    for i in range(args.runs):
+        (parallel, direct_cpu), ((uploaded, api), glint_cpu) = in_turn(
+            i, lambda: machine_cpu_of(
+                lambda: parallel_uploads([(c, paths[0]) for c in targets])),
+            lambda: machine_cpu_of(lambda: glint.api_cpu_of(
+                lambda: glint.upload(paths[0], targets))))
+        uploads.append((uploaded[0], parallel))
+        upload_machine.append((glint_cpu, direct_cpu))
+        upload_api.append(api)
+        print('  upload to three, run %d (%s first): 3 direct in parallel '
+              '%.2f s, through Glint %.2f s (its PUT %.2f s); the API '
+              'workers\' CPU %.2f s, its HTTP router\'s %.2f s; the '
+              'machine\'s CPU: direct %.1f s, Glint %.1f s'
+              % (i + 1, first(i), parallel, uploaded[0], uploaded[1],
+                 api[0], api[1], direct_cpu, glint_cpu), flush=True)
+
+    # The first image, downloaded through Glint's API and from its Glance.
+    downloads, download_api = [], []
+    for i in range(args.runs):
+        direct, (through, api) = in_turn(
+            i, lambda: download(local.glance_url + GLANCE_DOWNLOAD % image,
+                                glint.session.get_token(), size),
+            lambda: glint.api_cpu_of(lambda: download(
+                glint.server.url + DOWNLOAD % image,
+                glint.session.get_token(), size)))
+        downloads.append((through, direct))
+        download_api.append(api)
+        print('  download, run %d (%s first): direct %.2f s, through Glint '
+              '%.2f s; the API workers\' CPU %.2f s, its HTTP router\'s '
+              '%.2f s'
+              % (i + 1, first(i), direct, through, api[0], api[1]),
+              flush=True)
+
+    # The API's worker receiving an upload of the images' size, then one
+    # of --large-mib, from a file made for it and deleted after.
+    small_peak = glint.api_peak_rss(paths[0], targets)
+    if small_peak['migration']['status'] != 'succeeded':
+        raise SystemExit('upload failed: %s' % small_peak['migration'])
+    large = make_file(folder, args.large_mib * MiB, 'large')
+    large_peak = glint.api_peak_rss(large, targets)
+    os.unlink(large)
+
     login = statistics.median(logins)
     migration_time = statistics.median(m for m, _ in single)
     print('\nResults (medians of %d runs, same bytes, one machine):'
@@ -553,6 +743,37 @@ def run(bed, two_engines, folder, args):
              100 * login / migration_time, migration_time))
     print('  an idle engine: %.4f s of CPU per second (at the default '
           '[engine] poll_interval)' % idle)
+    print('  upload to three  Glint / 3 parallel direct   %.3f   (target '
+          '<= 1.10)' % median_ratio(uploads))
+    print('                 the machine\'s CPU seconds, Glint / direct   '
+          '%.3f' % median_ratio(upload_machine))
+    print('                 the API\'s CPU per GiB uploaded: %.2f s in its '
+          'worker, %.2f s in its HTTP router'
+          % tuple(statistics.median(api[n] for api in upload_api)
+                  / (size / GiB) for n in (0, 1)))
+    print('  download       Glint / direct              %.3f   (target '
+          '<= 1.05)' % median_ratio(downloads))
+    print('                 the API\'s CPU per GiB downloaded: %.2f s in '
+          'its worker, %.2f s in its HTTP router'
+          % tuple(statistics.median(api[n] for api in download_api)
+                  / (size / GiB) for n in (0, 1)))
+    print('  peak RSS of the API\'s worker receiving an upload to three: '
+          '%d MiB %.0f MB (%.0f MB over its RSS before), %d MiB %.0f MB '
+          '(%.0f MB over): ratio %.3f (target <= 1.10); its HTTP router\'s '
+          '%.0f and %.0f MB'
+          % (args.size_mib, small_peak['peak'] / 1e6,
+             small_peak['rise'] / 1e6, args.large_mib,
+             large_peak['peak'] / 1e6, large_peak['rise'] / 1e6,
+             large_peak['peak'] / small_peak['peak'],
+             small_peak['router'] / 1e6, large_peak['router'] / 1e6))
+    migration = large_peak['migration']
+    error = migration['error']
+    print('  upload of %d MiB to three through the API under uWSGI: %s, '
+          '%d bytes read, in %.1f s%s'
+          % (args.large_mib, migration['status'], migration['bytes_read'],
+             large_peak['elapsed'], ' (%s)' % error if error else ''))
+    if migration['status'] != 'succeeded':
+        raise SystemExit('the upload of %d MiB failed' % args.large_mib)
 
 
 if __name__ == '__main__':
