@@ -89,6 +89,8 @@ function configure_glint_uwsgi {
     iniset "$GLINT_UWSGI_CONF" uwsgi http-keepalive true
     # Request bodies sent in chunks reach Glint (as Glance's do).
     iniset "$GLINT_UWSGI_CONF" uwsgi http-chunked-input true
+    # Image data passes the HTTP router 32 KiB at a time, not 4 KiB.
+    iniset "$GLINT_UWSGI_CONF" uwsgi http-buffer-size 32768
 }
 
 # configure_glint_dashboard() - Link the dashboard's panels into Horizon.

@@ -21,6 +21,9 @@ class Services(object):
         self.outbound = outbound.Guard(conf)
         self.remote_sessions = access.RemoteSessions(self.outbound)
         self._service_session = None
+        # What each target cloud's Glance hashes with, as its last copy
+        # showed: learned by the runs of migrations (see engine.runner).
+        self.target_hash_algorithms = {}
         # What the local Keystone's version discovery found, shared by the
         # callers' and the trusts' sessions so that it is asked once per
         # process, not once per request or migration.

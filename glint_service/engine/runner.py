@@ -76,8 +76,9 @@ class Runner(object):
                                 + services.outbound.listing_seconds
                                 + self.lease_seconds / 2)
         # The algorithm each target cloud's Glance hashes with, as its last
-        # copy showed (see hash_algorithms).
-        self.target_hash_algorithms = {}
+        # copy showed (see hash_algorithms): one record per process, which
+        # the API's uploads share too.
+        self.target_hash_algorithms = services.target_hash_algorithms
 
     def run(self, migration_id, data=None):
         """Run a migration; returns its status ('queued' if handed back).

@@ -104,7 +104,8 @@ def make_runner(db, lease_seconds=30, deadline=10, listing_seconds=30):
             migrations=None,
             engine=types.SimpleNamespace(lease_seconds=lease_seconds)),
         outbound=types.SimpleNamespace(listing_seconds=listing_seconds,
-                                       deadline=deadline))
+                                       deadline=deadline),
+        target_hash_algorithms={})
     return runner.Runner(services, mock.Mock(), threading.Event())
 
 
