@@ -1,8 +1,8 @@
 """X.509 login through the real Keystone behind a real TLS front.
 
 The bed's first cloud has a TLS front (cloudbed.X509Front: gunicorn that
-verifies client certificates, around Keystone's app) that takes
-certificates of three CAs. Two of them are set up as identity providers
+verifies client certificates, around Keystone's app), started here, that
+takes certificates of three CAs. Two of them are set up as identity providers
 (one by glint_service.clouds.federation, one by glint-manage x509 setup),
 the third is not; a fourth CA, made here, the front does not take. Users
 are added by DN; requests presenting their certificates log in at the
@@ -32,8 +32,8 @@ class Setup(object):
 @pytest.fixture(scope='module')
 def x509(bed, tmp_path_factory):
     cloud = bed.clouds[0]
-    front = cloud.x509
-    assert front is not None, 'the bed has no TLS front on its first cloud'
+    assert cloud.x509 is not None, 'the bed has no TLS front on cloud1'
+    front = cloud.x509.start()
     done = Setup()
     done.cloud = cloud
     done.front = front
