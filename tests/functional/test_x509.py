@@ -306,3 +306,18 @@ def test_add_user_refuses_bad_input_and_leaves_nothing(x509):
     client.roles.delete(role)
     client.domains.update(domain, enabled=False)
     client.domains.delete(domain)
+
+
+def test_a_dn_with_non_ascii_letters_added_as_nginx_writes_it_logs_in(x509):
+    name = 'Zoë Łukasz %s' % secrets.token_hex(3)
+    credential, files = certificate(x509.grid, x509.folder, name)
+    nginx = dn.openssl_rfc2253(credential.certificate.subject,
+                               escape_non_ascii=True)
+    assert '\\C5\\81' in nginx
+    added = federation.add_user(x509.admin, nginx, x509.grid.subject,
+                                x509.demo['project_id'])
+    assert added['dn'] == credential.subject
+    assert added['user_name'].startswith(name + ' (')
+    token, _ = logs_in(x509, x509.grid_idp, files, x509.demo['project_id'])
+    assert token['user']['id'] == added['id']
+    federation.remove_user(x509.admin, added['id'])
