@@ -145,6 +145,20 @@ def test_setup_refuses_a_ca_another_identity_provider_has(x509):
         for remote_id in idp.remote_ids]
 
 
+def test_only_an_administrator_sets_up_and_adds(x509):
+    member = x509.cloud.session(x509.demo)
+    with pytest.raises(exception.Forbidden):
+        federation.setup(member, x509.unset.cert_pem())
+    credential, _ = certificate(x509.grid, x509.folder)
+    with pytest.raises(exception.Forbidden):
+        federation.add_user(member, credential.subject, x509.grid.subject,
+                            x509.demo['project_id'])
+    with pytest.raises(exception.Forbidden):
+        federation.list_users(member)
+    assert credential.subject not in [
+        user['dn'] for user in federation.list_users(x509.admin)]
+
+
 def test_a_dn_added_logs_in_to_its_project(x509):
     credential, files = certificate(x509.grid, x509.folder, 'Alice')
     added = federation.add_user(x509.admin, credential.subject,
