@@ -7,6 +7,7 @@ Keystone; here: the policy, the body, the answers.
 
 import json
 from unittest import mock
+import urllib.parse
 
 from keystoneauth1 import session as ks_session
 from keystoneauth1 import token_endpoint
@@ -83,6 +84,32 @@ def test_list_and_show(app, tokens, keystone):
     assert app('GET', '/v1/x509/users/u1', token=token).json == USER
     error = error_of(app('GET', '/v1/x509/users/u2', token=token), 404)
     assert error['detail'] == 'No certificate user has the id u2.'
+
+
+def test_a_list_by_dn_compares_the_normalised_forms(app, tokens, keystone):
+    other = dict(USER, id='u2', issuer='CN=Other CA,O=Elsewhere')
+    keystone.list_users.return_value = [dict(USER), other]
+    token = tokens(ADMIN)
+
+    def listed(**query):
+        path = '/v1/x509/users?' + urllib.parse.urlencode(query)
+        return [u['id'] for u in app('GET', path, token=token).json['users']]
+
+    with mock.patch.object(dn, 'normalise',
+                           side_effect=lambda text: text.replace('/', ',')):
+        assert listed(dn=DN.replace(',', '/')) == ['u1', 'u2']
+        assert listed(dn=DN, issuer='CN=Other CA/O=Elsewhere') == ['u2']
+        assert listed(dn='CN=Bob') == []
+
+
+@pytest.mark.parametrize('query, detail', [
+    ('dn=nonsense', 'dn: is not a distinguished name that can be read'),
+    ('issuer=a&issuer=b', 'issuer: may be given once'),
+])
+def test_a_bad_query_is_400_naming_it(app, tokens, keystone, query, detail):
+    error = error_of(app('GET', '/v1/x509/users?' + query,
+                         token=tokens(ADMIN)), 400)
+    assert error['detail'].startswith(detail)
 
 
 def test_remove(app, tokens, keystone):

@@ -27,10 +27,17 @@ def callers_keystone(request):
 
 
 def list_x509_users(request):
+    """Every certificate user, or those of ``?dn=`` and ``?issuer=``.
+
+    The DNs of the query are normalised as the stored ones are, so that a
+    DN in any of its written forms finds its user.
+    """
     util.context(request).can(policies.LIST)
+    wanted = user_schema.query(request.GET)
     users = federation.list_users(callers_keystone(request))
     return util.json_response(
-        {'users': [views.x509_user(user) for user in users]})
+        {'users': [views.x509_user(user) for user in users
+                   if all(user[k] == v for k, v in wanted.items())]})
 
 
 def show_x509_user(request):

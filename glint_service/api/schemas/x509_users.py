@@ -68,3 +68,15 @@ def complete(body):
             'project': body['project'],
             'role': body.get('role') or DEFAULT_ROLE,
             'name': body.get('name')}
+
+
+def query(params):
+    """The DNs a list is limited to (``?dn=``, ``?issuer=``), normalised."""
+    wanted = {}
+    for field in ('dn', 'issuer'):
+        values = params.getall(field)
+        if len(values) > 1:
+            raise exception.InvalidField(field, 'may be given once')
+        if values:
+            wanted[field] = distinguished_name(field, values[0])
+    return wanted
