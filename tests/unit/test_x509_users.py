@@ -68,13 +68,21 @@ def test_keystone_is_asked_with_the_callers_own_token(app, tokens, keystone):
 def test_the_dns_are_given_to_keystone_as_dn_normalises_them(app, tokens,
                                                              keystone):
     with mock.patch.object(dn, 'normalise',
-                           side_effect=lambda text: 'normal:' + text):
+                           side_effect=lambda text, field: 'normal:' + text):
         response = app('POST', '/v1/x509/users', dict(BODY, role='reader'),
                        tokens(ADMIN))
     assert response.status_int == 201
     args, kwargs = keystone.add_user.call_args
     assert args[1:3] == ('normal:' + DN, 'normal:' + ISSUER)
     assert kwargs['role'] == 'reader'
+
+
+def test_a_grid_users_oneline_dn_is_given_in_rfc4514(app, tokens, keystone):
+    body = dict(BODY, dn='/C=CH/O=CERN/OU=Physics/CN=Alice Smith',
+                issuer='/C=CH/O=CERN/CN=CERN Grid CA')
+    assert app('POST', '/v1/x509/users', body,
+               tokens(ADMIN)).status_int == 201
+    assert keystone.add_user.call_args[0][1:3] == (DN, ISSUER)
 
 
 def test_list_and_show(app, tokens, keystone):
@@ -95,15 +103,17 @@ def test_a_list_by_dn_compares_the_normalised_forms(app, tokens, keystone):
         path = '/v1/x509/users?' + urllib.parse.urlencode(query)
         return [u['id'] for u in app('GET', path, token=token).json['users']]
 
-    with mock.patch.object(dn, 'normalise',
-                           side_effect=lambda text: text.replace('/', ',')):
+    def normalise(text, field):
+        return text.replace('/', ',')
+
+    with mock.patch.object(dn, 'normalise', side_effect=normalise):
         assert listed(dn=DN.replace(',', '/')) == ['u1', 'u2']
         assert listed(dn=DN, issuer='CN=Other CA/O=Elsewhere') == ['u2']
         assert listed(dn='CN=Bob') == []
 
 
 @pytest.mark.parametrize('query, detail', [
-    ('dn=nonsense', 'dn: is not a distinguished name that can be read'),
+    ('dn=nonsense', 'dn: not a distinguished name (DN): '),
     ('issuer=a&issuer=b', 'issuer: may be given once'),
 ])
 def test_a_bad_query_is_400_naming_it(app, tokens, keystone, query, detail):
@@ -165,9 +175,9 @@ def test_a_dn_that_cannot_be_read_is_400_naming_it(app, tokens, keystone,
     error = error_of(app('POST', '/v1/x509/users',
                          dict(BODY, **{field: 'no equals sign'}),
                          tokens(ADMIN)), 400)
-    assert error['code'] == 'glint.invalid_field'
+    assert error['code'] == 'glint.invalid_dn'
     assert error['detail'].startswith(
-        '%s: is not a distinguished name that can be read' % field)
+        '%s: not a distinguished name (DN): ' % field)
     keystone.add_user.assert_not_called()
 
 

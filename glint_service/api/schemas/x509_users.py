@@ -52,12 +52,7 @@ def check_fields(body):
 
 def distinguished_name(field, text):
     """``text`` as Keystone's mapping holds a DN, or a 400 naming ``field``."""
-    try:
-        return dn.normalise(text)
-    except exception.InvalidDN as error:
-        raise exception.InvalidField(
-            field, 'is not a distinguished name that can be read (%s)'
-            % error.detail)
+    return dn.normalise(text, field)
 
 
 def complete(body):
