@@ -5,17 +5,12 @@ user, its role) is glint_service.clouds.federation's, tested with the real
 Keystone; here: the policy, the body, the answers.
 """
 
-import json
 from unittest import mock
 import urllib.parse
 
-from keystoneauth1 import session as ks_session
-from keystoneauth1 import token_endpoint
 import pytest
-import requests
 
 from glint_service.clouds import federation
-from glint_service.clouds import local_keystone
 from glint_service import dn
 from glint_service import exception
 from glint_service import services as glint_services
@@ -38,11 +33,8 @@ def keystone():
                            return_value=dict(USER)) as add, \
             mock.patch.object(federation, 'list_users',
                               return_value=[dict(USER)]) as listed, \
-            mock.patch.object(federation, 'remove_user') as remove, \
-            mock.patch.object(local_keystone, 'find_project',
-                              return_value='p-hep') as find:
-        yield mock.Mock(add_user=add, list_users=listed, remove_user=remove,
-                        find_project=find)
+            mock.patch.object(federation, 'remove_user') as remove:
+        yield mock.Mock(add_user=add, list_users=listed, remove_user=remove)
 
 
 def test_an_admin_adds_a_dn_and_gets_the_record(app, tokens, keystone):
@@ -51,17 +43,14 @@ def test_an_admin_adds_a_dn_and_gets_the_record(app, tokens, keystone):
     assert response.status_int == 201, response.text
     assert response.json == USER
     assert response.headers['Location'].endswith('/v1/x509/users/u1')
-    session, project = keystone.find_project.call_args[0][:2]
-    assert project == 'hep'
     keystone.add_user.assert_called_once_with(
-        session, DN, ISSUER, 'p-hep', role='member', name='alice')
+        mock.ANY, DN, ISSUER, 'hep', role='member', name='alice')
 
 
 def test_keystone_is_asked_with_the_callers_own_token(app, tokens, keystone):
     with mock.patch.object(glint_services.Services, 'user_session') as made:
         app('POST', '/v1/x509/users', BODY, tokens(ADMIN))
     made.assert_called_once()
-    assert keystone.find_project.call_args[0][0] is made.return_value
     assert keystone.add_user.call_args[0][0] is made.return_value
 
 
@@ -143,7 +132,7 @@ def test_only_an_admin_by_default(app, tokens, keystone, method, path, body):
     error = error_of(app(method, path, body, tokens()), 403)
     assert error['detail'].startswith('Policy does not allow glint:x509_')
     for call in (keystone.add_user, keystone.list_users,
-                 keystone.remove_user, keystone.find_project):
+                 keystone.remove_user):
         call.assert_not_called()
 
 
@@ -165,7 +154,6 @@ def test_bad_fields_are_named_and_nothing_is_asked(app, tokens, keystone,
                                                    body, detail):
     error = error_of(app('POST', '/v1/x509/users', body, tokens(ADMIN)), 400)
     assert error['detail'] == detail
-    keystone.find_project.assert_not_called()
     keystone.add_user.assert_not_called()
 
 
@@ -191,6 +179,7 @@ def test_a_body_that_is_not_an_object(app, tokens, keystone):
     (exception.NotFound('No identity provider has the CA CN=X as its '
                         'remote id.'), 404),
     (exception.Conflict('This DN of this CA is added already.'), 409),
+    (exception.InvalidField('project', 'no such project'), 400),
 ])
 def test_keystones_refusals_are_answered_as_such(app, tokens, keystone,
                                                  refusal, status):
@@ -198,76 +187,3 @@ def test_keystones_refusals_are_answered_as_such(app, tokens, keystone,
     error = error_of(app('POST', '/v1/x509/users', BODY, tokens(ADMIN)),
                      status)
     assert error['detail'] == refusal.detail
-
-
-# The project look-up, against a canned Keystone.
-
-class Canned(requests.adapters.BaseAdapter):
-    """Keystone's answers by path and query, and the requests made."""
-
-    def __init__(self, answers):
-        super().__init__()
-        self.answers = answers
-        self.paths = []
-
-    def send(self, request, **kwargs):
-        path = request.path_url
-        self.paths.append(path)
-        status, body = self.answers.get(path, (404, {'error': {}}))
-        response = requests.Response()
-        response.status_code = status
-        response._content = json.dumps(body).encode()
-        response.headers['Content-Type'] = 'application/json'
-        response.url = request.url
-        response.request = request
-        return response
-
-    def close(self):
-        pass
-
-
-def keystone_with(answers):
-    http = requests.Session()
-    canned = Canned(answers)
-    http.mount('http://', canned)
-    auth = token_endpoint.Token('http://keystone.test/v3', 'admin-token')
-    return ks_session.Session(auth=auth, session=http), canned
-
-
-def project(project_id, name):
-    return {'id': project_id, 'name': name, 'domain_id': 'default'}
-
-
-def test_a_project_is_found_by_id():
-    session, canned = keystone_with({
-        '/v3/projects/p-hep': (200, {'project': project('p-hep', 'hep')})})
-    assert local_keystone.find_project(session, 'p-hep') == 'p-hep'
-
-
-def test_a_project_is_found_by_name_its_name_escaped():
-    session, canned = keystone_with({
-        '/v3/projects?name=high+energy%2Fphysics': (200, {'projects': [
-            project('p-hep', 'high energy/physics')]})})
-    assert local_keystone.find_project(
-        session, 'high energy/physics') == 'p-hep'
-    assert canned.paths[0] == '/v3/projects/high%20energy%2Fphysics'
-
-
-@pytest.mark.parametrize('projects, detail', [
-    ([], 'project: no project of the local cloud has this name or id'),
-    ([project('p1', 'hep'), project('p2', 'hep')],
-     'project: 2 projects, in different domains, have this name: give its '
-     'id'),
-])
-def test_a_project_not_found_or_ambiguous_is_400(projects, detail):
-    session, _ = keystone_with({
-        '/v3/projects?name=hep': (200, {'projects': projects})})
-    with pytest.raises(exception.InvalidField) as raised:
-        local_keystone.find_project(session, 'hep')
-    assert raised.value.detail == detail
-
-
-def test_keystone_refusing_the_look_up_is_403():
-    session, _ = keystone_with({'/v3/projects/hep': (403, {'error': {}})})
-    with pytest.raises(exception.Forbidden):
-        local_keystone.find_project(session, 'hep')

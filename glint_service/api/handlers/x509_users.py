@@ -13,7 +13,6 @@ from glint_service.api.policies import x509_users as policies
 from glint_service.api.schemas import x509_users as user_schema
 from glint_service.api import util
 from glint_service.clouds import federation
-from glint_service.clouds import local_keystone
 from glint_service import exception
 from glint_service import views
 
@@ -49,13 +48,10 @@ def show_x509_user(request):
 def create_x509_user(request):
     util.context(request).can(policies.CREATE)
     spec = user_schema.complete(util.json_body(request))
-    keystone = callers_keystone(request)
-    local = util.services(request).conf.local_cloud
-    project_id = local_keystone.find_project(
-        keystone, spec['project'], local.interface, local.region_name)
-    user = federation.add_user(keystone, spec['dn'], spec['issuer'],
-                               project_id, role=spec['role'],
-                               name=spec['name'])
+    # The project by id, or by a name that only one project has.
+    user = federation.add_user(callers_keystone(request), spec['dn'],
+                               spec['issuer'], spec['project'],
+                               role=spec['role'], name=spec['name'])
     LOG.info('Certificate user %s (%s, issued by %s) added, role %s in '
              'project %s', user['id'], user['dn'], user['issuer'],
              user['role'], user['project_id'])
