@@ -36,7 +36,8 @@ MiB = 1024 * 1024
 REGION = 'DevStack'
 PANELS = ('_90_project_glint_panel_group.py',
           '_91_project_glint_remote_clouds.py',
-          '_92_project_glint_migrate_image.py')
+          '_92_project_glint_migrate_image.py',
+          '_93_identity_glint_certificate_users.py')
 
 # Stand-ins for the DevStack functions the plugin calls.
 DEVSTACK = r'''
