@@ -12,6 +12,7 @@ Keystone for a DN (``forms``) wherever Keystone must match it.
 """
 
 import re
+import warnings
 
 from cryptography import x509
 from cryptography.x509.oid import NameOID
@@ -49,6 +50,8 @@ OPENSSL_NAMES = {
     NameOID.JURISDICTION_STATE_OR_PROVINCE_NAME: 'jurisdictionST',
     NameOID.JURISDICTION_LOCALITY_NAME: 'jurisdictionL',
 }
+
+COUNTRIES = (NameOID.COUNTRY_NAME, NameOID.JURISDICTION_COUNTRY_NAME)
 
 # Attribute type names read, in lower case: OpenSSL's, RFC 4519's long
 # names, and the usual others (E, Email: Windows and Java; S: Windows).
@@ -118,12 +121,13 @@ def forms(text, field='dn'):
     return found
 
 
-def of_certificate(certificate):
-    """The canonical subject and issuer DNs of ``certificate``.
+def of_certificate(pem_or_cert):
+    """The canonical subject and issuer DNs of a certificate.
 
-    ``certificate``: a cryptography certificate, or its PEM (bytes or
-    text).
+    ``pem_or_cert``: its PEM (bytes or text), or a cryptography
+    certificate.
     """
+    certificate = pem_or_cert
     if not isinstance(certificate, x509.Certificate):
         data = certificate.encode() if isinstance(certificate, str) else (
             certificate)
@@ -132,8 +136,12 @@ def of_certificate(certificate):
         except ValueError:
             raise exception.InvalidField(
                 'certificate', 'not a PEM certificate')
-    return (normalise(certificate.subject.rfc4514_string(), 'subject'),
-            normalise(certificate.issuer.rfc4514_string(), 'issuer'))
+    with warnings.catch_warnings():
+        # cryptography's about a CN of more than 64 bytes (see _attribute).
+        warnings.simplefilter('ignore')
+        subject = certificate.subject.rfc4514_string()
+        issuer = certificate.issuer.rfc4514_string()
+    return normalise(subject, 'subject'), normalise(issuer, 'issuer')
 
 
 def common_name(text):
@@ -175,12 +183,14 @@ def parse(text, field='dn'):
 
 
 def _attribute(oid, value, field):
-    try:
-        return x509.NameAttribute(oid, value)
-    except ValueError as error:
-        # Such as a C that is not two letters, a CN of more than 64.
-        raise exception.InvalidDN(field, '%s=%s: %s' % (
-            OPENSSL_NAMES.get(oid, oid.dotted_string), value, error))
+    if oid in COUNTRIES and len(value) != 2:
+        raise exception.InvalidDN(field, '%s=%s: a country is a two-letter '
+                                         'code' % (OPENSSL_NAMES[oid], value))
+    # cryptography would refuse, say, a CN of more than 64 bytes (not
+    # characters: 33 letters with accents): certificates have them.
+    with warnings.catch_warnings():
+        warnings.simplefilter('ignore')
+        return x509.NameAttribute(oid, value, _validate=False)
 
 
 def _der_order(attributes):

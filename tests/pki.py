@@ -8,6 +8,7 @@ for 127.0.0.1, user certificates (PEM, and PKCS#12 for a browser).
 import datetime
 import ipaddress
 import os
+import warnings
 
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives import hashes
@@ -30,8 +31,13 @@ def name(*attributes):
     rdns = []
     for item in attributes:
         pairs = item if isinstance(item, list) else [item]
-        rdns.append(x509.RelativeDistinguishedName(
-            [x509.NameAttribute(oid, value) for oid, value in pairs]))
+        # Unchecked: a CN of 64 characters but more bytes, as some
+        # certificates have.
+        with warnings.catch_warnings():
+            warnings.simplefilter('ignore')
+            rdns.append(x509.RelativeDistinguishedName(
+                [x509.NameAttribute(oid, value, _validate=False)
+                 for oid, value in pairs]))
     return x509.Name(rdns)
 
 

@@ -40,10 +40,10 @@ FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic',
 @pytest.fixture(scope='session')
 def stack(tmp_path_factory):
     root = str(tmp_path_factory.mktemp('stack'))
-    # The first cloud's Keystone has a TLS front that verifies client
-    # certificates; Horizon's login page offers "X.509 certificate", through
-    # the identity provider of the front's first CA (set up by the tests
-    # that use it: test_x509_login).
+    # cloud1's Keystone may have a TLS front that verifies client
+    # certificates (started by the tests that log in with one); Horizon's
+    # login page offers "X.509 certificate", through the identity provider
+    # of the front's first CA (set up by those tests: test_x509_login).
     bed = cloudbed.Bed(root, clouds=3, x509_fronts=1,
                        glint_options={'migrations': {'max_rate': RATE}})
     front = bed.clouds[0].x509

@@ -30,7 +30,7 @@ PANEL = '/identity/certificate_users/'
 def ca(stack):
     """The front's first CA, set up as conftest.X509_IDP."""
     cloud = stack.clouds[0]
-    ca = cloud.x509.cas[0]
+    ca = cloud.x509.start().cas[0]
     federation.setup(cloud.session(cloud.admin_user()), ca.cert_pem(),
                      idp_id=conftest.X509_IDP)
     return ca

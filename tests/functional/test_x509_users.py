@@ -30,8 +30,8 @@ class Setup(object):
 @pytest.fixture(scope='module')
 def x509(bed, tmp_path_factory):
     cloud = bed.clouds[0]
-    front = cloud.x509
-    assert front is not None, 'the bed has no TLS front on its first cloud'
+    assert cloud.x509 is not None, 'the bed has no TLS front on cloud1'
+    front = cloud.x509.start()
     done = Setup()
     done.cloud = cloud
     done.front = front

@@ -117,6 +117,9 @@ SUBJECTS = {
     'non-ascii': [(C, 'CH'), (O, 'Universität Zürich'),
                   (CN, 'Łukasz Żółć')],
     'host': [(C, 'CH'), (O, 'Grid'), (CN, 'host/foo.example.org')],
+    # 64 characters, more than 64 bytes: cryptography makes it only when
+    # told not to check, but certificates have such names.
+    'long': [(C, 'CH'), (O, 'Grid'), (CN, 'Żółć ' * 12 + 'Ąęść')],
     'multi-valued': [(C, 'CH'), [(O, 'Grid'), (OU, 'Users')],
                      [(CN, 'Alice'), (UID, 'alice')]],
     'unknown oid': [(C, 'CH'),
@@ -247,8 +250,7 @@ def test_normalise(text, canonical):
     ('CN="Alice"x', 'expected "," or "+"'),
     ('CN=#zz', 'not hex'),
     ('CN=#0403414243', 'not a string'),
-    ('C=Switzerland', 'C=Switzerland'),
-    ('CN=' + 'x' * 65, 'CN='),
+    ('C=Switzerland', 'C=Switzerland: a country is a two-letter code'),
     ('/C=CH/', 'it ends with a separator'),
     ('/', 'it ends with a separator'),
     ('/CN', 'expected "/type=value"'),
