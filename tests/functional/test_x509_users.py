@@ -2,8 +2,9 @@
 
 The bed's first cloud has a TLS front that verifies client certificates
 (cloudbed.X509Front). Its second CA is set up as an identity provider
-(under its default id, as ``glint-manage x509 setup`` does; idempotent,
-whatever ran before). An admin adds a DN through Glint's API with the
+(under its default id, as ``glint-manage x509 setup`` does in test_x509;
+whichever runs first makes it, and this module removes it again if it
+did). An admin adds a DN through Glint's API with the
 ``openstack glint x509 user`` commands; the certificate then logs in with
 ``openstack --os-auth-type v3x509`` (options and clouds.yaml) and uses
 Glint; removing the DN stops it.
@@ -37,11 +38,18 @@ def x509(bed, tmp_path_factory):
     done.front = front
     done.folder = tmp_path_factory.mktemp('x509-users')
     done.ca = front.cas[1]
-    federation.setup(cloud.session(cloud.admin_user()), done.ca.cert_pem())
+    admin = cloud.session(cloud.admin_user())
+    created = federation.setup(admin, done.ca.cert_pem())
     done.idp = federation.default_idp_id(done.ca.subject)
     done.admin = Cli(os_env(cloud, cloud.admin_user()), str(done.folder))
     done.demo = cloud.users['demo']
-    return done
+    yield done
+    if created:
+        # As it was: test_x509 sets this CA up and expects to create it.
+        keystone = cloud.admin_client()
+        keystone.federation.identity_providers.delete(done.idp)
+        keystone.federation.mappings.delete(
+            federation.mapping_id(done.idp))
 
 
 def certificate(x509, common_name):
