@@ -43,7 +43,7 @@ def stack(tmp_path_factory):
     # cloud1's Keystone may have a TLS front that verifies client
     # certificates (started by the tests that log in with one); Horizon's
     # login page offers "X.509 certificate", through the identity provider
-    # of the front's first CA (set up by those tests: test_x509_login).
+    # of the front's first CA (set up by those tests, in test_dashboard).
     bed = cloudbed.Bed(root, clouds=3, x509_fronts=1,
                        glint_options={'migrations': {'max_rate': RATE}})
     front = bed.clouds[0].x509
