@@ -16,6 +16,9 @@ set +o xtrace
 GLINT_BIN_DIR=$(get_python_exec_prefix)
 GLINT_URL=$GLINT_SERVICE_PROTOCOL://$GLINT_SERVICE_HOST:$GLINT_SERVICE_PORT
 GLINT_HORIZON_ENABLED_DIR=$HORIZON_DIR/openstack_dashboard/local/enabled
+GLINT_HORIZON_SETTINGS_DIR=$HORIZON_DIR/openstack_dashboard/local/local_settings.d
+# Keystone's own default, when keystone.conf names none.
+GLINT_KEYSTONE_AUTH_METHODS=external,password,token,oauth1,mapped,application_credential
 GLINT_UWSGI=glint_service.wsgi.api:application
 GLINT_UWSGI_CONF=$GLINT_CONF_DIR/glint-api-uwsgi.ini
 
@@ -93,10 +96,62 @@ function configure_glint_uwsgi {
     iniset "$GLINT_UWSGI_CONF" uwsgi http-buffer-size 32768
 }
 
-# configure_glint_dashboard() - Link the dashboard's panels into Horizon.
+# configure_glint_dashboard() - Link the dashboard's panels into Horizon:
+# Project > Glint, and Identity > Certificate Users (for admins).
 function configure_glint_dashboard {
-    ln -sf "$GLINT_DIR"/glint_dashboard/enabled/_9*_project_glint_*.py \
+    ln -sf "$GLINT_DIR"/glint_dashboard/enabled/_9*_*_glint_*.py \
         "$GLINT_HORIZON_ENABLED_DIR/"
+}
+
+# configure_glint_x509() - Let the certificates of the CA $GLINT_X509_CA
+# log in: Keystone's x509 auth method and its WebSSO to DevStack's
+# Horizon; the CA as an identity provider with its mapping and x509
+# protocol ("glint-manage x509 setup", idempotent); Horizon's login page
+# offering "X.509 certificate". The TLS front that verifies the client
+# certificates in front of Keystone is the operator's: see
+# doc/source/install/devstack.rst.
+function configure_glint_x509 {
+    local methods
+    methods=$(iniget "$KEYSTONE_CONF" auth methods)
+    methods=${methods:-$GLINT_KEYSTONE_AUTH_METHODS}
+    if [[ ",$methods," != *",x509,"* ]]; then
+        iniset "$KEYSTONE_CONF" auth methods "$methods,x509"
+    fi
+    iniset "$KEYSTONE_CONF" federation trusted_dashboard \
+        "$GLINT_X509_HORIZON_URL/auth/websso/"
+    cp "$KEYSTONE_DIR/etc/sso_callback_template.html" "$KEYSTONE_CONF_DIR/"
+    iniset "$KEYSTONE_CONF" federation sso_callback_template \
+        "$KEYSTONE_CONF_DIR/sso_callback_template.html"
+    restart_service devstack@keystone
+    if ! wait_for_service "$SERVICE_TIMEOUT" "$KEYSTONE_SERVICE_URI_V3"; then
+        die $LINENO "keystone did not restart"
+    fi
+    OS_AUTH_URL=$KEYSTONE_SERVICE_URI_V3 OS_USERNAME=admin \
+        OS_PASSWORD=$ADMIN_PASSWORD OS_PROJECT_NAME=admin \
+        OS_USER_DOMAIN_NAME=Default OS_PROJECT_DOMAIN_NAME=Default \
+        "$GLINT_BIN_DIR/glint-manage" --config-file "$GLINT_CONF" \
+        x509 setup --ca "$GLINT_X509_CA" --idp "$GLINT_X509_IDP"
+    if is_service_enabled horizon; then
+        configure_glint_websso
+    fi
+}
+
+# configure_glint_websso() - Horizon's login page offers "X.509
+# certificate": the browser is sent to the TLS front, whose Keystone posts
+# the token back to Horizon.
+function configure_glint_websso {
+    mkdir -p "$GLINT_HORIZON_SETTINGS_DIR"
+    cat >"$GLINT_HORIZON_SETTINGS_DIR/_90_glint_x509.py" <<EOF
+# Written by Glint's DevStack plugin (GLINT_X509_CA).
+WEBSSO_ENABLED = True
+WEBSSO_CHOICES = (('credentials', 'Keystone Credentials'),
+                  ('x509', 'X.509 certificate'))
+WEBSSO_IDP_MAPPING = {'x509': ('$GLINT_X509_IDP', 'x509')}
+WEBSSO_KEYSTONE_URL = '$GLINT_X509_KEYSTONE_URL'
+WEBSSO_USE_HTTP_REFERER = False
+OPENSTACK_SSL_CACERT = '$GLINT_X509_SERVER_CA'
+EOF
+    restart_apache_server
 }
 
 # init_glint() - Create the database and register Glint in Keystone.
@@ -134,7 +189,8 @@ function stop_glint {
 # cleanup_glint() - Remove the dashboard's links, the configuration and the
 # state.
 function cleanup_glint {
-    rm -f "$GLINT_HORIZON_ENABLED_DIR"/_9*_project_glint_*.py
+    rm -f "$GLINT_HORIZON_ENABLED_DIR"/_9*_*_glint_*.py
+    rm -f "$GLINT_HORIZON_SETTINGS_DIR/_90_glint_x509.py"
     remove_uwsgi_config "$GLINT_UWSGI_CONF" glint-api
     sudo rm -rf "$GLINT_CONF_DIR" "$GLINT_STATE_PATH"
 }
@@ -150,6 +206,9 @@ if is_service_enabled glint-api; then
         init_glint
         if is_service_enabled horizon; then
             configure_glint_dashboard
+        fi
+        if [[ -n "$GLINT_X509_CA" ]]; then
+            configure_glint_x509
         fi
     elif [[ "$1" == "stack" && "$2" == "extra" ]]; then
         echo_summary "Starting Glint"

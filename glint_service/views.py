@@ -61,3 +61,15 @@ def migration(row):
                      'bytes_written': t.bytes_written, 'error': t.error}
                     for t in row.targets],
     }
+
+
+X509_USER_FIELDS = ('id', 'dn', 'issuer', 'identity_provider', 'user_name',
+                    'project_id', 'role')
+
+
+def x509_user(user):
+    """A user who logs in with a certificate: its DNs and where it goes.
+
+    ``id`` is its Keystone user's.
+    """
+    return {field: user.get(field) for field in X509_USER_FIELDS}

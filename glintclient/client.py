@@ -195,6 +195,49 @@ class Client(object):
         names[LOCAL] = LOCAL
         return names
 
+    # Users who log in with a certificate (an admin's).
+
+    def list_x509_users(self, dn=None, issuer=None):
+        """Every certificate user, or those with this DN (and issuer).
+
+        Glint compares the DNs in its normalised form: any written form
+        of a DN finds its user.
+        """
+        params = {k: v for k, v in (('dn', dn), ('issuer', issuer)) if v}
+        return self.request('GET', '/v1/x509/users',
+                            params=params or None)['users']
+
+    def create_x509_user(self, fields):
+        """Let a certificate's DN, of a CA set up in Keystone, log in.
+
+        ``fields``: ``dn``, ``issuer``, ``project`` (name or id), and
+        optionally ``role`` (``member``) and ``name``.
+        """
+        return self.request('POST', '/v1/x509/users', fields)
+
+    def get_x509_user(self, user_id):
+        return self.request('GET', _path('/v1/x509/users', user_id))
+
+    def delete_x509_user(self, user_id):
+        self.request('DELETE', _path('/v1/x509/users', user_id))
+
+    def find_x509_user(self, dn, issuer=None):
+        """The certificate user with this DN, of this issuer if given.
+
+        A DN that more than one CA issued needs its issuer.
+        """
+        users = self.list_x509_users(dn=dn, issuer=issuer)
+        if not users:
+            raise GlintError('No certificate user has the DN %s%s.'
+                             % (dn, ' of issuer %s' % issuer if issuer
+                                else ''), status=404)
+        if len(users) > 1:
+            raise GlintError(
+                '%d certificate users have the DN %s, from different CAs: '
+                'give the issuer, one of: %s.'
+                % (len(users), dn, '; '.join(u['issuer'] for u in users)))
+        return users[0]
+
     # Images across clouds.
 
     def list_images(self, cloud_ids=None):

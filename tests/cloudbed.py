@@ -940,9 +940,13 @@ class Horizon(object):
 
     Django's own server runs the installed Horizon with the settings of
     tests/horizon/local (see there); its state is in the bed's folder.
+    ``x509_login``: its login page offers "X.509 certificate" (WebSSO)
+    through ``{"idp": ..., "keystone_url": ..., "cacert": ...}``: the
+    identity provider of the certificates' CA, the Keystone URL of the TLS
+    front that verifies them, and the CA of the front's certificate.
     """
 
-    def __init__(self, cloud, root):
+    def __init__(self, cloud, root, x509_login=None):
         self.root = os.path.join(root, 'horizon')
         self.port = free_port()
         self.url = 'http://127.0.0.1:%d' % self.port
@@ -959,6 +963,10 @@ class Horizon(object):
                    GLINT_HORIZON_STATE=self.root,
                    GLINT_HORIZON_SECRET_KEY=secrets.token_urlsafe(32),
                    GLINT_HORIZON_KEYSTONE_URL=cloud.auth_url)
+        if x509_login:
+            env.update(GLINT_HORIZON_X509_IDP=x509_login['idp'],
+                       GLINT_HORIZON_WEBSSO_URL=x509_login['keystone_url'],
+                       GLINT_HORIZON_CACERT=x509_login['cacert'])
         argv = [sys.executable, '-m', 'django', 'runserver', '--noreload',
                 '--insecure', '--settings', 'openstack_dashboard.settings',
                 '127.0.0.1:%d' % self.port]

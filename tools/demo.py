@@ -2,9 +2,13 @@
 
 Run by ``tox -e demo``. A sample image sits in the first cloud and the
 second is registered in Glint for the demo user, who can log in to Horizon
-and migrate at once. It prints where everything is, the users and their
-passwords, and ready commands; it writes ``clouds.yaml`` for the openstack
-command; it runs until interrupted, then stops everything it started.
+and migrate at once. The first cloud's Keystone has a TLS front that
+verifies client certificates: a CA of the demo is set up as its identity
+provider, and a user certificate of that CA (PEM, and PKCS#12 to import in
+a browser) logs in to Horizon and the openstack command with no password.
+It prints where everything is, the users and their passwords, and ready
+commands; it writes ``clouds.yaml`` for the openstack command; it runs
+until interrupted, then stops everything it started.
 """
 
 import argparse
@@ -16,6 +20,7 @@ import tempfile
 import requests
 import yaml
 
+from glint_service.clouds import federation
 from tests import cloudbed
 from tests import slowdown
 
@@ -59,6 +64,82 @@ def register_second_cloud(bed):
     return response.json()
 
 
+class CertificateLogin(object):
+    """The demo's X.509 login: its CA, its user's certificate, its files.
+
+    The CA is the first of the TLS front's; its user, "Demo Certificate
+    User", is added by DN through Glint's API as the cloud's admin, with
+    the role member in the demo project.
+    """
+
+    PKCS12_PASSWORD = 'glint-demo'
+
+    def __init__(self, cloud, folder):
+        self.cloud = cloud
+        self.front = cloud.x509
+        self.ca = self.front.cas[0]
+        self.idp = federation.default_idp_id(self.ca.subject)
+        self.folder = folder
+
+    def horizon_settings(self):
+        """Horizon's x509_login: its login page offers the certificate."""
+        return {'idp': self.idp, 'keystone_url': self.front.auth_url,
+                'cacert': self.front.ca_path}
+
+    def set_up(self, glint_url):
+        self.front.start()
+        admin = self.cloud.session(self.cloud.admin_user())
+        federation.setup(admin, self.ca.cert_pem())
+        self.credential = self.ca.issue('Demo Certificate User')
+        self.cert, self.key = self.credential.write(self.folder, 'demo-user')
+        self.pkcs12 = self.credential.write_pkcs12(
+            os.path.join(self.folder, 'demo-user.p12'), self.PKCS12_PASSWORD,
+            'Glint demo user')
+        response = requests.post(
+            glint_url + '/v1/x509/users',
+            headers={'X-Auth-Token': admin.get_token()},
+            json={'dn': self.credential.subject, 'issuer': self.ca.subject,
+                  'project': 'demo', 'name': 'demo-certificate'},
+            timeout=cloudbed.REQUEST_TIMEOUT)
+        response.raise_for_status()
+        self.user = response.json()
+
+    def clouds_yaml_entry(self):
+        return {'auth_type': 'v3x509',
+                'auth': {'auth_url': self.front.auth_url,
+                         'identity_provider': self.idp,
+                         'project_name': 'demo',
+                         'project_domain_name': 'Default'},
+                'cert': self.cert, 'key': self.key,
+                'cacert': self.front.ca_path,
+                'region_name': cloudbed.REGION, 'interface': 'public',
+                'identity_api_version': 3}
+
+    def banner(self, openstack):
+        return [
+            '',
+            '  Log in with a certificate (no password): the user "%s"'
+            % self.user['user_name'],
+            '    DN %s' % self.user['dn'],
+            '    issuer %s (identity provider %s)'
+            % (self.user['issuer'], self.idp),
+            '    PEM %s, key %s' % (self.cert, self.key),
+            '    Browser: import %s (password %s) and the CA %s, then '
+            'choose "X.509 certificate" on the login page'
+            % (self.pkcs12, self.PKCS12_PASSWORD, self.front.ca_path),
+            '    (Keystone\'s TLS front, %s, asks for the certificate).'
+            % self.front.url,
+            '    CLI: %s --os-cloud cloud1-cert glint cloud list' % openstack,
+            '    or:  %s --os-auth-type v3x509 --os-auth-url %s '
+            '--os-identity-provider %s --os-cert %s --os-key %s '
+            '--os-cacert %s --os-project-name demo '
+            '--os-project-domain-name Default glint cloud list'
+            % (openstack, self.front.auth_url, self.idp, self.cert,
+               self.key, self.front.ca_path),
+            '    Admins: %s --os-cloud cloud1-admin glint x509 user list, or '
+            'Identity > Certificate Users in Horizon.' % openstack]
+
+
 def upload_sample_image(bed):
     """A 64 MiB raw image in cloud1's demo project: long enough to watch."""
     cloud = bed.clouds[0]
@@ -66,7 +147,7 @@ def upload_sample_image(bed):
                                  os.urandom(SAMPLE_SIZE), 'sample-image')
 
 
-def banner(bed, horizon, remote_cloud, clouds_yaml_path):
+def banner(bed, horizon, remote_cloud, clouds_yaml_path, certificate):
     openstack = os.path.join(cloudbed.BIN, 'openstack')
     demo = bed.clouds[0].users['demo']
     lines = ['', 'Glint is up.', '',
@@ -76,12 +157,13 @@ def banner(bed, horizon, remote_cloud, clouds_yaml_path):
              '    Project > Glint > Migrate Image: "sample-image" is in '
              'cloud1; cloud2 is registered.',
              '    Upload Image sends a file from your browser to Glint '
-             '(its [cors] allows %s).' % horizon.origin,
-             '',
-             '  Glint API   %s  (service "glint", type image-distribution, '
-             'in the catalog of cloud1; under uWSGI)' % bed.glint.url,
-             '  Glint engine: the migrations run there; its log: %s'
-             % bed.glint.engines[0].log_path]
+             '(its [cors] allows %s).' % horizon.origin]
+    lines += certificate.banner(openstack)
+    lines += ['',
+              '  Glint API   %s  (service "glint", type image-distribution, '
+              'in the catalog of cloud1; under uWSGI)' % bed.glint.url,
+              '  Glint engine: the migrations run there; its log: %s'
+              % bed.glint.engines[0].log_path]
     for cloud in bed.clouds:
         lines.append('  %s      Keystone %s   Glance %s'
                      % (cloud.name, cloud.auth_url, cloud.glance_url))
@@ -136,8 +218,10 @@ def main():
 
 
 def run(root, clouds_yaml_path):
-    bed = cloudbed.Bed(root, clouds=2)
-    horizon = cloudbed.Horizon(bed.clouds[0], root)
+    bed = cloudbed.Bed(root, clouds=2, x509_fronts=1)
+    certificate = CertificateLogin(bed.clouds[0], os.path.join(root, 'x509'))
+    horizon = cloudbed.Horizon(bed.clouds[0], root,
+                               x509_login=certificate.horizon_settings())
     # Upload Image: Horizon's pages send the file to Glint from the browser.
     bed.glint.options['cors'] = {'allowed_origin': horizon.origin}
     try:
@@ -145,11 +229,14 @@ def run(root, clouds_yaml_path):
         horizon.start()
         remote_cloud = register_second_cloud(bed)
         upload_sample_image(bed)
+        certificate.set_up(bed.glint.url)
+        entries = clouds_yaml(bed)
+        entries['clouds']['cloud1-cert'] = certificate.clouds_yaml_entry()
         with open(clouds_yaml_path, 'w') as f:
             os.chmod(clouds_yaml_path, 0o600)
-            yaml.safe_dump(clouds_yaml(bed), f, default_flow_style=False)
-        print(banner(bed, horizon, remote_cloud, clouds_yaml_path),
-              flush=True)
+            yaml.safe_dump(entries, f, default_flow_style=False)
+        print(banner(bed, horizon, remote_cloud, clouds_yaml_path,
+                     certificate), flush=True)
         while True:
             signal.pause()
     except KeyboardInterrupt:

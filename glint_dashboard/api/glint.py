@@ -64,6 +64,13 @@ class Upload(Migration):
                     token_id=self._token_id)
 
 
+class X509User(base.APIDictWrapper):
+    """A user who logs in with a certificate: its DNs, project and role.
+
+    ``id`` is its Keystone user's.
+    """
+
+
 class ImageListing(object):
     """``GET /v1/images``: the clouds asked and one row per image."""
 
@@ -146,6 +153,22 @@ def cloud_check(request, cloud_id):
 def cloud_names(request):
     """Cloud id -> name, the local cloud included."""
     return glintclient(request).cloud_names()
+
+
+@_glint_errors
+def x509_user_list(request):
+    return [X509User(u) for u in glintclient(request).list_x509_users()]
+
+
+@_glint_errors
+def x509_user_create(request, fields):
+    """Let a certificate's DN log in: ``dn``, ``issuer``, ``project``..."""
+    return X509User(glintclient(request).create_x509_user(fields))
+
+
+@_glint_errors
+def x509_user_delete(request, user_id):
+    glintclient(request).delete_x509_user(user_id)
 
 
 @_glint_errors

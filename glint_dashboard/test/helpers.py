@@ -29,3 +29,7 @@ class TestCase(helpers.TestCase):
         fake = mock.create_autospec(client.Client, instance=True)
         mock.patch.object(glint, 'glintclient', return_value=fake).start()
         return fake
+
+
+class AdminTestCase(TestCase, helpers.BaseAdminViewTests):
+    """As TestCase, the user with the admin role as well."""

@@ -12,6 +12,7 @@ from glint_service.api.handlers import clouds
 from glint_service.api.handlers import images
 from glint_service.api.handlers import migrations
 from glint_service.api.handlers import root
+from glint_service.api.handlers import x509_users
 from glint_service import exception
 
 ROUTES = {
@@ -45,6 +46,14 @@ ROUTES = {
     },
     '/v1/migrations/{migration_id}/file': {
         'PUT': migrations.upload_data,
+    },
+    '/v1/x509/users': {
+        'GET': x509_users.list_x509_users,
+        'POST': x509_users.create_x509_user,
+    },
+    '/v1/x509/users/{user_id}': {
+        'GET': x509_users.show_x509_user,
+        'DELETE': x509_users.delete_x509_user,
     },
 }
 

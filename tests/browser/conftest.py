@@ -29,6 +29,8 @@ SCREENSHOTS = os.environ.get(
     'GLINT_SCREENSHOTS',
     os.path.join(os.path.dirname(cloudbed.HERE), 'test-output',
                  'screenshots'))
+# The identity provider of the TLS front's first CA.
+X509_IDP = 'x509-browser-ca'
 FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic',
          '--no-first-run', '--disable-background-networking',
          '--disable-component-update', '--disable-sync',
@@ -38,11 +40,16 @@ FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic',
 @pytest.fixture(scope='session')
 def stack(tmp_path_factory):
     root = str(tmp_path_factory.mktemp('stack'))
-    # cloud1's Keystone may have a TLS front (started by the tests that
-    # log in with a certificate).
+    # cloud1's Keystone may have a TLS front that verifies client
+    # certificates (started by the tests that log in with one); Horizon's
+    # login page offers "X.509 certificate", through the identity provider
+    # of the front's first CA (set up by those tests, in test_dashboard).
     bed = cloudbed.Bed(root, clouds=3, x509_fronts=1,
                        glint_options={'migrations': {'max_rate': RATE}})
-    horizon = cloudbed.Horizon(bed.clouds[0], root)
+    front = bed.clouds[0].x509
+    horizon = cloudbed.Horizon(bed.clouds[0], root, x509_login={
+        'idp': X509_IDP, 'keystone_url': front.auth_url,
+        'cacert': front.ca_path})
     # Its pages send an upload's file to Glint from the browser.
     bed.glint.options['cors'] = {'allowed_origin': horizon.origin}
     bed.start()

@@ -27,6 +27,7 @@ import requests
 from tests import cloudbed
 from tests.functional.test_cli import Cli
 from tests.functional.test_cli import os_env
+from tests import pki
 from tests import slowdown
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(
@@ -36,7 +37,8 @@ MiB = 1024 * 1024
 REGION = 'DevStack'
 PANELS = ('_90_project_glint_panel_group.py',
           '_91_project_glint_remote_clouds.py',
-          '_92_project_glint_migrate_image.py')
+          '_92_project_glint_migrate_image.py',
+          '_93_identity_glint_certificate_users.py')
 
 # Stand-ins for the DevStack functions the plugin calls.
 DEVSTACK = r'''
@@ -115,6 +117,18 @@ function write_uwsgi_config {
     iniset "$conf" uwsgi http "$http"
 }
 function remove_uwsgi_config { rm -rf "$1"; }
+function iniget {
+    "$BIN/python" - "$@" <<'EOF'
+import configparser, sys
+path, section, option = sys.argv[1:]
+ini = configparser.RawConfigParser()
+ini.read(path)
+print(ini.get(section, option, fallback=''))
+EOF
+}
+# Restarts are recorded: the bed's Keystone runs as it is.
+function restart_service { echo "$1" >>"$DATA_DIR/restarted"; }
+function restart_apache_server { echo apache >>"$DATA_DIR/restarted"; }
 # A process group of its own, whose leader is the service's process.
 function run_process {
     is_service_enabled "$1" || return 0
@@ -243,7 +257,37 @@ def command_line(pid):
         return []
 
 
-def test_stack_then_unstack_and_clean(bed, devstack, mariadb, tmp_path):
+@pytest.fixture
+def x509_ca(bed, devstack, tmp_path):
+    """GLINT_X509_CA: a CA of its own, its identity provider removed after.
+
+    DevStack's Keystone is the bed's first cloud's, which runs as it is:
+    its keystone.conf here is a copy the plugin edits.
+    """
+    ca = pki.Authority.create('DevStack CA %s' % uuid.uuid4().hex[:6])
+    ca_path = str(tmp_path / 'devstack-ca.pem')
+    pki.write_bundle(ca_path, [ca])
+    keystone = tmp_path / 'keystone'
+    (keystone / 'etc').mkdir(parents=True)
+    (keystone / 'etc' / 'sso_callback_template.html').write_text('<form/>')
+    with open(keystone / 'keystone.conf', 'w') as f:
+        f.write('[auth]\nmethods = password,token\n')
+    idp = 'devstack-' + uuid.uuid4().hex[:6]
+    devstack.update({
+        'GLINT_X509_CA': ca_path, 'GLINT_X509_IDP': idp,
+        'GLINT_X509_KEYSTONE_URL': 'https://127.0.0.1:5443/identity/v3',
+        'KEYSTONE_CONF': str(keystone / 'keystone.conf'),
+        'KEYSTONE_CONF_DIR': str(keystone), 'KEYSTONE_DIR': str(keystone)})
+    ca.idp = idp
+    yield ca
+    admin = bed.clouds[0].admin_client()
+    if idp in [i.id for i in admin.federation.identity_providers.list()]:
+        admin.federation.identity_providers.delete(idp)
+        admin.federation.mappings.delete(idp + '_x509')
+
+
+def test_stack_then_unstack_and_clean(bed, devstack, mariadb, x509_ca,
+                                      tmp_path):
     run_phases(devstack, 'stack install', 'stack post-config', 'stack extra')
 
     conf = configparser.RawConfigParser()
@@ -342,7 +386,36 @@ def test_stack_then_unstack_and_clean(bed, devstack, mariadb, tmp_path):
     assert os.readlink(enabled / PANELS[0]) == str(
         tmp_path / 'glint' / 'glint_dashboard' / 'enabled' / PANELS[0])
 
+    # GLINT_X509_CA: Keystone's x509 method and WebSSO, the CA set up in
+    # the real Keystone, Horizon's login page offering the certificate.
+    keystone_conf = configparser.RawConfigParser()
+    keystone_conf.read(devstack['KEYSTONE_CONF'])
+    assert keystone_conf.get('auth', 'methods') == 'password,token,x509'
+    assert keystone_conf.get('federation', 'trusted_dashboard') == (
+        'http://127.0.0.1/dashboard/auth/websso/')
+    assert os.path.exists(keystone_conf.get('federation',
+                                            'sso_callback_template'))
+    with open(tmp_path / 'data' / 'restarted') as f:
+        assert f.read().split() == ['devstack@keystone', 'apache']
+    admin = cloud.admin_client()
+    idp = admin.federation.identity_providers.get(x509_ca.idp)
+    assert x509_ca.subject in idp.remote_ids
+    [protocol] = admin.federation.protocols.list(x509_ca.idp)
+    assert protocol.id == 'x509'
+    settings_d = tmp_path / 'horizon' / 'openstack_dashboard' / 'local' / (
+        'local_settings.d')
+    websso = {}
+    exec((settings_d / '_90_glint_x509.py').read_text(), websso)
+    assert websso['WEBSSO_ENABLED'] is True
+    assert ('x509', 'X.509 certificate') in websso['WEBSSO_CHOICES']
+    assert websso['WEBSSO_IDP_MAPPING'] == {'x509': (x509_ca.idp, 'x509')}
+    assert websso['WEBSSO_KEYSTONE_URL'] == (
+        'https://127.0.0.1:5443/identity/v3')
+    assert websso['WEBSSO_USE_HTTP_REFERER'] is False
+    assert websso['OPENSTACK_SSL_CACERT'] == devstack['GLINT_X509_CA']
+
     run_phases(devstack, 'unstack', 'clean')
     assert cli.run('cloud', 'list').returncode != 0
     assert os.listdir(enabled) == []
+    assert os.listdir(settings_d) == []
     assert not os.path.exists(tmp_path / 'etc' / 'glint')

@@ -38,6 +38,23 @@ COMPRESS_OFFLINE = False
 STATIC_ROOT = os.path.join(STATE, 'static')
 MEDIA_ROOT = os.path.join(STATE, 'media')
 
+# Login with an X.509 certificate (Keystone federation, protocol x509):
+# the login page offers it, and sends the browser to the TLS front of
+# Keystone that verifies the certificate; Keystone hands the token back
+# to /auth/websso/. Only when the bed gives the front (Horizon's
+# x509_login).
+if os.environ.get('GLINT_HORIZON_X509_IDP'):
+    WEBSSO_ENABLED = True
+    WEBSSO_CHOICES = (('credentials', 'Keystone Credentials'),
+                      ('x509', 'X.509 certificate'))
+    WEBSSO_IDP_MAPPING = {
+        'x509': (os.environ['GLINT_HORIZON_X509_IDP'], 'x509')}
+    WEBSSO_KEYSTONE_URL = os.environ['GLINT_HORIZON_WEBSSO_URL']
+    # The page Keystone answers posts the token back to the page the
+    # login started from: never taken from the Referer header.
+    WEBSSO_USE_HTTP_REFERER = False
+    OPENSTACK_SSL_CACERT = os.environ['GLINT_HORIZON_CACERT']
+
 # These clouds have no Nova: the Project overview would answer 403.
 HORIZON_CONFIG['user_home'] = '/project/migrate_image/'
 
