@@ -29,6 +29,9 @@ one run on the same bytes:
   its HTTP router's apart;
 * a download of an image of the local cloud through Glint's API over a
   direct download from its Glance, and the API's CPU per GiB;
+* a web link's file (the image's, on a web server of the bed's host)
+  fetched by an engine into three targets, over fetching it once to a file
+  and uploading that to the three in parallel;
 * the peak RSS of the API's worker receiving an upload of an image's size
   (``--size-mib``) and one of ``--large-mib`` (2 GiB by default), to three
   targets: it should not grow with the size. The upload of 2 GiB shows
@@ -51,6 +54,8 @@ the median is printed.
 import argparse
 import concurrent.futures
 import datetime
+import functools
+import http.server
 import os
 import shutil
 import sqlite3
@@ -185,6 +190,50 @@ def download(url, token, size):
     if count != size:
         raise SystemExit('%s: %d bytes, not %d' % (url, count, size))
     return elapsed
+
+
+class WebServer(object):
+    """The benchmark's folder on a web server of the bed's host.
+
+    As a distribution's mirror serves its images; the bed's outbound policy
+    lets Glint fetch from that host.
+    """
+
+    class Handler(http.server.SimpleHTTPRequestHandler):
+        def log_message(self, *args):
+            pass
+
+    def __init__(self, folder):
+        self.httpd = http.server.ThreadingHTTPServer(
+            (cloudbed.HOST, 0),
+            functools.partial(self.Handler, directory=folder))
+        self.url = 'http://%s:%d/' % (cloudbed.HOST, self.httpd.server_port)
+        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+
+    def stop(self):
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+def fetch_then_upload(url, folder, clouds):
+    """Seconds to fetch a file once, then upload it to ``clouds``.
+
+    The fetch goes to a file, 1 MiB at a time; the uploads as
+    parallel_uploads makes them.
+    """
+    path = os.path.join(folder, 'fetched.raw')
+    settle()
+    started = time.monotonic()
+    with requests.get(url, stream=True,
+                      timeout=cloudbed.REQUEST_TIMEOUT) as response:
+        response.raise_for_status()
+        with open(path, 'wb') as f:
+            for chunk in response.iter_content(MiB):
+                f.write(chunk)
+    fetched = time.monotonic() - started
+    uploaded = parallel_uploads([(cloud, path) for cloud in clouds])
+    os.unlink(path)
+    return fetched + uploaded
 
 
 def parallel_uploads(uploads):
@@ -357,7 +406,22 @@ class Glint(object):
         return result['elapsed'], result['migrations'][0], result
 
     def migrate_many(self, migrations):
-        """Migrations of (image id, target clouds) pairs, all at once.
+        """Migrations of (image id, target clouds) pairs: see run_many."""
+        return self.run_many([{
+            'image_id': image_id, 'on_conflict': 'copy',
+            'targets': [self.remotes[c.name] for c in clouds]}
+            for image_id, clouds in migrations])
+
+    def fetch_link(self, url, clouds):
+        """A migration of a web link's file to ``clouds``: see run_many."""
+        result = self.run_many([{
+            'source': {'url': url}, 'name': 'bench-link',
+            'disk_format': 'raw', 'container_format': 'bare',
+            'targets': [self.remotes[c.name] for c in clouds]}])
+        return result['elapsed'], result['migrations'][0], result
+
+    def run_many(self, bodies):
+        """Migrations of these ``POST /v1/migrations`` bodies, all at once.
 
         The requests go side by side, one thread each. The time runs from
         the first request to the end of the last migration, when Glint
@@ -371,11 +435,9 @@ class Glint(object):
         cpu_before = self.cpu_seconds()
         settle()
         started = datetime.datetime.now(datetime.timezone.utc)
-        with concurrent.futures.ThreadPoolExecutor(len(migrations)) as pool:
-            posted = list(pool.map(lambda m: self.post('/v1/migrations', {
-                'image_id': m[0], 'on_conflict': 'copy',
-                'targets': [self.remotes[c.name] for c in m[1]]}),
-                migrations))
+        with concurrent.futures.ThreadPoolExecutor(len(bodies)) as pool:
+            posted = list(pool.map(
+                lambda body: self.post('/v1/migrations', body), bodies))
         requested = (datetime.datetime.now(datetime.timezone.utc)
                      - started).total_seconds()
         ids = [m['id'] for m in posted]
@@ -698,6 +760,26 @@ def run(bed, two_engines, folder, args):
               % (i + 1, first(i), direct, through, api[0], api[1]),
               flush=True)
 
+    # The first image's file from a web server, fetched by an engine
+    # into the three targets, and fetched once then uploaded to the three.
+    web = WebServer(folder)
+    url = web.url + os.path.basename(paths[0])
+    links, link_reads = [], []
+    try:
+        for i in range(args.runs):
+            direct, (fetched, migration, _) = in_turn(
+                i, lambda: fetch_then_upload(url, folder, targets),
+                lambda: glint.fetch_link(url, targets))
+            links.append((fetched, direct))
+            link_reads.append(migration['bytes_read'])
+            print('  web link to three, run %d (%s first): fetched once, '
+                  'then 3 direct in parallel %.2f s, through Glint %.2f s, '
+                  'read %d bytes'
+                  % (i + 1, first(i), direct, fetched,
+                     migration['bytes_read']), flush=True)
+    finally:
+        web.stop()
+
     # The API's worker receiving an upload of the images' size, then one
     # of --large-mib, from a file made for it and deleted after.
     small_peak = glint.api_peak_rss(paths[0], targets)
@@ -757,6 +839,9 @@ def run(bed, two_engines, folder, args):
           'its worker, %.2f s in its HTTP router'
           % tuple(statistics.median(api[n] for api in download_api)
                   / (size / GiB) for n in (0, 1)))
+    print('  web link to three  Glint / fetch once + 3 parallel direct   '
+          '%.3f   (target <= 1.10); bytes read per migration: %s'
+          % (median_ratio(links), sorted(set(link_reads))))
     print('  peak RSS of the API\'s worker receiving an upload to three: '
           '%d MiB %.0f MB (%.0f MB over its RSS before), %d MiB %.0f MB '
           '(%.0f MB over): ratio %.3f (target <= 1.10); its HTTP router\'s '
