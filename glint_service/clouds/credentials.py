@@ -184,9 +184,9 @@ def _Noted(plugin_class):
                     url = getattr(error, 'url', None) or ''
                     if url and not url.startswith(self.auth_url):
                         by = 'the identity provider'
-                    self._tell('refused', '%s refused the login (HTTP 401)'
-                               % by)
-                    raise Refused('%s refused the login (HTTP 401)' % by)
+                    reason = '%s refused the credentials (HTTP 401)' % by
+                    self._tell('refused', reason)
+                    raise Refused(reason)
                 except Refused as error:
                     self._tell('refused', str(error))
                     raise
