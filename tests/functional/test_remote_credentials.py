@@ -12,7 +12,6 @@ import os
 import sqlite3
 import uuid
 
-from keystoneclient.v3 import client as ks_client
 import pytest
 
 from glint_service import crypto
@@ -181,8 +180,8 @@ def test_a_revoked_refresh_token_marks_the_cloud_until_replaced(
         # A migration to it says why, and nothing is queued.
         source = cloudbed.upload_image(local, local.users['demo'], b'x' * 10,
                                        'to-refused')
-        response = demo.post('/v1/migrations', {'image_id': source['id'],
-                                                 'targets': [cloud['id']]})
+        response = demo.post('/v1/migrations', {
+            'image_id': source['id'], 'targets': [cloud['id']]})
         assert response.status_code == 409, response.text
         assert 'credentials were refused' in response.text
         # New credentials clear it.

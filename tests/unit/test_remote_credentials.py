@@ -9,7 +9,6 @@ import ssl
 import threading
 import time
 import types
-import urllib.parse
 from unittest import mock
 
 from cryptography.hazmat.primitives.asymmetric import ec
@@ -556,4 +555,3 @@ def test_an_x509_clouds_connections_present_the_certificate(conf):
         cloud_schema.complete(CLIENT_CREDENTIALS), outbound.Guard(conf))
     assert plain.session.session.get_adapter(
         'https://192.0.2.10/').ssl_context is None
-    assert urllib.parse  # noqa (imported for the URL helpers above)

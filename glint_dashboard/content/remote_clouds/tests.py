@@ -114,8 +114,8 @@ class CreateTests(helpers.TestCase):
             'refresh_token': 'rt-secret', 'project_name': 'hep',
             'project_domain_name': 'Default', 'verify': True})
 
-    def test_the_secrets_of_each_type_are_password_inputs(self,
-                                                           cloud_create):
+    def test_the_secrets_of_each_type_are_password_inputs(
+            self, cloud_create):
         response = self.client.get(CREATE_URL)
         for name in client.SECRET_FIELDS:
             self.assertContains(response, 'type="password" name="%s"' % name)
