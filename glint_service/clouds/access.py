@@ -19,6 +19,7 @@ from glint_service.clouds import credentials
 from glint_service.clouds import glance
 from glint_service.clouds import outbound
 from glint_service.clouds import remote_keystone
+from glint_service import exception
 
 LOG = logging.getLogger(__name__)
 
@@ -184,6 +185,13 @@ class StoredRefreshToken(object):
 LEASE_POLL_SECONDS = 0.2
 
 
+class CloudRefused(credentials.Refused, exception.Conflict):
+    """A cloud marked as refusing its credentials: not logged in to again.
+
+    In a request, a 409 saying so; in a migration, the target's error.
+    """
+
+
 def refused_reason(cloud):
     """Why a stored cloud cannot be used until its credentials change."""
     return ('its credentials were refused at %s (%s): give it new ones '
@@ -208,7 +216,8 @@ def remote_glance(services, cloud_id, project_id):
     if cloud.credentials_refused_at is not None:
         # Not tried again with what it refused: a revoked secret retried
         # may lock the account. A check or new credentials clear it.
-        raise credentials.Refused(refused_reason(cloud))
+        raise CloudRefused('remote cloud %s cannot be used: %s'
+                           % (cloud_id, refused_reason(cloud)))
     session, spec = services.remote_sessions.get(cloud, services.vault,
                                                  services.db)
     return glance.Glance(session, spec['interface'], spec['region_name'],

@@ -192,3 +192,25 @@ def test_a_revoked_refresh_token_marks_the_cloud_until_replaced(
         assert response.json()['credentials_refused_reason'] is None
     finally:
         demo.delete(path)
+
+
+def test_the_cli_adds_an_oidc_client_cloud(bed, federation):
+    local, remote = bed.clouds[0], bed.clouds[1]
+    cli = test_cli.Cli(test_cli.os_env(local, local.users['demo']),
+                       os.getcwd())
+    name = 'cli-oidc-%s' % uuid.uuid4().hex[:6]
+    cloud = cli.json(
+        'cloud', 'create', name, '--auth-url', remote.auth_url,
+        '--auth-type', 'v3oidcclientcredentials', '--identity-provider', IDP,
+        '--access-token-endpoint', federation.token_endpoint,
+        '--client-id', federation.client[0], '--client-secret',
+        federation.client[1], '--project-name', 'demo')
+    try:
+        assert cloud['image_endpoint'] == remote.glance_url
+        assert cloud['credentials'] == 'ok'
+        assert 'client_secret' not in cloud
+        listed = {c['Name']: c for c in cli.json('cloud', 'list')}
+        assert listed[name]['Auth Type'] == 'v3oidcclientcredentials'
+        assert listed[name]['Credentials'] == 'ok'
+    finally:
+        cli.ok('cloud', 'delete', name)

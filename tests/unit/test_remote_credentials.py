@@ -486,6 +486,8 @@ def test_a_refused_cloud_is_not_logged_in_to_again(db, vault):
                                      remote_sessions=mock.Mock())
     with pytest.raises(credentials.Refused) as raised:
         access.remote_glance(services, cloud.id, 'p')
+    # In a request: a 409 saying why.
+    assert raised.value.status == 409
     services.remote_sessions.get.assert_not_called()
     assert 'its credentials were refused at' in str(raised.value)
     assert 'HTTP 401' in outbound.describe(raised.value)
