@@ -44,6 +44,14 @@ class TextNotStorable(InvalidField):
                    "utf8mb3); its operator can convert it to utf8mb4")
 
 
+class InvalidDN(InvalidField):
+    """A distinguished name (DN) that cannot be read (see dn.py)."""
+    code = 'glint.invalid_dn'
+
+    def __init__(self, field, reason):
+        super().__init__(field, 'not a distinguished name (DN): %s' % reason)
+
+
 class RemoteCloudRejected(BadRequest):
     """The remote cloud could not be used: unreachable, refused, no Glance."""
     code = 'glint.remote_cloud_rejected'
@@ -109,6 +117,16 @@ class Conflict(GlintError):
     status = 409
     title = 'Conflict'
     code = 'glint.conflict'
+
+
+class CertificateUserExists(Conflict):
+    """A DN from a CA that is mapped to a user already."""
+    code = 'glint.certificate_user_exists'
+
+
+class IdentityProviderConflict(Conflict):
+    """A CA whose DN another identity provider of Keystone has already."""
+    code = 'glint.identity_provider_conflict'
 
 
 class KeyFileError(GlintError):

@@ -35,6 +35,7 @@ import psycopg2
 import pymysql
 import requests
 
+from tests import pki
 from tests import slowdown
 
 BIN = os.path.dirname(sys.executable)
@@ -123,11 +124,13 @@ def wait_for(condition, timeout, what, interval=0.25):
 
 
 def write_ini(path, sections):
+    """An INI file; a list value is its option repeated, once per item."""
     with open(path, 'w') as f:
         for section, options in sections.items():
             f.write('[%s]\n' % section)
             for name, value in options.items():
-                f.write('%s = %s\n' % (name, value))
+                for item in value if isinstance(value, list) else [value]:
+                    f.write('%s = %s\n' % (name, item))
             f.write('\n')
 
 
@@ -148,6 +151,11 @@ class Server(object):
         self.process = None
 
     def start(self, timeout=START_TIMEOUT):
+        self.launch()
+        self.wait_until_up(timeout)
+
+    def launch(self):
+        """Start its process, without waiting for it to answer."""
         log = open(self.log_path, 'a')
         try:
             # A session of its own: its process group is the server's pid.
@@ -158,7 +166,6 @@ class Server(object):
                 start_new_session=True)
         finally:
             log.close()
-        self.wait_until_up(timeout)
 
     def wait_until_up(self, timeout):
         deadline = time.monotonic() + timeout
@@ -217,15 +224,26 @@ class Server(object):
 
 
 def gunicorn(name, app, port, log_path, env, pythonpath=None, workers=1,
-             threads=4):
+             threads=4, tls=None):
+    """gunicorn serving ``app`` on ``port``.
+
+    ``tls``: (certificate, key, client CAs) files: HTTPS, and a client
+    certificate is asked for (optional; one that does not verify against
+    the client CAs ends the handshake).
+    """
     argv = [os.path.join(BIN, 'gunicorn'), '--bind', '127.0.0.1:%d' % port,
             '--workers', str(workers), '--worker-class', 'gthread',
             '--threads', str(threads), '--timeout', '600',
             '--graceful-timeout', '5', '--access-logfile', log_path]
     if pythonpath:
         argv += ['--pythonpath', pythonpath]
+    scheme = 'http'
+    if tls:
+        scheme = 'https'
+        argv += ['--certfile', tls[0], '--keyfile', tls[1],
+                 '--ca-certs', tls[2], '--cert-reqs', '1']
     return Server(name, argv + [app], log_path,
-                  'http://127.0.0.1:%d/' % port, env=env)
+                  '%s://127.0.0.1:%d/' % (scheme, port), env=env)
 
 
 def uwsgi(name, module, port, log_path, env, processes=2, threads=4):
@@ -285,7 +303,7 @@ class Cloud(object):
     }
 
     def __init__(self, name, root, token_expiration=None,
-                 glance_options=None):
+                 glance_options=None, x509_front=False):
         self.name = name
         self.root = os.path.join(root, name)
         self.token_expiration = token_expiration
@@ -297,9 +315,13 @@ class Cloud(object):
         self.keystone_url = 'http://127.0.0.1:%d' % self.keystone_port
         self.auth_url = self.keystone_url + '/v3'
         self.glance_url = 'http://127.0.0.1:%d' % self.glance_port
+        # Horizons that may receive this Keystone's WebSSO tokens: their
+        # /auth/websso/ URLs (a Horizon of the bed adds its own).
+        self.trusted_dashboards = []
         self.users = {}
         self.keystone = None
         self.glance = None
+        self.x509 = X509Front(self) if x509_front else None
 
     def image_downloads(self, image_id):
         """How many times the image's data was asked of this Glance."""
@@ -330,7 +352,8 @@ class Cloud(object):
         self._start_glance()
 
     def servers(self):
-        return [s for s in (self.glance, self.keystone) if s is not None]
+        return [s for s in (self.glance, self.x509 and self.x509.server,
+                            self.keystone) if s is not None]
 
     # Keystone.
 
@@ -346,19 +369,30 @@ class Cloud(object):
                                 self.path('fernet-receipts')},
             'credential': {'key_repository': self.path('credential-keys')},
             'token': {},
-            # Federated logins: x509 (a TLS front) and openid (the bearer
-            # front of keystone_oidc_wsgi, whose claims name the issuer).
-            'auth': {'methods': 'password,token,mapped,'
-                     'application_credential,x509,openid'},
-            'openid': {'remote_id_attribute': 'OIDC-iss'},
             # Cached as a deployed Keystone is (DevStack uses memcached): one
             # worker process, so its memory is the cache. A trust is made in
             # 11 ms instead of 47.
             'cache': {'enabled': 'true', 'backend': 'dogpile.cache.memory'},
+            # Federated login: x509 behind a TLS front (X509Front), openid
+            # with an OIDC provider; WebSSO for the bed's Horizons.
+            'auth': {'methods': 'password,token,mapped,'
+                                'application_credential,x509,openid'},
+            # The bearer front (keystone_oidc_wsgi) names the issuer so.
+            'openid': {'remote_id_attribute': 'OIDC-iss'},
+            'federation': {
+                'trusted_dashboard': self.trusted_dashboards,
+                'sso_callback_template': os.path.join(
+                    sys.prefix, 'etc', 'keystone',
+                    'sso_callback_template.html')},
         }
         if self.token_expiration:
             sections['token']['expiration'] = self.token_expiration
         write_ini(conf, sections)
+        if self.x509:
+            # Its own memory cache would not see what the other process
+            # changes (a user removed, say): the front's Keystone has none.
+            sections['cache'] = {'enabled': 'false'}
+            write_ini(self.path('keystone-front.conf'), sections)
         manage = [os.path.join(BIN, 'keystone-manage'), '--config-file',
                   conf]
         owner = ['--keystone-user', str(os.getuid()),
@@ -384,7 +418,12 @@ class Cloud(object):
                                  self.keystone_port,
                                  self.path('keystone-server.log'), env,
                                  pythonpath=HERE)
+        if self.x509:
+            # Both start at once; each is waited for.
+            self.x509.launch()
         self.keystone.start()
+        if self.x509:
+            self.x509.wait_until_up()
 
     def admin_user(self):
         return {'username': 'admin', 'password': self.admin_password,
@@ -474,6 +513,70 @@ class Cloud(object):
                                self.path('glance-server.log'), env,
                                pythonpath=HERE)
         self.glance.start()
+
+
+class X509Front(object):
+    """A TLS front for a cloud's Keystone that verifies client certificates.
+
+    gunicorn on a port of its own runs Keystone's app (on the cloud's
+    database and keys) wrapped by tests/keystone_x509_front.py, which hands
+    Keystone the verified certificate's DNs as mod_ssl does. The cloud's
+    plain port stays for everything else. Its server certificate, for
+    127.0.0.1, is issued by ``cas[0]``; it takes client certificates of
+    any of ``cas`` (three CAs of its own, made here).
+    """
+
+    CA_NAMES = ('Glint Test CA', 'Glint Test CA 2', 'Glint Test CA 3')
+
+    def __init__(self, cloud):
+        self.cloud = cloud
+        self.port = free_port()
+        self.url = 'https://127.0.0.1:%d' % self.port
+        self.auth_url = self.url + '/v3'
+        self.cas = [pki.Authority.create('%s (%s)' % (name, cloud.name))
+                    for name in self.CA_NAMES]
+        self.server = None
+
+    def path(self, *parts):
+        return self.cloud.path('pki', *parts)
+
+    @property
+    def ca_path(self):
+        """The CA file that verifies the front's server certificate."""
+        return self.path('ca.pem')
+
+    def federated_url(self, idp, protocol='x509'):
+        """Where a client logs in through identity provider ``idp``."""
+        return ('%s/OS-FEDERATION/identity_providers/%s/protocols/%s/auth'
+                % (self.auth_url, idp, protocol))
+
+    def launch(self):
+        """Start its gunicorn (once the cloud's Keystone is set up)."""
+        os.makedirs(self.path(), exist_ok=True)
+        pki.write_bundle(self.ca_path, self.cas[:1])
+        certificate, key = self.cas[0].issue(
+            'keystone of %s' % self.cloud.name, server_ip=HOST).write(
+            self.path(), 'server')
+        client_cas = pki.write_bundle(self.path('client-cas.pem'), self.cas)
+        env = dict(os.environ, OS_KEYSTONE_CONFIG_FILES=self.cloud.path(
+            'keystone-front.conf'))
+        self.server = gunicorn(
+            'keystone TLS front of %s' % self.cloud.name,
+            'keystone_x509_front:application', self.port,
+            self.cloud.path('keystone-front-server.log'), env,
+            pythonpath=HERE, tls=(certificate, key, client_cas))
+        self.server.answers = self.answers
+        self.server.launch()
+
+    def wait_until_up(self):
+        self.server.wait_until_up(START_TIMEOUT)
+
+    def answers(self):
+        try:
+            return requests.get(self.url, verify=self.ca_path,
+                                timeout=30).status_code < 500
+        except requests.RequestException:
+            return False
 
 
 class Engine(object):
@@ -860,6 +963,9 @@ class Horizon(object):
         # allowed_origin).
         self.origin = self.url
         self.login_url = self.url + '/auth/login/'
+        # Keystone hands WebSSO tokens to trusted dashboards only (set
+        # before the cloud starts).
+        cloud.trusted_dashboards.append(self.url + '/auth/websso/')
         env = dict(os.environ,
                    PYTHONPATH=os.pathsep.join([os.path.join(HERE, 'horizon'),
                                                os.path.dirname(HERE)]),
@@ -896,9 +1002,11 @@ class Bed(object):
     """N real clouds and a Glint API server registered in the first."""
 
     def __init__(self, root, clouds=2, token_expiration=None,
-                 glint_options=None):
+                 glint_options=None, x509_fronts=0):
         self.root = root
-        self.clouds = [Cloud('cloud%d' % (i + 1), root, token_expiration)
+        # The first ``x509_fronts`` clouds have a TLS front (X509Front).
+        self.clouds = [Cloud('cloud%d' % (i + 1), root, token_expiration,
+                             x509_front=i < x509_fronts)
                        for i in range(clouds)]
         # Its API under uWSGI, as DevStack runs it, with an engine beside.
         self.glint = Glint(self.clouds[0], root, options=glint_options,

@@ -4,9 +4,10 @@
     glint-manage [--config-file F] key create | rotate | prune
     glint-manage [--config-file F] register --public-url URL [...]
     glint-manage [--config-file F] migrations prune --older-than DAYS
+    glint-manage [--config-file F] x509 setup --ca CA.pem [--idp ID]
 
-``register`` logs in to the local Keystone as an administrator with the
-usual OS_* variables or --os-* options.
+``register`` and ``x509 setup`` log in to the local Keystone as an
+administrator with the usual OS_* variables or --os-* options.
 """
 
 import argparse
@@ -17,6 +18,7 @@ import sys
 from keystoneauth1 import loading as ks_loading
 from keystoneauth1 import session as ks_session
 
+from glint_service.clouds import federation
 from glint_service.clouds import local_keystone
 from glint_service.clouds import registration
 from glint_service import conf as glint_conf
@@ -87,10 +89,14 @@ def migrations_prune(conf, args):
           'deleted.' % (count, args.older_than))
 
 
-def register(conf, args):
-    admin = ks_session.Session(
+def _admin_session(args):
+    return ks_session.Session(
         auth=ks_loading.load_auth_from_argparse_arguments(args),
         verify=not args.insecure)
+
+
+def register(conf, args):
+    admin = _admin_session(args)
     endpoints = {'public': args.public_url,
                  'internal': args.internal_url or args.public_url}
     changed = registration.register_service(
@@ -98,6 +104,30 @@ def register(conf, args):
         interface=args.os_interface)
     print('Glint registered.' if changed else
           'Glint was already registered: nothing changed.')
+
+
+def x509_setup(conf, args):
+    """The CA as an identity provider of the local Keystone (idempotent)."""
+    try:
+        with open(args.ca, 'rb') as f:
+            ca_pem = f.read()
+    except OSError as error:
+        raise exception.InvalidField('--ca', error.strerror)
+    changed = federation.setup(_admin_session(args), ca_pem,
+                               idp_id=args.idp, log=print)
+    print('X.509 login through this CA is set up.' if changed else
+          'X.509 login through this CA was set up already: nothing '
+          'changed.')
+
+
+def _admin_options(command, argv):
+    """The options of a command that logs in as an administrator."""
+    command.add_argument('--os-interface',
+                         default=os.environ.get('OS_INTERFACE', 'public'),
+                         help="the local Keystone's interface to use")
+    command.add_argument('--insecure', action='store_true')
+    ks_loading.register_auth_argparse_arguments(command, argv,
+                                                default='password')
 
 
 def _days(text):
@@ -159,13 +189,23 @@ def parser(argv):
                      help="Glint's internal endpoint URL (default: public)")
     reg.add_argument('--region', default=os.environ.get('OS_REGION_NAME',
                                                         'RegionOne'))
-    reg.add_argument('--os-interface',
-                     default=os.environ.get('OS_INTERFACE', 'public'),
-                     help="the local Keystone's interface to use")
-    reg.add_argument('--insecure', action='store_true')
-    ks_loading.register_auth_argparse_arguments(reg, argv,
-                                                default='password')
+    _admin_options(reg, argv)
     reg.set_defaults(run=register)
+
+    x509 = commands.add_parser(
+        'x509', help='login with X.509 certificates (Keystone federation)')
+    x509_commands = x509.add_subparsers(dest='x509_command', required=True)
+    setup = x509_commands.add_parser(
+        'setup', help="make a CA an identity provider of the local "
+                      "Keystone, with its mapping and x509 protocol "
+                      "(idempotent)")
+    setup.add_argument('--ca', required=True, metavar='CA.pem',
+                       help="the CA's certificate (PEM)")
+    setup.add_argument('--idp', metavar='ID',
+                       help='the identity provider id (default: from the '
+                            "CA's common name)")
+    _admin_options(setup, argv)
+    setup.set_defaults(run=x509_setup)
     return top
 
 

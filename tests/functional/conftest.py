@@ -14,7 +14,9 @@ from tests import cloudbed
 
 @pytest.fixture(scope='session')
 def bed(tmp_path_factory):
-    bed = cloudbed.Bed(str(tmp_path_factory.mktemp('bed')), clouds=3)
+    # Its first cloud's Keystone has a TLS front too (see test_x509).
+    bed = cloudbed.Bed(str(tmp_path_factory.mktemp('bed')), clouds=3,
+                       x509_fronts=1)
     bed.start()
     yield bed
     bed.stop()
