@@ -14,9 +14,10 @@ from tests import cloudbed
 
 @pytest.fixture(scope='session')
 def bed(tmp_path_factory):
-    # Its first cloud's Keystone has a TLS front too (see test_x509).
+    # Its first two clouds' Keystones have a TLS front too (see test_x509,
+    # and test_remote_credentials: a remote cloud reached by certificate).
     bed = cloudbed.Bed(str(tmp_path_factory.mktemp('bed')), clouds=3,
-                       x509_fronts=1)
+                       x509_fronts=2)
     bed.start()
     yield bed
     bed.stop()

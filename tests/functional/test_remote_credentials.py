@@ -3,7 +3,9 @@
 cloud2's Keystone gets an identity provider, a mapping and the ``openid``
 protocol (made here with its admin's token); its front (see
 tests/keystone_oidc_wsgi.py) checks bearer access tokens as mod_auth_openidc
-would. The one stand-in is the external OpenID Connect provider
+would. For ``v3x509``, a CA of cloud2's TLS front (cloudbed.X509Front) is
+set up as an identity provider and a certificate's DN added as a user.
+The one stand-in is the external OpenID Connect provider
 (tests/oidc_provider.py), on loopback. Every login is Glint's own, through
 its outbound policy, and every image lands in cloud2's real Glance.
 """
@@ -14,6 +16,7 @@ import uuid
 
 import pytest
 
+from glint_service.clouds import federation as x509_federation
 from glint_service import crypto
 from tests import cloudbed
 from tests.functional import test_cli
@@ -214,3 +217,53 @@ def test_the_cli_adds_an_oidc_client_cloud(bed, federation):
         assert listed[name]['Credentials'] == 'ok'
     finally:
         cli.ok('cloud', 'delete', name)
+
+
+def test_a_certificate_reaches_a_cloud_behind_its_tls_front(bed, api):
+    """The key goes to Glint once; Glint presents it from memory."""
+    remote = bed.clouds[1]
+    front = remote.x509
+    assert front is not None, 'the bed has no TLS front on its second cloud'
+    admin = remote.session(remote.admin_user())
+    ca = front.cas[1]
+    idp = 'glint-remote-%s' % uuid.uuid4().hex[:6]
+    x509_federation.setup(admin, ca.cert_pem(), idp_id=idp)
+    robot = ca.issue('Glint robot %s' % uuid.uuid4().hex[:6])
+    user = x509_federation.add_user(admin, robot.subject, robot.issuer,
+                                    remote.users['demo']['project_id'])
+    with open(front.ca_path) as f:
+        front_ca = f.read()
+    body = {'name': 'x509-%s' % uuid.uuid4().hex[:8],
+            'auth_url': front.auth_url, 'cacert': front_ca,
+            'auth_type': 'v3x509', 'identity_provider': idp,
+            'client_cert': robot.cert_pem(), 'client_key': robot.key_pem(),
+            'project_name': 'demo'}
+    try:
+        cloud = add(api, body)
+        try:
+            assert cloud['protocol'] == 'x509'
+            assert cloud['client_cert'] == robot.cert_pem()
+            assert 'client_key' not in cloud
+            assert robot.key_pem().splitlines()[1] not in str(cloud)
+            migrate_one(bed, api, cloud['id'])
+            # Logged in as the certificate's user, not with a password.
+            with open(front.server.log_path) as f:
+                assert '/protocols/x509/auth' in f.read()
+        finally:
+            api('demo').delete('/v1/clouds/%s' % cloud['id'])
+        # Its DN removed, the certificate is refused: a check marks it.
+        cloud = add(api, dict(body, name=body['name'] + '-b'))
+        try:
+            x509_federation.remove_user(admin, user['id'])
+            checked = api('demo').get('/v1/clouds/%s/check'
+                                      % cloud['id']).json()
+            assert checked['reachable'] is False, checked
+            shown = api('demo').get('/v1/clouds/%s' % cloud['id']).json()
+            assert shown['credentials'] == 'refused'
+            assert 'HTTP 401' in shown['credentials_refused_reason']
+        finally:
+            api('demo').delete('/v1/clouds/%s' % cloud['id'])
+    finally:
+        ks = remote.admin_client()
+        ks.federation.identity_providers.delete(idp)
+        ks.federation.mappings.delete(x509_federation.mapping_id(idp))
