@@ -34,20 +34,25 @@ class Clouds(object):
         with self._session() as session:
             return list(session.scalars(query))
 
-    def update_cloud(self, cloud_id, project_id, values, updated_at):
+    def update_cloud(self, cloud_id, project_id, values, updated_at,
+                     sealed_secrets=None):
         """Change a cloud as it was at ``updated_at``: its version.
 
         Conflict if another change came in between, which this one would
-        undo: the caller reads the cloud again and retries.
+        undo: the caller reads the cloud again and retries. With
+        ``sealed_secrets``, the secrets too must still be those (a refresh
+        token rotated meanwhile is not undone).
         """
         values = dict(values, updated_at=models.utcnow())
+        same = [models.Cloud.id == cloud_id,
+                models.Cloud.project_id == project_id,
+                models.Cloud.updated_at == updated_at]
+        if sealed_secrets is not None:
+            same.append(models.Cloud.sealed_secrets == sealed_secrets)
         with self._session.begin() as session:
             try:
                 done = session.execute(sa.update(models.Cloud).where(
-                    models.Cloud.id == cloud_id,
-                    models.Cloud.project_id == project_id,
-                    models.Cloud.updated_at == updated_at).values(
-                    **values)).rowcount
+                    *same).values(**values)).rowcount
             except sa_exc.IntegrityError:
                 raise self._name_taken(values.get('name'))
             cloud = self._get_cloud(session, cloud_id, project_id)

@@ -557,3 +557,29 @@ def test_an_x509_clouds_connections_present_the_certificate(conf):
         cloud_schema.complete(CLIENT_CREDENTIALS), outbound.Guard(conf))
     assert plain.session.session.get_adapter(
         'https://192.0.2.10/').ssl_context is None
+
+
+def test_a_patch_that_logs_in_with_the_stored_token_keeps_its_rotation(
+        app, tokens, conf, vault):
+    """The login of a PATCH exchanges the token as engines do."""
+    def rotating_login(spec, guard, refresh_tokens=None):
+        if refresh_tokens is None:
+            return credentials.SpecRefreshToken(spec).exchange(
+                lambda token: ('at', token + '+')) and 'https://192.0.2.11'
+        refresh_tokens.exchange(lambda token: ('at', token + '+'))
+        return 'https://192.0.2.11'
+
+    with mock.patch.object(remote_keystone, 'find_image_endpoint',
+                           rotating_login):
+        created = app('POST', '/v1/clouds', REFRESH_TOKEN, tokens())
+        assert created.status_int == 201, created.text
+        cloud_id = created.json['id']
+        patched = app('PATCH', '/v1/clouds/%s' % cloud_id,
+                      {'region_name': 'North'}, tokens())
+    assert patched.status_int == 200, patched.text
+    db = db_api.Database('sqlite:///%s/glint.sqlite' % conf.state_path)
+    stored = crypto.Vault.from_key_file(conf.crypto.key_file).decrypt(
+        db.get_cloud(cloud_id, 'project-a').sealed_secrets)
+    # Rotated at registration, then by the PATCH's login.
+    assert stored == {'client_secret': 'cl1ent-s3cret',
+                      'refresh_token': 'rt-0++'}

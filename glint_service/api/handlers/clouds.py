@@ -87,24 +87,27 @@ def update_cloud(request):
     spec = cloud_schema.merge(stored, util.json_body(request))
     if spec['name'] != stored['name']:
         check_not_local(services, spec['name'])
-    values = {}
+    values, sealed = {}, None
     if cloud_schema.connection_changed(stored, spec):
         services.outbound.check_cloud(spec)
-        values = log_in_again(services, row, spec, util.json_body(request))
+        values, sealed = log_in_again(services, row, spec,
+                                      util.json_body(request))
     values.update(credentials.to_row(spec, services.vault))
     cloud = services.db.update_cloud(cloud_id, context.project_id, values,
-                                     row.updated_at)
+                                     row.updated_at, sealed)
     LOG.info('Remote cloud %s (%s) updated', cloud.id, cloud.name)
     return util.json_response(views.cloud(cloud))
 
 
 def log_in_again(services, row, spec, patch):
-    """Log in to a cloud changed by a PATCH: its new columns.
+    """Log in to a cloud changed by a PATCH: (its new columns, sealed).
 
-    A refresh token not given again is the stored one: exchanged as every
-    process exchanges it (see access.StoredRefreshToken), and ``spec``
-    takes the token as that left it. The login worked: a refusal recorded
-    is forgotten.
+    ``sealed``: the secrets the change replaces, or None. A refresh token
+    not given again is the stored one: exchanged as every process
+    exchanges it (see access.StoredRefreshToken), and ``spec`` takes the
+    token as that left it; the change is stored only if no process rotated
+    it since. The login worked: a refusal recorded is
+    forgotten.
     """
     refresh_tokens = None
     if spec['auth_type'] == credentials.OIDC_REFRESH_TOKEN and (
@@ -113,11 +116,13 @@ def log_in_again(services, row, spec, patch):
             services.db, services.vault, row.id, services.outbound)
     image_endpoint = remote_keystone.find_image_endpoint(
         spec, services.outbound, refresh_tokens)
+    sealed = None
     if refresh_tokens is not None:
-        spec.update(services.vault.decrypt(
-            services.db.cloud_secrets(row.id)))
+        sealed = services.db.cloud_secrets(row.id)
+        spec['refresh_token'] = services.vault.decrypt(sealed)[
+            'refresh_token']
     return {'image_endpoint': image_endpoint, 'credentials_refused_at': None,
-            'credentials_refused_reason': None}
+            'credentials_refused_reason': None}, sealed
 
 
 def delete_cloud(request):
