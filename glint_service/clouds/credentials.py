@@ -72,8 +72,14 @@ _COLUMNS = ('name', 'auth_url', 'region_name', 'auth_type', 'interface',
 class Refused(Exception):
     """The remote end refused the stored credentials: they need replacing.
 
-    The message says so in Glint's words, never with the secret.
+    The message says so in Glint's words, never with the secret;
+    ``by_keystone``: the remote Keystone's 401, not the identity
+    provider's refusal.
     """
+
+    def __init__(self, reason, by_keystone=False):
+        super().__init__(reason)
+        self.by_keystone = by_keystone
 
 
 def to_row(spec, vault):
@@ -180,13 +186,13 @@ def _Noted(plugin_class):
                 try:
                     auth_ref = super().get_auth_ref(session, **kwargs)
                 except ks_exc.Unauthorized as error:
-                    by = 'the remote Keystone'
                     url = getattr(error, 'url', None) or ''
-                    if url and not url.startswith(self.auth_url):
-                        by = 'the identity provider'
-                    reason = '%s refused the credentials (HTTP 401)' % by
+                    by_keystone = not url or url.startswith(self.auth_url)
+                    reason = '%s refused the credentials (HTTP 401)' % (
+                        'the cloud' if by_keystone
+                        else 'the identity provider')
                     self._tell('refused', reason)
-                    raise Refused(reason)
+                    raise Refused(reason, by_keystone)
                 except Refused as error:
                     self._tell('refused', str(error))
                     raise

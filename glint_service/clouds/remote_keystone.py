@@ -113,6 +113,9 @@ def find_image_endpoint(spec, guard, refresh_tokens=None):
     except outbound.Refused as error:
         raise exception.RemoteCloudRejected('auth_url: %s.' % error)
     except credentials.Refused as error:
+        if error.by_keystone:
+            raise exception.RemoteCloudRejected(
+                'The remote Keystone refused the credentials (HTTP 401).')
         raise exception.RemoteCloudRejected('%s.' % _sentence(str(error)))
     except (ks_exc.OidcAccessTokenEndpointNotFound,
             ks_exc.InvalidOidcDiscoveryDocument):

@@ -369,8 +369,8 @@ def test_a_login_tells_its_listener_how_it_went():
                     side_effect=ks_exc.Unauthorized(url=AUTH_URL + '/auth')):
         with pytest.raises(credentials.Refused) as raised:
             plugin.get_auth_ref(session)
-    assert str(raised.value) == ('the remote Keystone refused the '
-                                 'credentials (HTTP 401)')
+    assert str(raised.value) == 'the cloud refused the credentials (HTTP 401)'
+    assert raised.value.by_keystone
     listener.refused.assert_called_once_with(str(raised.value))
     with mock.patch('keystoneauth1.identity.v3.base.Auth.get_auth_ref',
                     return_value='auth-ref'):
@@ -480,8 +480,8 @@ def test_a_refusal_is_marked_for_the_credentials_it_was_given(db, vault):
 def test_a_refused_cloud_is_not_logged_in_to_again(db, vault):
     cloud = stored_cloud(db, vault)
     db.mark_credentials_refused(cloud.id, cloud.updated_at,
-                                'the remote Keystone refused the '
-                                'credentials (HTTP 401)')
+                                'the cloud refused the credentials '
+                                '(HTTP 401)')
     services = types.SimpleNamespace(db=db, vault=vault,
                                      remote_sessions=mock.Mock())
     with pytest.raises(credentials.Refused) as raised:
