@@ -121,12 +121,13 @@ def forms(text, field='dn'):
     return found
 
 
-def of_certificate(certificate):
-    """The canonical subject and issuer DNs of ``certificate``.
+def of_certificate(pem_or_cert):
+    """The canonical subject and issuer DNs of a certificate.
 
-    ``certificate``: a cryptography certificate, or its PEM (bytes or
-    text).
+    ``pem_or_cert``: its PEM (bytes or text), or a cryptography
+    certificate.
     """
+    certificate = pem_or_cert
     if not isinstance(certificate, x509.Certificate):
         data = certificate.encode() if isinstance(certificate, str) else (
             certificate)

@@ -418,12 +418,7 @@ class Cloud(object):
                                  self.keystone_port,
                                  self.path('keystone-server.log'), env,
                                  pythonpath=HERE)
-        if self.x509:
-            # Both start at once; each is waited for.
-            self.x509.launch()
         self.keystone.start()
-        if self.x509:
-            self.x509.wait_until_up()
 
     def admin_user(self):
         return {'username': 'admin', 'password': self.admin_password,
@@ -524,6 +519,9 @@ class X509Front(object):
     plain port stays for everything else. Its server certificate, for
     127.0.0.1, is issued by ``cas[0]``; it takes client certificates of
     any of ``cas`` (three CAs of its own, made here).
+
+    It starts when a test first needs it (``start``), any time after its
+    cloud: the bed's start does not wait for it.
     """
 
     CA_NAMES = ('Glint Test CA', 'Glint Test CA 2', 'Glint Test CA 3')
@@ -550,8 +548,17 @@ class X509Front(object):
         return ('%s/OS-FEDERATION/identity_providers/%s/protocols/%s/auth'
                 % (self.auth_url, idp, protocol))
 
-    def launch(self):
-        """Start its gunicorn (once the cloud's Keystone is set up)."""
+    def start(self):
+        """Start it unless it runs already (once its cloud has started).
+
+        Returns itself.
+        """
+        if self.server is None:
+            self._launch()
+            self.server.wait_until_up(START_TIMEOUT)
+        return self
+
+    def _launch(self):
         os.makedirs(self.path(), exist_ok=True)
         pki.write_bundle(self.ca_path, self.cas[:1])
         certificate, key = self.cas[0].issue(
@@ -567,9 +574,6 @@ class X509Front(object):
             pythonpath=HERE, tls=(certificate, key, client_cas))
         self.server.answers = self.answers
         self.server.launch()
-
-    def wait_until_up(self):
-        self.server.wait_until_up(START_TIMEOUT)
 
     def answers(self):
         try:
@@ -1004,7 +1008,8 @@ class Bed(object):
     def __init__(self, root, clouds=2, token_expiration=None,
                  glint_options=None, x509_fronts=0):
         self.root = root
-        # The first ``x509_fronts`` clouds have a TLS front (X509Front).
+        # The first ``x509_fronts`` clouds have a TLS front (X509Front),
+        # started by the tests that use it.
         self.clouds = [Cloud('cloud%d' % (i + 1), root, token_expiration,
                              x509_front=i < x509_fronts)
                        for i in range(clouds)]

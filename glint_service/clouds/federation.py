@@ -31,7 +31,7 @@ from keystoneauth1 import exceptions as ks_exc
 from keystoneclient.v3 import client as ks_client
 from oslo_log import log as logging
 
-from glint_service import dn
+from glint_service import dn as names
 from glint_service import exception
 
 LOG = logging.getLogger(__name__)
@@ -58,7 +58,7 @@ def mapping_id(idp_id):
 
 def default_idp_id(subject):
     """An identity provider id for a CA: from its common name."""
-    name = dn.common_name(subject) or 'ca'
+    name = names.common_name(subject) or 'ca'
     slug = re.sub(r'[^a-z0-9]+', '-', name.lower()).strip('-')[:40]
     return 'x509-%s' % (slug or hashlib.sha256(
         subject.encode()).hexdigest()[:12])
@@ -75,13 +75,13 @@ def setup(session, ca_pem, idp_id=None, log=None):
     """
     log = log or LOG.info
     certificate = _ca_certificate(ca_pem)
-    subject, _ = dn.of_certificate(certificate)
+    subject, _ = names.of_certificate(certificate)
     if idp_id is None:
         idp_id = default_idp_id(subject)
     elif not isinstance(idp_id, str) or not IDP_ID.match(idp_id):
         raise exception.InvalidField(
             'idp', 'letters, digits and "-", at most 59 of them')
-    remote_ids = dn.forms(subject)
+    remote_ids = names.forms(subject)
     if any(len(form) > REMOTE_ID_LENGTH for form in remote_ids):
         raise exception.InvalidField(
             'ca', 'its subject DN has more than the %d characters Keystone '
@@ -157,9 +157,8 @@ def setup(session, ca_pem, idp_id=None, log=None):
     return bool(changed)
 
 
-def add_user(session, subject, issuer, project_id, role='member',
-             name=None):
-    """Let the certificate of ``subject`` from ``issuer`` log in.
+def add_user(session, dn, issuer, project_id, role='member', name=None):
+    """Let the certificate of the subject ``dn`` from ``issuer`` log in.
 
     A local user without a password, in the project's domain (``name``,
     by default its common name and a short hash of both DNs), with ``role``
@@ -170,8 +169,8 @@ def add_user(session, subject, issuer, project_id, role='member',
     is someone's already; InvalidField if the project or role is not
     there. Nothing is left behind when it fails.
     """
-    subject = dn.normalise(subject, 'dn')
-    issuer = dn.normalise(issuer, 'issuer')
+    subject = names.normalise(dn, 'dn')
+    issuer = names.normalise(issuer, 'issuer')
     if ';' in subject:
         raise exception.InvalidDN(
             'dn', 'Keystone reads a ";" in a DN that a TLS front hands it '
@@ -180,7 +179,7 @@ def add_user(session, subject, issuer, project_id, role='member',
         client = _client(session)
         idp, mapping = _identity_provider_of(client, issuer)
         for rule in _user_rules(_rules(client, mapping)):
-            if set(_dns_of(rule)) & set(dn.forms(subject)):
+            if set(_dns_of(rule)) & set(names.forms(subject)):
                 user = _user_of(client, rule)
                 if user is not None:
                     raise exception.CertificateUserExists(
@@ -259,7 +258,7 @@ def user_rule(subject, name, domain_id):
     return {
         'local': [{'user': {'name': name, 'domain': {'id': domain_id},
                             'type': 'local'}}],
-        'remote': [{'type': SUBJECT, 'any_one_of': dn.forms(subject)},
+        'remote': [{'type': SUBJECT, 'any_one_of': names.forms(subject)},
                    {'type': VERIFY, 'any_one_of': ['SUCCESS']}],
     }
 
@@ -267,7 +266,7 @@ def user_rule(subject, name, domain_id):
 def default_user_name(subject, issuer):
     """The common name and a short hash of the issuer and subject DNs."""
     digest = hashlib.sha256(('%s\n%s' % (issuer, subject)).encode())
-    common_name = dn.common_name(subject) or 'X.509 user'
+    common_name = names.common_name(subject) or 'X.509 user'
     return '%s (%s)' % (common_name[:200], digest.hexdigest()[:8])
 
 
@@ -321,7 +320,7 @@ def _x509_identity_providers(client):
 
 
 def _identity_provider_of(client, issuer):
-    spellings = set(dn.forms(issuer))
+    spellings = set(names.forms(issuer))
     for idp, mapping in _x509_identity_providers(client):
         if spellings & set(idp.remote_ids or []):
             return idp, mapping
@@ -336,7 +335,7 @@ def _issuer_of(idp):
     issuers = []
     for remote_id in idp.remote_ids or []:
         try:
-            issuers.append(dn.normalise(remote_id))
+            issuers.append(names.normalise(remote_id))
         except exception.InvalidDN:
             continue
     # Its canonical form is one of its remote ids (see setup).

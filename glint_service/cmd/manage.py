@@ -16,7 +16,6 @@ import os
 import sys
 
 from keystoneauth1 import loading as ks_loading
-from keystoneauth1 import session as ks_session
 
 from glint_service.clouds import federation
 from glint_service.clouds import local_keystone
@@ -90,9 +89,8 @@ def migrations_prune(conf, args):
 
 
 def _admin_session(args):
-    return ks_session.Session(
-        auth=ks_loading.load_auth_from_argparse_arguments(args),
-        verify=not args.insecure)
+    return ks_loading.load_session_from_argparse_arguments(
+        args, auth=ks_loading.load_auth_from_argparse_arguments(args))
 
 
 def register(conf, args):
@@ -125,7 +123,8 @@ def _admin_options(command, argv):
     command.add_argument('--os-interface',
                          default=os.environ.get('OS_INTERFACE', 'public'),
                          help="the local Keystone's interface to use")
-    command.add_argument('--insecure', action='store_true')
+    # --os-cacert, --insecure and the like, for a Keystone on https.
+    ks_loading.register_session_argparse_arguments(command)
     ks_loading.register_auth_argparse_arguments(command, argv,
                                                 default='password')
 

@@ -38,7 +38,9 @@ FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic',
 @pytest.fixture(scope='session')
 def stack(tmp_path_factory):
     root = str(tmp_path_factory.mktemp('stack'))
-    bed = cloudbed.Bed(root, clouds=3,
+    # cloud1's Keystone may have a TLS front (started by the tests that
+    # log in with a certificate).
+    bed = cloudbed.Bed(root, clouds=3, x509_fronts=1,
                        glint_options={'migrations': {'max_rate': RATE}})
     horizon = cloudbed.Horizon(bed.clouds[0], root)
     # Its pages send an upload's file to Glint from the browser.

@@ -222,8 +222,8 @@ def test_the_cli_adds_an_oidc_client_cloud(bed, federation):
 def test_a_certificate_reaches_a_cloud_behind_its_tls_front(bed, api):
     """The key goes to Glint once; Glint presents it from memory."""
     remote = bed.clouds[1]
-    front = remote.x509
-    assert front is not None, 'the bed has no TLS front on its second cloud'
+    assert remote.x509 is not None, 'the bed has no TLS front on cloud2'
+    front = remote.x509.start()
     admin = remote.session(remote.admin_user())
     ca = front.cas[1]
     idp = 'glint-remote-%s' % uuid.uuid4().hex[:6]

@@ -1,8 +1,8 @@
 """X.509 login through the real Keystone behind a real TLS front.
 
 The bed's first cloud has a TLS front (cloudbed.X509Front: gunicorn that
-verifies client certificates, around Keystone's app) that takes
-certificates of three CAs. Two of them are set up as identity providers
+verifies client certificates, around Keystone's app), started here, that
+takes certificates of three CAs. Two of them are set up as identity providers
 (one by glint_service.clouds.federation, one by glint-manage x509 setup),
 the third is not; a fourth CA, made here, the front does not take. Users
 are added by DN; requests presenting their certificates log in at the
@@ -32,8 +32,8 @@ class Setup(object):
 @pytest.fixture(scope='module')
 def x509(bed, tmp_path_factory):
     cloud = bed.clouds[0]
-    front = cloud.x509
-    assert front is not None, 'the bed has no TLS front on its first cloud'
+    assert cloud.x509 is not None, 'the bed has no TLS front on cloud1'
+    front = cloud.x509.start()
     done = Setup()
     done.cloud = cloud
     done.front = front
@@ -143,6 +143,20 @@ def test_setup_refuses_a_ca_another_identity_provider_has(x509):
     assert x509.unset.subject not in [
         remote_id for idp in client.federation.identity_providers.list()
         for remote_id in idp.remote_ids]
+
+
+def test_only_an_administrator_sets_up_and_adds(x509):
+    member = x509.cloud.session(x509.demo)
+    with pytest.raises(exception.Forbidden):
+        federation.setup(member, x509.unset.cert_pem())
+    credential, _ = certificate(x509.grid, x509.folder)
+    with pytest.raises(exception.Forbidden):
+        federation.add_user(member, credential.subject, x509.grid.subject,
+                            x509.demo['project_id'])
+    with pytest.raises(exception.Forbidden):
+        federation.list_users(member)
+    assert credential.subject not in [
+        user['dn'] for user in federation.list_users(x509.admin)]
 
 
 def test_a_dn_added_logs_in_to_its_project(x509):
@@ -306,3 +320,18 @@ def test_add_user_refuses_bad_input_and_leaves_nothing(x509):
     client.roles.delete(role)
     client.domains.update(domain, enabled=False)
     client.domains.delete(domain)
+
+
+def test_a_dn_with_non_ascii_letters_added_as_nginx_writes_it_logs_in(x509):
+    name = 'Zoë Łukasz %s' % secrets.token_hex(3)
+    credential, files = certificate(x509.grid, x509.folder, name)
+    nginx = dn.openssl_rfc2253(credential.certificate.subject,
+                               escape_non_ascii=True)
+    assert '\\C5\\81' in nginx
+    added = federation.add_user(x509.admin, nginx, x509.grid.subject,
+                                x509.demo['project_id'])
+    assert added['dn'] == credential.subject
+    assert added['user_name'].startswith(name + ' (')
+    token, _ = logs_in(x509, x509.grid_idp, files, x509.demo['project_id'])
+    assert token['user']['id'] == added['id']
+    federation.remove_user(x509.admin, added['id'])
