@@ -197,6 +197,31 @@ class Provider(object):
         }
 
 
+def trust(cloud, provider, idp, subjects, user='demo'):
+    """Have ``cloud``'s real Keystone trust ``provider`` as ``idp``.
+
+    With its admin's token: the identity provider (its remote id the
+    provider's issuer), a mapping of the ``subjects`` (the ``sub`` claims)
+    to the cloud's local ``user``, and the ``openid`` protocol. Returns a
+    function that removes them.
+    """
+    admin = cloud.admin_client()
+    admin.federation.identity_providers.create(
+        id=idp, remote_ids=[provider.issuer], enabled=True)
+    rules = [{'local': [{'user': {'name': user, 'type': 'local',
+                                  'domain': {'name': 'Default'}}}],
+              'remote': [{'type': 'OIDC-sub', 'any_one_of': list(subjects)}]}]
+    admin.federation.mappings.create(mapping_id=idp, rules=rules)
+    admin.federation.protocols.create('openid', identity_provider=idp,
+                                      mapping=idp)
+
+    def remove():
+        admin.federation.identity_providers.delete(idp)
+        admin.federation.mappings.delete(idp)
+
+    return remove
+
+
 def _client(form, authorization):
     """The client id and secret of a request (Basic, or in the form)."""
     if authorization.startswith('Basic '):

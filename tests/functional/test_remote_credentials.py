@@ -34,23 +34,14 @@ def federation(bed):
     remote = bed.clouds[1]
     provider = oidc_provider.Provider(remote.oidc_key()).start()
     client_id, client_secret = provider.add_client()
-    admin = remote.admin_client()
-    admin.federation.identity_providers.create(
-        id=IDP, remote_ids=[provider.issuer], enabled=True)
     # Both the client (client credentials: its own subject) and the user
     # of the refresh token are cloud2's local user demo, who has no
     # password of theirs at Glint.
-    rules = [{'local': [{'user': {'name': 'demo', 'type': 'local',
-                                  'domain': {'name': 'Default'}}}],
-              'remote': [{'type': 'OIDC-sub',
-                          'any_one_of': [client_id, SUBJECT]}]}]
-    admin.federation.mappings.create(mapping_id=IDP, rules=rules)
-    admin.federation.protocols.create('openid', identity_provider=IDP,
-                                      mapping=IDP)
+    remove = oidc_provider.trust(remote, provider, IDP,
+                                 [client_id, SUBJECT])
     provider.client = (client_id, client_secret)
     yield provider
-    admin.federation.identity_providers.delete(IDP)
-    admin.federation.mappings.delete(IDP)
+    remove()
     provider.stop()
 
 
