@@ -197,8 +197,9 @@ def test_the_cli_adds_an_oidc_client_cloud(bed, federation):
         'cloud', 'create', name, '--auth-url', remote.auth_url,
         '--auth-type', 'v3oidcclientcredentials', '--identity-provider', IDP,
         '--access-token-endpoint', federation.token_endpoint,
-        '--client-id', federation.client[0], '--client-secret',
-        federation.client[1], '--project-name', 'demo')
+        '--client-id', federation.client[0],
+        # One word with its option: a secret may start with "-".
+        '--client-secret=' + federation.client[1], '--project-name', 'demo')
     try:
         assert cloud['image_endpoint'] == remote.glance_url
         assert cloud['credentials'] == 'ok'
