@@ -30,10 +30,26 @@ def cloud(row):
         'created_at': iso(row.created_at),
         'updated_at': iso(row.updated_at),
     }
+    shown.update(credentials_state(row))
     for field in credentials.SHOWN_AUTH_FIELDS[row.auth_type]:
         name = 'remote_project_id' if field == 'project_id' else field
         shown[name] = row.auth.get(field)
     return shown
+
+
+def credentials_state(row):
+    """Whether the remote end took the cloud's credentials at last login.
+
+    ``refused``, with when and why (in Glint's words), until they are
+    replaced or a login with them works again.
+    """
+    refused = row.credentials_refused_at is not None
+    return {
+        'credentials': (credentials.CREDENTIALS_REFUSED if refused
+                        else credentials.CREDENTIALS_OK),
+        'credentials_refused_at': iso(row.credentials_refused_at),
+        'credentials_refused_reason': row.credentials_refused_reason,
+    }
 
 
 def migration(row):

@@ -28,15 +28,30 @@ URL = 'url'
 # credentials (a request's field names, and the keys of clouds.yaml).
 PASSWORD = 'password'
 APPLICATION_CREDENTIAL = 'v3applicationcredential'
+OIDC_CLIENT_CREDENTIALS = 'v3oidcclientcredentials'
+OIDC_REFRESH_TOKEN = 'v3oidcrefreshtoken'
+X509 = 'v3x509'
+_PROJECT = ('project_name', 'project_id', 'project_domain_name',
+            'project_domain_id')
 AUTH_FIELDS = {
-    PASSWORD: ('username', 'password', 'user_domain_name', 'user_domain_id',
-               'project_name', 'project_id', 'project_domain_name',
-               'project_domain_id'),
+    PASSWORD: ('username', 'password', 'user_domain_name', 'user_domain_id')
+    + _PROJECT,
     APPLICATION_CREDENTIAL: ('application_credential_id',
                              'application_credential_secret'),
+    OIDC_CLIENT_CREDENTIALS: (
+        'identity_provider', 'protocol', 'discovery_endpoint',
+        'access_token_endpoint', 'client_id', 'client_secret', 'scope')
+    + _PROJECT,
+    OIDC_REFRESH_TOKEN: (
+        'identity_provider', 'protocol', 'discovery_endpoint',
+        'access_token_endpoint', 'client_id', 'client_secret',
+        'refresh_token', 'scope') + _PROJECT,
+    X509: ('identity_provider', 'protocol', 'client_cert', 'client_key')
+    + _PROJECT,
 }
 # Write-only: Glint never shows them back.
-SECRET_FIELDS = ('password', 'application_credential_secret')
+SECRET_FIELDS = ('password', 'application_credential_secret',
+                 'client_secret', 'refresh_token', 'client_key')
 # The bytes of image data read and written at once.
 CHUNK_SIZE = 1024 * 1024
 # Where a download is written until it is whole and verified.

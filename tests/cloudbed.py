@@ -336,6 +336,15 @@ class Cloud(object):
     def path(self, *parts):
         return os.path.join(self.root, *parts)
 
+    @property
+    def oidc_key_file(self):
+        return self.path('oidc-front.key')
+
+    def oidc_key(self):
+        """The key that signs the access tokens its Keystone accepts."""
+        with open(self.oidc_key_file, 'rb') as f:
+            return f.read().strip()
+
     def start(self):
         os.makedirs(self.root, exist_ok=True)
         self._start_keystone()
@@ -368,6 +377,8 @@ class Cloud(object):
             # with an OIDC provider; WebSSO for the bed's Horizons.
             'auth': {'methods': 'password,token,mapped,'
                                 'application_credential,x509,openid'},
+            # The bearer front (keystone_oidc_wsgi) names the issuer so.
+            'openid': {'remote_id_attribute': 'OIDC-iss'},
             'federation': {
                 'trusted_dashboard': self.trusted_dashboards,
                 'sso_callback_template': os.path.join(
@@ -395,9 +406,15 @@ class Cloud(object):
                       '--bootstrap-public-url', self.keystone_url,
                       '--bootstrap-internal-url', self.keystone_url,
                       '--bootstrap-region-id', REGION], log)
-        env = dict(os.environ, OS_KEYSTONE_CONFIG_FILES=conf)
+        # The key of the access tokens its OpenID Connect front accepts:
+        # those of a stand-in provider a test starts (oidc_provider).
+        fd = os.open(self.oidc_key_file, os.O_WRONLY | os.O_CREAT, 0o600)
+        with os.fdopen(fd, 'w') as f:
+            f.write(secrets.token_urlsafe(32))
+        env = dict(os.environ, OS_KEYSTONE_CONFIG_FILES=conf,
+                   GLINT_BED_OIDC_KEY_FILE=self.oidc_key_file)
         self.keystone = gunicorn('keystone of %s' % self.name,
-                                 'keystone_wsgi:application',
+                                 'keystone_oidc_wsgi:application',
                                  self.keystone_port,
                                  self.path('keystone-server.log'), env,
                                  pythonpath=HERE)

@@ -29,6 +29,7 @@ from urllib3 import connectionpool
 from urllib3 import exceptions as urllib3_exc
 from urllib3.util import connection as connection_util
 
+from glint_service.clouds import credentials
 from glint_service.clouds import deadlines
 from glint_service import exception
 
@@ -187,8 +188,10 @@ class GuardedAdapter(adapters.HTTPAdapter):
     """requests' adapter with the policy at every connection and answer."""
 
     def __init__(self, destinations, max_response_bytes, deadline,
-                 redirects=False):
+                 redirects=False, ssl_context=None):
         self.destinations = destinations
+        # Presents a client certificate (see remote_keystone.client_tls).
+        self.ssl_context = ssl_context
         self.max_response_bytes = max_response_bytes
         self.deadline = deadline
         # Whether a redirect is answered (for requests to follow, each hop
@@ -209,6 +212,14 @@ class GuardedAdapter(adapters.HTTPAdapter):
     def init_poolmanager(self, *args, **kwargs):
         super().init_poolmanager(*args, **kwargs)
         self.poolmanager.pool_classes_by_scheme = self._pools
+
+    def build_connection_pool_key_attributes(self, request, verify,
+                                             cert=None):
+        host, pool = super().build_connection_pool_key_attributes(
+            request, verify, cert)
+        if self.ssl_context is not None and host['scheme'] == 'https':
+            pool['ssl_context'] = self.ssl_context
+        return host, pool
 
     def send(self, request, stream=False, **kwargs):
         scheme = urllib.parse.urlsplit(request.url).scheme.lower()
@@ -285,7 +296,8 @@ def _read_whole_anyway(response):
         ('application/json', 'text/'))
 
 
-def session(destinations, max_response_bytes, deadline, max_redirects=0):
+def session(destinations, max_response_bytes, deadline, max_redirects=0,
+            ssl_context=None):
     """A requests session that connects only to ``destinations``.
 
     It ignores the environment's proxies and .netrc (a proxy would connect
@@ -298,7 +310,8 @@ def session(destinations, max_response_bytes, deadline, max_redirects=0):
     guarded.max_redirects = max_redirects
     guarded.headers['Accept-Encoding'] = 'identity'
     adapter = GuardedAdapter(destinations, max_response_bytes, deadline,
-                             redirects=max_redirects > 0)
+                             redirects=max_redirects > 0,
+                             ssl_context=ssl_context)
     guarded.mount('http://', adapter)
     guarded.mount('https://', adapter)
     return guarded
@@ -327,19 +340,27 @@ class Guard(object):
 
         Raises InvalidField naming the field.
         """
-        try:
-            self.destinations.check_url(spec['auth_url'])
-        except Refused as error:
-            raise exception.InvalidField('auth_url', str(error))
+        for field in ('auth_url', 'discovery_endpoint',
+                      'access_token_endpoint'):
+            if not spec.get(field):
+                continue
+            try:
+                self.destinations.check_url(spec[field])
+            except Refused as error:
+                raise exception.InvalidField(field, str(error))
         if not spec['verify'] and not self.destinations.allow_insecure_tls:
             raise exception.InvalidField(
                 'verify', 'must be true: this Glint checks the TLS '
                 'certificate of every remote cloud')
 
-    def session(self):
-        """A requests session for one remote cloud (see :func:`session`)."""
+    def session(self, ssl_context=None):
+        """A requests session for one remote cloud (see :func:`session`).
+
+        With ``ssl_context``, its TLS connections present that context's
+        client certificate.
+        """
         return session(self.destinations, self.max_response_bytes,
-                       self.deadline)
+                       self.deadline, ssl_context=ssl_context)
 
     def link_session(self):
         """A requests session for a web link: its redirects followed."""
@@ -354,7 +375,7 @@ def describe(error):
     an address, an errno or a length: the kind of failure, and an HTTP
     status by its class.
     """
-    if isinstance(error, Refused):
+    if isinstance(error, (Refused, credentials.Refused)):
         return str(error)
     if isinstance(error, ks_exc.Unauthorized):
         return 'the cloud refused the credentials (HTTP 401)'

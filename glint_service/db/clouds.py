@@ -1,5 +1,6 @@
 """The remote clouds of projects, their credentials encrypted."""
 
+import datetime
 import uuid
 
 import sqlalchemy as sa
@@ -33,20 +34,25 @@ class Clouds(object):
         with self._session() as session:
             return list(session.scalars(query))
 
-    def update_cloud(self, cloud_id, project_id, values, updated_at):
+    def update_cloud(self, cloud_id, project_id, values, updated_at,
+                     sealed_secrets=None):
         """Change a cloud as it was at ``updated_at``: its version.
 
         Conflict if another change came in between, which this one would
-        undo: the caller reads the cloud again and retries.
+        undo: the caller reads the cloud again and retries. With
+        ``sealed_secrets``, the secrets too must still be those (a refresh
+        token rotated meanwhile is not undone).
         """
         values = dict(values, updated_at=models.utcnow())
+        same = [models.Cloud.id == cloud_id,
+                models.Cloud.project_id == project_id,
+                models.Cloud.updated_at == updated_at]
+        if sealed_secrets is not None:
+            same.append(models.Cloud.sealed_secrets == sealed_secrets)
         with self._session.begin() as session:
             try:
                 done = session.execute(sa.update(models.Cloud).where(
-                    models.Cloud.id == cloud_id,
-                    models.Cloud.project_id == project_id,
-                    models.Cloud.updated_at == updated_at).values(
-                    **values)).rowcount
+                    *same).values(**values)).rowcount
             except sa_exc.IntegrityError:
                 raise self._name_taken(values.get('name'))
             cloud = self._get_cloud(session, cloud_id, project_id)
@@ -98,6 +104,74 @@ class Clouds(object):
                     count += 1
                     break
         return count
+
+    def mark_credentials_refused(self, cloud_id, updated_at, reason):
+        """Record that the remote end refused the cloud's credentials.
+
+        Only those of the cloud as it was at ``updated_at``: credentials
+        replaced meanwhile are not marked. Its updated_at stays as it is
+        (no change a user made).
+        """
+        with self._session.begin() as session:
+            session.execute(sa.update(models.Cloud).where(
+                models.Cloud.id == cloud_id,
+                models.Cloud.updated_at == updated_at).values(
+                credentials_refused_at=models.utcnow(),
+                credentials_refused_reason=reason[:255]))
+
+    def clear_credentials_refused(self, cloud_id, updated_at):
+        """Forget a refusal: a login with the same credentials worked."""
+        with self._session.begin() as session:
+            session.execute(sa.update(models.Cloud).where(
+                models.Cloud.id == cloud_id,
+                models.Cloud.updated_at == updated_at,
+                models.Cloud.credentials_refused_at.is_not(None)).values(
+                credentials_refused_at=None,
+                credentials_refused_reason=None))
+
+    def take_refresh_lease(self, cloud_id, seconds):
+        """Be the one process exchanging a cloud's refresh token.
+
+        For ``seconds`` at most, by the database's clock. Returns the
+        lease's end (to give back to release_refresh_lease), or None if
+        another process holds it.
+        """
+        with self.sql_engine.begin() as connection:
+            now = self._now(connection)
+            until = now + datetime.timedelta(seconds=seconds)
+            done = connection.execute(sa.update(models.Cloud).where(
+                models.Cloud.id == cloud_id,
+                sa.or_(models.Cloud.refresh_lease_until.is_(None),
+                       models.Cloud.refresh_lease_until < now)).values(
+                refresh_lease_until=until)).rowcount
+        return until if done else None
+
+    def release_refresh_lease(self, cloud_id, until):
+        with self.sql_engine.begin() as connection:
+            connection.execute(sa.update(models.Cloud).where(
+                models.Cloud.id == cloud_id,
+                models.Cloud.refresh_lease_until == until).values(
+                refresh_lease_until=None))
+
+    def cloud_secrets(self, cloud_id):
+        """A cloud's sealed secrets as they are now; None if it is gone."""
+        with self.sql_engine.connect() as connection:
+            return connection.execute(
+                sa.select(models.Cloud.sealed_secrets).where(
+                    models.Cloud.id == cloud_id)).scalar()
+
+    def replace_secrets(self, cloud_id, sealed, new_sealed):
+        """Store ``new_sealed`` if the secrets are still ``sealed``.
+
+        A rotated refresh token: the cloud is otherwise unchanged (its
+        updated_at too, so that every process keeps its session). Returns
+        whether it was stored (not if the secrets were replaced meanwhile).
+        """
+        with self.sql_engine.begin() as connection:
+            return bool(connection.execute(sa.update(models.Cloud).where(
+                models.Cloud.id == cloud_id,
+                models.Cloud.sealed_secrets == sealed).values(
+                sealed_secrets=new_sealed)).rowcount)
 
     def sealed_secrets(self):
         with self._session() as session:

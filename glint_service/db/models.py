@@ -69,6 +69,13 @@ class Cloud(Base):
     image_endpoint = sa.Column(sa.String(1024), nullable=False)
     created_at = sa.Column(sa.DateTime, nullable=False)
     updated_at = sa.Column(sa.DateTime, nullable=False)
+    # When the remote end last refused its credentials, and why in Glint's
+    # words; None once a login succeeds or they are replaced.
+    credentials_refused_at = sa.Column(sa.DateTime)
+    credentials_refused_reason = sa.Column(sa.String(255))
+    # Until when one process exchanges its refresh token (see
+    # db.clouds.Clouds.take_refresh_lease).
+    refresh_lease_until = sa.Column(sa.DateTime)
 
 
 class Migration(Base):

@@ -14,9 +14,11 @@ from tests import cloudbed
 
 @pytest.fixture(scope='session')
 def bed(tmp_path_factory):
-    # Its first cloud's Keystone may have a TLS front (see test_x509).
+    # Its first two clouds' Keystones may have a TLS front, started by the
+    # tests that use it (test_x509; test_remote_credentials: a remote
+    # cloud reached by certificate).
     bed = cloudbed.Bed(str(tmp_path_factory.mktemp('bed')), clouds=3,
-                       x509_fronts=1)
+                       x509_fronts=2)
     bed.start()
     yield bed
     bed.stop()

@@ -138,7 +138,7 @@ def test_remote_cloud_create_list_show_set_delete(bed, cli):
     assert 'Image Endpoint' in table and name in table
     listed = cli.json('cloud', 'list')
     assert {'ID': cloud['id'], 'Name': name, 'Auth URL': remote.auth_url,
-            'Region': None, 'Auth Type': 'password',
+            'Region': None, 'Auth Type': 'password', 'Credentials': 'ok',
             'Image Endpoint': remote.glance_url} in listed
 
     shown = cli.ok('cloud', 'show', name, '-f', 'json')

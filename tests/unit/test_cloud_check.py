@@ -25,7 +25,8 @@ class FakeGlance(object):
         self.logins = []
 
     @contextlib.contextmanager
-    def remote_session(self, spec, rules):
+    def remote_session(self, spec, rules, refresh_tokens=None,
+                       listener=None):
         self.logins.append(spec)
         yield self
 

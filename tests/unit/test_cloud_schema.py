@@ -161,7 +161,8 @@ def test_stored_secrets_are_sealed_and_never_shown(vault):
     now = datetime.datetime(2026, 11, 21, 12, 0, 0)
     cloud = types.SimpleNamespace(
         id='c1', project_id='p', created_by='u', image_endpoint='https://g',
-        created_at=now, updated_at=now, **row)
+        created_at=now, updated_at=now, credentials_refused_at=None,
+        credentials_refused_reason=None, **row)
     assert credentials.from_row(cloud, vault) == spec
     shown = views.cloud(cloud)
     assert 's3cret' not in str(shown)
@@ -176,7 +177,8 @@ def test_remote_project_id_is_shown_apart_from_the_owner(vault):
     now = datetime.datetime(2026, 11, 21)
     cloud = types.SimpleNamespace(
         id='c1', project_id='owner-p', created_by='u', image_endpoint='g',
-        created_at=now, updated_at=now, **row)
+        created_at=now, updated_at=now, credentials_refused_at=None,
+        credentials_refused_reason=None, **row)
     shown = views.cloud(cloud)
     assert shown['project_id'] == 'owner-p'
     assert shown['remote_project_id'] == 'remote-p'

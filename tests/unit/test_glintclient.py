@@ -138,13 +138,46 @@ clouds:
     auth:
       auth_url: http://x.example.org/v3
       token: abc
+  egi:
+    auth_type: v3oidcclientcredentials
+    auth:
+      auth_url: https://egi.example.org:5000/v3
+      identity_provider: egi.eu
+      protocol: openid
+      discovery_endpoint: https://aai.example.org/.well-known/oidc
+      client_id: glint
+      client_secret: cl1ent
+      openid_scope: openid eduperson_entitlement
+      project_id: p42
+  refresh:
+    auth_type: v3oidcrefreshtoken
+    auth:
+      auth_url: https://egi.example.org:5000/v3
+      identity_provider: egi.eu
+      access_token_endpoint: https://aai.example.org/token
+      client_id: glint
+      refresh_token: rt-1
+      project_name: hep
+  grid:
+    auth_type: v3x509
+    auth:
+      auth_url: https://grid.example.org:5000/v3
+      identity_provider: igtf
+      protocol: x509
+      project_name: hep
+    cert: CERT_PATH
+    key: KEY_PATH
 """
 
 
 @pytest.fixture
 def clouds_yaml(tmp_path, monkeypatch):
     path = tmp_path / 'clouds.yaml'
-    path.write_text(CLOUDS_YAML)
+    (tmp_path / 'cert.pem').write_text('CERTIFICATE PEM\n')
+    (tmp_path / 'key.pem').write_text('KEY PEM\n')
+    path.write_text(CLOUDS_YAML.replace(
+        'CERT_PATH', str(tmp_path / 'cert.pem')).replace(
+        'KEY_PATH', str(tmp_path / 'key.pem')))
     monkeypatch.setenv('OS_CLIENT_CONFIG_FILE', str(path))
     for name in ('OS_CLOUD', 'OS_AUTH_URL', 'OS_USERNAME', 'OS_PASSWORD',
                  'OS_REGION_NAME'):
@@ -167,6 +200,67 @@ def test_an_application_credential_entry_of_clouds_yaml(clouds_yaml):
         'application_credential_id': 'ac1',
         'application_credential_secret': 's3cr3t', 'interface': 'public',
         'verify': False}
+
+
+def test_an_oidc_client_entry_of_clouds_yaml(clouds_yaml):
+    assert clouds.fields_from_clouds_yaml('egi') == {
+        'auth_type': 'v3oidcclientcredentials',
+        'auth_url': 'https://egi.example.org:5000/v3',
+        'identity_provider': 'egi.eu', 'protocol': 'openid',
+        'discovery_endpoint':
+            'https://aai.example.org/.well-known/oidc',
+        'client_id': 'glint', 'client_secret': 'cl1ent',
+        'scope': 'openid eduperson_entitlement', 'project_id': 'p42',
+        'interface': 'public'}
+
+
+def test_a_refresh_token_entry_of_clouds_yaml(clouds_yaml):
+    fields = clouds.fields_from_clouds_yaml('refresh')
+    assert fields['auth_type'] == 'v3oidcrefreshtoken'
+    assert fields['refresh_token'] == 'rt-1'
+    assert fields['access_token_endpoint'] == 'https://aai.example.org/token'
+
+
+def test_an_x509_entry_of_clouds_yaml_sends_the_files_contents(clouds_yaml):
+    fields = clouds.fields_from_clouds_yaml('grid')
+    assert fields['auth_type'] == 'v3x509'
+    assert fields['client_cert'] == 'CERTIFICATE PEM\n'
+    assert fields['client_key'] == 'KEY PEM\n'
+    assert fields['identity_provider'] == 'igtf'
+
+
+def test_create_with_a_certificate_and_a_key_from_files(tmp_path):
+    (tmp_path / 'c.pem').write_text('CERT\n')
+    (tmp_path / 'k.pem').write_text('KEY\n')
+    glint = FakeGlint()
+    result, app = run(clouds.CreateCloud, glint, 'grid', '--auth-url',
+                      'https://grid.example.org/v3', '--auth-type', 'v3x509',
+                      '--identity-provider', 'igtf', '--project-name', 'hep',
+                      '--client-cert', str(tmp_path / 'c.pem'),
+                      '--client-key', str(tmp_path / 'k.pem'), '-f', 'json')
+    assert result == 0
+    sent = glint.created[0]
+    assert sent['client_cert'] == 'CERT\n'
+    assert sent['client_key'] == 'KEY\n'
+    assert repr(sent['client_key']) == "'***'"
+    assert 'KEY' not in app.stdout.getvalue()
+
+
+def test_create_with_oidc_client_credentials_options():
+    glint = FakeGlint()
+    run(clouds.CreateCloud, glint, 'egi', '--auth-url',
+        'https://egi.example.org/v3', '--auth-type',
+        'v3oidcclientcredentials', '--identity-provider', 'egi.eu',
+        '--discovery-endpoint', 'https://aai.example.org/.well-known/x',
+        '--client-id', 'glint', '--client-secret', 'cs',
+        '--openid-scope', 'openid', '--project-name', 'hep')
+    assert glint.created[0] == {
+        'name': 'egi', 'auth_url': 'https://egi.example.org/v3',
+        'auth_type': 'v3oidcclientcredentials',
+        'identity_provider': 'egi.eu',
+        'discovery_endpoint': 'https://aai.example.org/.well-known/x',
+        'client_id': 'glint', 'client_secret': 'cs', 'scope': 'openid',
+        'project_name': 'hep'}
 
 
 @pytest.mark.parametrize('name, message', [

@@ -93,6 +93,25 @@ class DeleteCloud(tables.DeleteAction):
 
 
 AUTH_TYPE_DISPLAY = dict(cloud_forms.AUTH_TYPES)
+CREDENTIALS_DISPLAY = (('ok', _("Accepted")),
+                       ('refused', _("Refused: give new credentials")))
+
+
+class CredentialsColumn(tables.Column):
+    """Whether the remote cloud took its credentials; if not, when and why.
+
+    A cloud that refused them is not logged in to again until they are
+    replaced (Edit) or a check logs in (Check Connection).
+    """
+
+    def get_data(self, datum):
+        shown = super().get_data(datum)
+        reason = getattr(datum, 'credentials_refused_reason', None)
+        if getattr(datum, 'credentials', None) == 'refused' and reason:
+            when = filters.parse_isotime(datum.credentials_refused_at)
+            return '%s (%s UTC): %s' % (
+                shown, when.strftime('%Y-%m-%d %H:%M'), reason)
+        return shown
 
 
 class CloudsTable(tables.DataTable):
@@ -102,6 +121,10 @@ class CloudsTable(tables.DataTable):
                                 empty_value=_("Any"))
     auth_type = tables.Column('auth_type', verbose_name=_("Authentication"),
                               display_choices=tuple(AUTH_TYPE_DISPLAY.items()))
+    credentials = CredentialsColumn(
+        'credentials', verbose_name=_("Credentials"), status=True,
+        status_choices=(('ok', True), ('refused', False)),
+        display_choices=CREDENTIALS_DISPLAY, empty_value=_("Accepted"))
     image_endpoint = tables.Column('image_endpoint',
                                    verbose_name=_("Image Service"))
     created_at = tables.Column('created_at', verbose_name=_("Created"),
@@ -112,3 +135,4 @@ class CloudsTable(tables.DataTable):
         verbose_name = _("Remote Clouds")
         table_actions = (AddCloud, DeleteCloud)
         row_actions = (EditCloud, CheckConnection, DeleteCloud)
+        status_columns = ['credentials']

@@ -38,6 +38,26 @@ class IndexTests(helpers.TestCase):
         # Both panels are in the menu.
         self.assertContains(response, '/project/migrate_image/')
 
+    def test_a_refused_cloud_says_when_and_why(self, cloud_list):
+        cloud_list.return_value = [glint.Cloud(dict(
+            CLOUD, credentials='refused',
+            credentials_refused_at='2026-12-03T12:30:00Z',
+            credentials_refused_reason='the identity provider refused the '
+            'refresh token (invalid_grant)'))]
+        response = self.client.get(INDEX_URL)
+        self.assertContains(response, 'Refused: give new credentials '
+                                      '(2026-12-03 12:30 UTC): the identity '
+                                      'provider refused the refresh token '
+                                      '(invalid_grant)')
+        self.assertContains(response, 'status_down')
+
+    def test_an_accepted_cloud(self, cloud_list):
+        cloud_list.return_value = [glint.Cloud(dict(CLOUD,
+                                                    credentials='ok'))]
+        response = self.client.get(INDEX_URL)
+        self.assertContains(response, 'Accepted')
+        self.assertContains(response, 'status_up')
+
     def test_a_glint_error_is_a_message_not_a_500(self, cloud_list):
         cloud_list.side_effect = exceptions.GlintError('Glint is down', 503)
         response = self.client.get(INDEX_URL)
@@ -73,6 +93,53 @@ class CreateTests(helpers.TestCase):
         self.assertFalse(fields['verify'])
         self.assertNotIn('password', fields)
         self.assertNotIn('username', fields)
+
+    def test_refresh_token_cloud_sends_only_its_fields(self, cloud_create):
+        cloud_create.return_value = glint.Cloud(CLOUD)
+        form = dict(FORM, auth_type='v3oidcrefreshtoken',
+                    identity_provider='egi.eu',
+                    discovery_endpoint='https://aai.example/.well-known/'
+                                       'openid-configuration',
+                    client_id='glint', client_secret='cs-secret',
+                    refresh_token='rt-secret')
+        response = self.client.post(CREATE_URL, form)
+        self.assertNoFormErrors(response)
+        cloud_create.assert_called_once_with(mock.ANY, {
+            'name': 'cern', 'auth_url': 'https://k.example/v3',
+            'interface': 'public', 'auth_type': 'v3oidcrefreshtoken',
+            'identity_provider': 'egi.eu',
+            'discovery_endpoint': 'https://aai.example/.well-known/'
+                                  'openid-configuration',
+            'client_id': 'glint', 'client_secret': 'cs-secret',
+            'refresh_token': 'rt-secret', 'project_name': 'hep',
+            'project_domain_name': 'Default', 'verify': True})
+
+    def test_the_secrets_of_each_type_are_password_inputs(
+            self, cloud_create):
+        response = self.client.get(CREATE_URL)
+        for name in client.SECRET_FIELDS:
+            self.assertContains(response, 'type="password" name="%s"' % name)
+        # Each field shows for the types that use it.
+        self.assertContains(response, 'data-authtype-v3oidcclientcredentials'
+                                      '="Client Secret"')
+        self.assertContains(response, 'data-authtype-v3x509="Project"')
+
+    def test_a_key_pasted_into_one_line_gets_its_lines_back(self,
+                                                            cloud_create):
+        cloud_create.return_value = glint.Cloud(CLOUD)
+        body = 'QUJD' * 40
+        form = dict(FORM, auth_type='v3x509', identity_provider='igtf',
+                    client_cert='-----BEGIN CERTIFICATE-----\nMIIB\n'
+                                '-----END CERTIFICATE-----\n',
+                    client_key='-----BEGIN PRIVATE KEY----- %s '
+                               '-----END PRIVATE KEY-----' % body)
+        response = self.client.post(CREATE_URL, form)
+        self.assertNoFormErrors(response)
+        fields = cloud_create.call_args[0][1]
+        self.assertEqual(fields['client_key'].splitlines(), [
+            '-----BEGIN PRIVATE KEY-----', body[:64], body[64:128],
+            body[128:], '-----END PRIVATE KEY-----'])
+        self.assertNotIn('password', fields)
 
     def test_missing_credential_fields_are_named(self, cloud_create):
         response = self.client.post(CREATE_URL, dict(FORM, password=''))

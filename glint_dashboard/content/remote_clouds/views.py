@@ -20,7 +20,9 @@ HELP = (_("Glint logs in to the remote cloud's Keystone with these "
           "anything. The credentials are kept encrypted and never shown "
           "again."),
         _("An application credential of the remote cloud can stand in for "
-          "a user name and password."))
+          "a user name and password; so can, where the remote Keystone "
+          "federates them, an OpenID Connect client, an OpenID Connect "
+          "refresh token, or an X.509 certificate."))
 SECRETS = sensitive_post_parameters(*client.SECRET_FIELDS)
 
 

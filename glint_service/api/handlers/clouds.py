@@ -6,6 +6,7 @@ from glint_service.api.policies import clouds as policies
 from glint_service.api.schemas import clouds as cloud_schema
 from glint_service.api import util
 from glint_service import clouds
+from glint_service.clouds import access
 from glint_service.clouds import credentials
 from glint_service.clouds import glance
 from glint_service.clouds import outbound
@@ -86,15 +87,42 @@ def update_cloud(request):
     spec = cloud_schema.merge(stored, util.json_body(request))
     if spec['name'] != stored['name']:
         check_not_local(services, spec['name'])
-    values = credentials.to_row(spec, services.vault)
+    values, sealed = {}, None
     if cloud_schema.connection_changed(stored, spec):
         services.outbound.check_cloud(spec)
-        values['image_endpoint'] = remote_keystone.find_image_endpoint(
-            spec, services.outbound)
+        values, sealed = log_in_again(services, row, spec,
+                                      util.json_body(request))
+    values.update(credentials.to_row(spec, services.vault))
     cloud = services.db.update_cloud(cloud_id, context.project_id, values,
-                                     row.updated_at)
+                                     row.updated_at, sealed)
     LOG.info('Remote cloud %s (%s) updated', cloud.id, cloud.name)
     return util.json_response(views.cloud(cloud))
+
+
+def log_in_again(services, row, spec, patch):
+    """Log in to a cloud changed by a PATCH: (its new columns, sealed).
+
+    ``sealed``: the secrets the change replaces, or None. A refresh token
+    not given again is the stored one: exchanged as every process
+    exchanges it (see access.StoredRefreshToken), and ``spec`` takes the
+    token as that left it; the change is stored only if no process rotated
+    it since. The login worked: a refusal recorded is
+    forgotten.
+    """
+    refresh_tokens = None
+    if spec['auth_type'] == credentials.OIDC_REFRESH_TOKEN and (
+            'refresh_token' not in patch):
+        refresh_tokens = access.StoredRefreshToken(
+            services.db, services.vault, row.id, services.outbound)
+    image_endpoint = remote_keystone.find_image_endpoint(
+        spec, services.outbound, refresh_tokens)
+    sealed = None
+    if refresh_tokens is not None:
+        sealed = services.db.cloud_secrets(row.id)
+        spec['refresh_token'] = services.vault.decrypt(sealed)[
+            'refresh_token']
+    return {'image_endpoint': image_endpoint, 'credentials_refused_at': None,
+            'credentials_refused_reason': None}, sealed
 
 
 def delete_cloud(request):
@@ -123,7 +151,8 @@ def check_cloud(request):
 
     Glint logs in to it afresh with the stored credentials (not with the
     token of a session kept for it) and asks its Glance for one image.
-    What failed is said in Glint's words.
+    What failed is said in Glint's words. A cloud marked as refusing its
+    credentials is tried too: the mark goes if the login works.
     """
     context = util.context(request)
     context.can(policies.CHECK)
@@ -131,9 +160,15 @@ def check_cloud(request):
     cloud = services.db.get_cloud(request.urlvars['cloud_id'],
                                   context.project_id)
     spec = credentials.from_row(cloud, services.vault)
+    # A refusal recorded is what this check tries again: it is marked
+    # again, or forgotten if the login works.
     try:
-        with remote_keystone.remote_session(spec,
-                                            services.outbound) as session:
+        with remote_keystone.remote_session(
+                spec, services.outbound,
+                access.StoredRefreshToken(services.db, services.vault,
+                                          cloud.id, services.outbound),
+                access.Listener(services.db, cloud.id,
+                                cloud.updated_at)) as session:
             glance.Glance(session, spec['interface'],
                           spec['region_name']).first_images()
     except Exception as error:

@@ -196,7 +196,10 @@ def delete_migration(request):
 
 
 def check_clouds(services, context, spec):
-    """Every cloud named must be the local one or one of the project's."""
+    """Every cloud named must be the local one or one of the project's.
+
+    A remote cloud that refused its credentials is a conflict, saying so.
+    """
     for field, cloud_ids in (('source', [spec['source']]),
                              ('targets', spec['targets'])):
         for cloud_id in cloud_ids:
@@ -204,10 +207,15 @@ def check_clouds(services, context, spec):
                             upload_schema.URL):
                 continue
             try:
-                services.db.get_cloud(cloud_id, context.project_id)
+                cloud = services.db.get_cloud(cloud_id, context.project_id)
             except exception.NotFound:
                 raise exception.InvalidField(
                     field, 'no remote cloud %s in this project' % cloud_id)
+            if cloud.credentials_refused_at is not None:
+                raise exception.Conflict('%s: remote cloud %s cannot be '
+                                         'used: %s.' % (
+                                             field, cloud_id,
+                                             access.refused_reason(cloud)))
 
 
 def find_source_image(services, context, spec):

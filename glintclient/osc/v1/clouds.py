@@ -28,6 +28,21 @@ TEXT_OPTIONS = (
     ('--application-credential-id', 'application_credential_id',
      'The remote application credential (auth type '
      'v3applicationcredential)'),
+    ('--identity-provider', 'identity_provider',
+     "The identity provider in the remote Keystone (auth types "
+     "v3oidcclientcredentials, v3oidcrefreshtoken, v3x509)"),
+    ('--protocol', 'protocol',
+     "The remote Keystone's federation protocol (default: openid, or x509 "
+     "for v3x509)"),
+    ('--discovery-endpoint', 'discovery_endpoint',
+     "The OpenID Connect provider's discovery document URL "
+     "(.../.well-known/openid-configuration)"),
+    ('--access-token-endpoint', 'access_token_endpoint',
+     "The OpenID Connect provider's token endpoint, instead of discovery"),
+    ('--client-id', 'client_id', 'The OpenID Connect client id'),
+    ('--openid-scope', 'scope',
+     'The OpenID Connect scope asked for (default with client credentials: '
+     'openid)'),
 )
 SECRET_OPTIONS = (
     ('--password', 'password',
@@ -35,13 +50,27 @@ SECRET_OPTIONS = (
      "--password-prompt)"),
     ('--application-credential-secret', 'application_credential_secret',
      "The application credential's secret (never shown)"),
+    ('--client-secret', 'client_secret',
+     'The OpenID Connect client secret (never shown)'),
+    ('--refresh-token', 'refresh_token',
+     'The OpenID Connect refresh token (auth type v3oidcrefreshtoken; '
+     'never shown)'),
+)
+# Options that name a file whose content is the field.
+FILE_OPTIONS = (
+    ('--client-cert', 'client_cert',
+     'A PEM file of the client certificate (auth type v3x509)'),
+    ('--client-key', 'client_key',
+     "A PEM file of the client certificate's private key, without a "
+     "passphrase (auth type v3x509; sent to Glint, stored encrypted, never "
+     "shown)"),
 )
 FIELDS = [field for _, field, _ in TEXT_OPTIONS + SECRET_OPTIONS] + [
     'auth_type', 'interface', 'verify']
 LIST_COLUMNS = ('id', 'name', 'auth_url', 'region_name', 'auth_type',
-                'image_endpoint')
+                'credentials', 'image_endpoint')
 LIST_HEADERS = ('ID', 'Name', 'Auth URL', 'Region', 'Auth Type',
-                'Image Endpoint')
+                'Credentials', 'Image Endpoint')
 
 
 class Secret(str):
@@ -58,11 +87,13 @@ def add_cloud_options(parser):
     for option, field, text in SECRET_OPTIONS:
         parser.add_argument(option, dest=field, type=Secret,
                             metavar='<%s>' % option[2:], help=text)
+    for option, field, text in FILE_OPTIONS:
+        parser.add_argument(option, dest=field + '_file', metavar='<file>',
+                            help=text)
     parser.add_argument('--password-prompt', action='store_true',
                         help="Prompt for the remote user's password")
     parser.add_argument('--auth-type',
-                        choices=(client.PASSWORD,
-                                 client.APPLICATION_CREDENTIAL),
+                        choices=tuple(client.AUTH_FIELDS),
                         help='How Glint logs in to the remote cloud '
                              '(default: password)')
     parser.add_argument('--interface',
@@ -83,13 +114,13 @@ def add_cloud_options(parser):
                              "the remote cloud's certificates")
 
 
-def read_cacert(path):
+def read_cacert(path, what='cacert'):
     try:
         with open(path) as f:
             return f.read()
     except OSError as error:
-        raise exceptions.CommandError('cacert %s: %s' % (path,
-                                                         error.strerror))
+        raise exceptions.CommandError('%s %s: %s' % (what, path,
+                                                     error.strerror))
 
 
 def given_fields(parsed_args, stdin):
@@ -98,6 +129,12 @@ def given_fields(parsed_args, stdin):
               if getattr(parsed_args, f) is not None}
     if parsed_args.cacert:
         fields['cacert'] = read_cacert(parsed_args.cacert)
+    for _, field, _ in FILE_OPTIONS:
+        path = getattr(parsed_args, field + '_file')
+        if path:
+            text = read_cacert(path, field)
+            fields[field] = Secret(text) if (
+                field in client.SECRET_FIELDS) else text
     if parsed_args.password_prompt:
         fields['password'] = utils.get_password(stdin)
     return fields
@@ -109,31 +146,48 @@ def v3_url(url):
     return url if url.endswith('/v3') else url + '/v3'
 
 
+# The auth types the openstack command itself knows, whose entries are read
+# (and checked) as it reads them; Glint's others are read as they are.
+VALIDATED = ('password', 'v3password', client.APPLICATION_CREDENTIAL,
+             client.OIDC_CLIENT_CREDENTIALS)
+
+
 def fields_from_clouds_yaml(name):
     """The fields of a remote cloud from an entry of the user's clouds.yaml.
 
     The entry is read the way the openstack command reads it
     (OS_CLIENT_CONFIG_FILE, ./clouds.yaml, ~/.config/openstack/, secure.yaml).
     """
+    config = os_config.OpenStackConfig()
     try:
-        entry = os_config.OpenStackConfig().get_one(name).config
+        entry = config.get_one(name, validate=False).config
+        auth_type = entry.get('auth_type') or client.PASSWORD
+        if auth_type in VALIDATED:
+            # Read as the openstack command reads it.
+            entry = config.get_one(name).config
     except os_exceptions.ConfigException as error:
         raise exceptions.CommandError('--from-clouds-yaml %s: %s'
                                       % (name, error))
-    auth_type = entry.get('auth_type') or client.PASSWORD
     if auth_type in ('password', 'v3password'):
         auth_type = client.PASSWORD
     if auth_type not in client.AUTH_FIELDS:
         raise exceptions.CommandError(
             '--from-clouds-yaml %s: auth type %s is not one Glint can use '
-            '(%s or %s).' % (name, auth_type, client.PASSWORD,
-                             client.APPLICATION_CREDENTIAL))
-    auth = entry.get('auth') or {}
+            '(%s).' % (name, auth_type, ', '.join(client.AUTH_FIELDS)))
+    auth = {key.replace('-', '_'): value
+            for key, value in (entry.get('auth') or {}).items()}
+    if auth.get('openid_scope'):
+        auth.setdefault('scope', auth['openid_scope'])
     if not auth.get('auth_url'):
         raise exceptions.CommandError('--from-clouds-yaml %s: the entry has '
                                       'no auth_url.' % name)
     fields = {f: auth[f] for f in client.AUTH_FIELDS[auth_type]
               if auth.get(f)}
+    if auth_type == client.X509:
+        # clouds.yaml names the files, beside auth: cert and key.
+        for field, key in (('client_cert', 'cert'), ('client_key', 'key')):
+            if entry.get(key):
+                fields[field] = read_cacert(entry[key], key)
     fields.update(auth_type=auth_type, auth_url=v3_url(auth['auth_url']))
     if entry.get('region_name'):
         fields['region_name'] = entry['region_name']
