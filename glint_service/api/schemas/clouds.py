@@ -12,6 +12,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography import x509
 import jsonschema
 
+from glint_service.api import schemas
 from glint_service.clouds import credentials
 from glint_service import exception
 
@@ -116,15 +117,7 @@ def check_name(field, value):
 
 def check_fields(body):
     """Check each field of a request body on its own."""
-    if not isinstance(body, dict):
-        raise exception.BadRequest('The body must be a JSON object.')
-    for field in body:
-        if field not in FIELD_SCHEMAS:
-            raise exception.InvalidField(
-                field, 'is not a field of a remote cloud')
-    errors = sorted(_VALIDATOR.iter_errors(body), key=lambda e: list(e.path))
-    if errors:
-        raise exception.InvalidField(errors[0].path[0], reason(errors[0]))
+    schemas.check_object(body, _VALIDATOR, 'a remote cloud', reason)
     if 'name' in body:
         check_name('name', body['name'])
 

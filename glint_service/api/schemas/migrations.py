@@ -2,6 +2,7 @@
 
 import jsonschema
 
+from glint_service.api import schemas
 from glint_service.api.schemas import clouds as cloud_schema
 from glint_service import clouds
 from glint_service import exception
@@ -42,18 +43,7 @@ def reason(error):
 
 def complete(body):
     """The request, checked on its own (not yet against the clouds)."""
-    if not isinstance(body, dict):
-        raise exception.BadRequest('The body must be a JSON object.')
-    for field in body:
-        if field not in FIELD_SCHEMAS:
-            raise exception.InvalidField(field,
-                                         'is not a field of a migration')
-    errors = sorted(_VALIDATOR.iter_errors(body), key=lambda e: list(e.path))
-    if errors:
-        field = '.'.join(str(part) for part in errors[0].path)
-        if len(errors[0].path) > 1:
-            field = '%s[%s]' % tuple(errors[0].path)[:2]
-        raise exception.InvalidField(field, reason(errors[0]))
+    schemas.check_object(body, _VALIDATOR, 'a migration', reason)
     for field in ('image_id', 'targets'):
         if field not in body:
             raise exception.InvalidField(field, 'is required')

@@ -12,6 +12,7 @@ import re
 
 import jsonschema
 
+from glint_service.api import schemas
 from glint_service.api.schemas import clouds as cloud_schema
 from glint_service.api.schemas import migrations as migration_schema
 from glint_service.clouds import glance
@@ -93,15 +94,7 @@ def complete(body):
     """
     body = dict(body)
     link = _link(body)
-    for field in body:
-        if field not in FIELD_SCHEMAS:
-            raise exception.InvalidField(field,
-                                         'is not a field of an upload')
-    errors = sorted(_VALIDATOR.iter_errors(body), key=lambda e: list(e.path))
-    if errors:
-        path = list(errors[0].path)
-        field = path[0] if len(path) == 1 else '%s[%s]' % tuple(path[:2])
-        raise exception.InvalidField(field, _reason(errors[0]))
+    schemas.check_object(body, _VALIDATOR, 'an upload', _reason)
     for field in REQUIRED:
         if field not in body:
             raise exception.InvalidField(field, 'is required')

@@ -8,6 +8,7 @@ its field before Keystone is asked anything.
 
 import jsonschema
 
+from glint_service.api import schemas
 from glint_service.api.schemas import clouds as cloud_schema
 from glint_service import dn
 from glint_service import exception
@@ -32,16 +33,8 @@ _VALIDATOR = jsonschema.Draft7Validator(
 
 def check_fields(body):
     """Check each field of the body on its own, and the required ones."""
-    if not isinstance(body, dict):
-        raise exception.BadRequest('The body must be a JSON object.')
-    for field in body:
-        if field not in FIELD_SCHEMAS:
-            raise exception.InvalidField(
-                field, 'is not a field of a certificate user')
-    errors = sorted(_VALIDATOR.iter_errors(body), key=lambda e: list(e.path))
-    if errors:
-        raise exception.InvalidField(errors[0].path[0],
-                                     cloud_schema.reason(errors[0]))
+    schemas.check_object(body, _VALIDATOR, 'a certificate user',
+                         cloud_schema.reason)
     for field in REQUIRED:
         if field not in body:
             raise exception.InvalidField(field, 'is required')
