@@ -107,12 +107,6 @@ class RequestTimeout(GlintError):
     code = 'glint.request_timeout'
 
 
-class LengthRequired(GlintError):
-    status = 411
-    title = 'Length Required'
-    code = 'glint.length_required'
-
-
 class Conflict(GlintError):
     status = 409
     title = 'Conflict'

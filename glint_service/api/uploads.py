@@ -26,7 +26,7 @@ LOG = logging.getLogger(__name__)
 
 
 def receive(services, migration, data, size):
-    """Stream ``data`` (``size`` bytes) to the upload's targets; its end.
+    """Stream ``data`` (``size`` bytes, or None) to the targets; its end.
 
     ``data`` has ``read(size)``: a WSGI server's input. Returns the
     migration's status once it has ended.
@@ -75,8 +75,9 @@ def _leased(db, owner, migration_id, lease_seconds):
 def size_of(request, migration):
     """The bytes an upload's request brings.
 
-    What it says, or what the upload said; 400 when they differ, 411 when
-    neither says.
+    What it says, or what the upload said; 400 when they differ. None
+    when neither says (a chunked body): the data is then streamed to its
+    end, and the copies take the size that came.
     """
     length = request.content_length
     if length is not None and migration.size is not None and (
@@ -84,12 +85,7 @@ def size_of(request, migration):
         raise exception.InvalidField(
             'Content-Length', 'the body has %d bytes; the upload was asked '
             'for with a size of %d' % (length, migration.size))
-    size = migration.size if length is None else length
-    if size is None:
-        raise exception.LengthRequired(
-            'Give the size of the data: Content-Length, or size when the '
-            'upload is asked for.')
-    return size
+    return migration.size if length is None else length
 
 
 def check_awaits_data(migration):

@@ -97,10 +97,9 @@ def test_an_uploads_size_is_its_length_or_what_it_declared(length, declared,
     assert uploads.size_of(request, migration) == size
 
 
-def test_an_uploads_size_must_be_known_and_agree():
+def test_an_uploads_size_must_agree_and_may_be_unknown():
     with pytest.raises(exception.InvalidField):
         uploads.size_of(types.SimpleNamespace(content_length=11),
                         types.SimpleNamespace(size=10))
-    with pytest.raises(exception.LengthRequired):
-        uploads.size_of(types.SimpleNamespace(content_length=None),
-                        types.SimpleNamespace(size=None))
+    assert uploads.size_of(types.SimpleNamespace(content_length=None),
+                           types.SimpleNamespace(size=None)) is None
