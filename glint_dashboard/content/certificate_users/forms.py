@@ -13,6 +13,7 @@ from openstack_dashboard.api import keystone
 
 from glint_dashboard.api import glint
 from glint_dashboard import exceptions as glint_exceptions
+from glint_dashboard import form_errors
 
 DEFAULT_ROLE = 'member'
 
@@ -66,16 +67,9 @@ class AddCertificateUserForm(forms.SelfHandlingForm):
         try:
             user = glint.x509_user_create(request, fields)
         except glint_exceptions.GlintError as e:
-            if e.status not in (400, 404, 409):
-                exceptions.handle(request,
-                                  _("Unable to add the certificate user."))
-                return False
-            field = e.field()
-            if field in self.fields:
-                self.add_error(field, str(e).split(': ', 1)[1])
-            else:
-                self.api_error(str(e))
-            return False
+            return form_errors.show(self, request, e,
+                                    _("Unable to add the certificate user."),
+                                    (400, 404, 409))
         messages.success(request, _('Added certificate user "%s".')
                          % user.dn)
         return user

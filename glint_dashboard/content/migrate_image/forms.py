@@ -13,12 +13,12 @@ from urllib import parse
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.debug import sensitive_variables
 
-from horizon import exceptions
 from horizon import forms
 from horizon import messages
 
 from glint_dashboard.api import glint
 from glint_dashboard import exceptions as glint_exceptions
+from glint_dashboard import form_errors
 from glintclient import client
 
 VISIBILITIES = (('private', _("Private")), ('shared', _("Shared")),
@@ -129,11 +129,8 @@ class MigrateForm(forms.SelfHandlingForm):
         try:
             migration = glint.migration_create(request, fields)
         except glint_exceptions.GlintError as e:
-            if e.status != 400:
-                exceptions.handle(request, _("Unable to migrate the image."))
-                return False
-            self.api_error(str(e))
-            return False
+            return form_errors.show(self, request, e,
+                                    _("Unable to migrate the image."))
         messages.success(request, _('Migrating "%s": its progress is in the '
                                     'Migrations table.')
                          % migration.image_name)
@@ -221,11 +218,8 @@ class UploadForm(forms.SelfHandlingForm,
         try:
             upload = glint.upload_create(request, fields)
         except glint_exceptions.GlintError as e:
-            if e.status != 400:
-                exceptions.handle(request, _("Unable to upload the image."))
-                return False
-            self.api_error(str(e))
-            return False
+            return form_errors.show(self, request, e,
+                                    _("Unable to upload the image."))
         messages.success(request, _('Upload of "%s": each copy is in the '
                                     'Migrations table.') % data['name'])
         return upload

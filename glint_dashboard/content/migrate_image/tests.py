@@ -449,13 +449,22 @@ class UploadTests(helpers.TestCase):
         self.assertEqual(response.status_code, 403)
         self.assertFalse(self.glint.create_migration.called)
 
-    def test_glints_refusal_is_shown_on_the_form(self):
+    def test_glints_refusal_is_shown_under_the_field_it_names(self):
         self.glint.create_migration.side_effect = glint.client.GlintError(
             'targets: no cloud c9 here (HTTP 400)', status=400,
             detail='targets: no cloud c9 here', code='glint.invalid_field')
         response = self.client.post(UPLOAD_URL, UPLOAD_FORM, **AJAX)
-        self.assertContains(response, 'targets: no cloud c9 here')
+        self.assertEqual(response.context['form'].errors,
+                         {'targets': ['no cloud c9 here']})
         self.assertNotIn('X-File-Upload-URL', response)
+
+    def test_a_refusal_naming_no_field_of_the_form_is_shown_on_top(self):
+        self.glint.create_migration.side_effect = glint.client.GlintError(
+            'size: too big (HTTP 400)', status=400,
+            detail='size: too big', code='glint.invalid_field')
+        response = self.client.post(UPLOAD_URL, UPLOAD_FORM, **AJAX)
+        self.assertContains(response, 'size: too big')
+        self.assertEqual(list(response.context['form'].errors), ['__all__'])
 
     def test_without_glint_the_form_goes_back_to_the_index(self):
         self.glint.list_clouds.side_effect = glint.client.GlintError(

@@ -10,12 +10,12 @@ import re
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.debug import sensitive_variables
 
-from horizon import exceptions
 from horizon import forms
 from horizon import messages
 
 from glint_dashboard.api import glint
 from glint_dashboard import exceptions as glint_exceptions
+from glint_dashboard import form_errors
 from glintclient import client
 
 PASSWORD = client.PASSWORD
@@ -206,15 +206,8 @@ class CloudForm(forms.SelfHandlingForm):
         try:
             return self.send(request, fields)
         except glint_exceptions.GlintError as e:
-            if e.status not in (400, 409):
-                exceptions.handle(request, self.failure_message)
-                return False
-            field = e.field()
-            if field in self.fields:
-                self.add_error(field, str(e).split(': ', 1)[1])
-            else:
-                self.api_error(str(e))
-            return False
+            return form_errors.show(self, request, e, self.failure_message,
+                                    (400, 409))
 
 
 class CreateCloudForm(CloudForm):
