@@ -266,7 +266,7 @@ def test_migrate_an_unknown_image(cli, remotes):
 
 @pytest.fixture(scope='module')
 def slow_cli(bed, home, tmp_path_factory):
-    """The openstack command on a Glint of its own, slowed to 4 MiB/s.
+    """The openstack command on a Glint of its own, slowed to 1 MiB/s.
 
     That Glint is in the catalog in a region of its own, which the command
     chooses with OS_REGION_NAME; cloud2 is its remote cloud ``slow-cloud2``.
@@ -275,7 +275,7 @@ def slow_cli(bed, home, tmp_path_factory):
     glint = cloudbed.Glint(
         cloud, str(tmp_path_factory.mktemp('cli-slow')), name='glint-slow',
         password=bed.glint.password,
-        options={'migrations': {'max_rate': 4 * MiB,
+        options={'migrations': {'max_rate': MiB,
                                 'progress_interval': 0.2}})
     glint.setup(register=False)
     glint.manage('register', '--public-url', glint.url, '--region',
@@ -301,7 +301,9 @@ def slow_cli(bed, home, tmp_path_factory):
 def test_migration_list_show_cancel_while_waiting(bed, slow_cli):
     local = bed.clouds[0]
     name = unique('cli-cancel')
-    cloudbed.upload_image(local, local.users['demo'], os.urandom(64 * MiB),
+    # Some two minutes at 1 MiB/s: longer than the commands below take on
+    # a slow machine (each starts the openstack command anew).
+    cloudbed.upload_image(local, local.users['demo'], os.urandom(128 * MiB),
                           name)
     waiting = slow_cli.popen('migrate', name, '--to', 'slow-cloud2',
                              '--wait', '-f', 'json')
