@@ -20,6 +20,14 @@ KEYSTONE = 'http://keystone.invalid/v3'
 
 
 @pytest.fixture
+def vault(tmp_path):
+    """A Vault on a key file of its own."""
+    key_file = str(tmp_path / 'key')
+    crypto.create_key_file(key_file)
+    return crypto.Vault.from_key_file(key_file)
+
+
+@pytest.fixture
 def conf(tmp_path):
     conf = cfg.ConfigOpts()
     glint_conf.register_opts(conf)

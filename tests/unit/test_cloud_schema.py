@@ -7,7 +7,6 @@ import pytest
 
 from glint_service.api.schemas import clouds as cloud_schema
 from glint_service.clouds import credentials
-from glint_service import crypto
 from glint_service import exception
 from glint_service import views
 
@@ -18,13 +17,6 @@ APP_CRED_BODY = {'name': 'ral', 'auth_url': 'https://k.invalid/v3',
                  'auth_type': 'v3applicationcredential',
                  'application_credential_id': 'abc',
                  'application_credential_secret': 'sesame'}
-
-
-@pytest.fixture
-def vault(tmp_path):
-    key_file = str(tmp_path / 'key')
-    crypto.create_key_file(key_file)
-    return crypto.Vault.from_key_file(key_file)
 
 
 def field_error(body, merge_into=None):

@@ -29,6 +29,7 @@ from glint_service.db import api as db_api
 from glint_service.db import schema
 from glint_service import exception
 from glint_service import views
+from tests.unit.test_cloud_schema import field_error
 
 AUTH_URL = 'https://192.0.2.10:5000/v3'
 TOKEN_ENDPOINT = 'https://192.0.2.20/token'
@@ -69,22 +70,6 @@ def x509_body(**fields):
             'client_key': KEY, 'project_name': 'hep'}
     body.update(fields)
     return body
-
-
-@pytest.fixture
-def vault(tmp_path):
-    key_file = str(tmp_path / 'key')
-    crypto.create_key_file(key_file)
-    return crypto.Vault.from_key_file(key_file)
-
-
-def field_error(body, merge_into=None):
-    with pytest.raises(exception.InvalidField) as raised:
-        if merge_into is None:
-            cloud_schema.complete(body)
-        else:
-            cloud_schema.merge(merge_into, body)
-    return str(raised.value)
 
 
 # The specs.
